@@ -225,6 +225,22 @@ def _row_ids(df: pd.DataFrame, contract: TableContract) -> pd.Series:
     return pd.Series([f"row {i}" for i in range(len(df))], dtype="string")
 
 
+# A zone suffix after a time of day: Z, UTC/GMT or an offset (+02:00, +0200, -05). Anchoring it to the
+# time keeps day-first dates such as 31-12-2024 from reading as "-2024".
+_ZONE_SUFFIX = r":\d\d(?:\.\d+)?\s*(?:[zZ]|UTC|GMT|[+-]\d\d(?::?\d\d)?)\s*$"
+
+
+def _check_one_zone_style(text: pd.Series, present: np.ndarray, source: str, column: str, ids: pd.Series) -> None:
+    """Raise when some values carry a time zone and others do not, naming the smaller group."""
+    zoned = text.str.contains(_ZONE_SUFFIX, regex=True).fillna(False).to_numpy(dtype=bool) & present
+    naive = present & ~zoned
+    if not zoned.any() or not naive.any():
+        return
+    if zoned.sum() <= naive.sum():
+        raise _row_error(source, column, pd.Series(zoned), "a time zone while the others are naive (mixed)", ids)
+    raise _row_error(source, column, pd.Series(naive), "no time zone while the others have one (mixed)", ids)
+
+
 def _parse_timestamps(values: pd.Series, source: str, column: str, ids: pd.Series) -> pd.Series:
     """Parse to UTC. Naive timestamps are read as UTC; a mix of naive and tz-aware values is an error."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
@@ -233,16 +249,11 @@ def _parse_timestamps(values: pd.Series, source: str, column: str, ids: pd.Serie
         return values.dt.tz_localize("UTC")
     present = values.notna().to_numpy()
     text = values.astype("string")
-    if present.any():
-        has_zone = text.str.contains(r"(?:[zZ]|[+-]\d\d:?\d\d)\s*$", regex=True).fillna(False).to_numpy()
-        if has_zone[present].any() and not has_zone[present].all():
-            minority = has_zone if has_zone[present].sum() < (~has_zone[present]).sum() else ~has_zone
-            mask = pd.Series(minority & present)
-            raise _row_error(source, column, mask, "a time zone while the others are naive (mixed)", ids)
     parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
     bad = pd.Series(present & parsed.isna().to_numpy())
     if bad.any():
         raise _row_error(source, column, bad, "unparsable timestamps", ids)
+    _check_one_zone_style(text, present, source, column, ids)
     return parsed
 
 
@@ -264,7 +275,13 @@ def _parse_numbers(values: pd.Series, source: str, column: str, ids: pd.Series, 
     bad = pd.Series(values.notna().to_numpy() & pd.isna(parsed).to_numpy())
     if bad.any():
         raise _row_error(source, column, bad, "unparsable numbers", ids)
-    return parsed.astype("Int64") if kind == "int" else parsed.astype("float64")
+    if kind != "int":
+        return parsed.astype("float64")
+    as_float = parsed.astype("float64")
+    fractional = pd.Series((as_float.notna() & (as_float % 1 != 0)).to_numpy())
+    if fractional.any():
+        raise _row_error(source, column, fractional, "non-integer numbers", ids)
+    return parsed.astype("Int64")
 
 
 def _coerce(values: pd.Series, col: Column, source: str, ids: pd.Series) -> pd.Series:
@@ -302,8 +319,8 @@ def _describe_failure(col: Column, check: str, values: pd.Series) -> str:
     if check == "field_uniqueness" or check.startswith("unique"):
         return "duplicate values (must be unique)"
     if "allowed" in check:
-        bad = sorted({str(v) for v in values.dropna()})[:MAX_IDS_IN_MESSAGE]
-        return f"values not in the allowed set ({', '.join(bad)}); allowed: {', '.join(col.allowed or ())}"
+        bad = _fmt_ids(sorted({str(v) for v in values.dropna()}))
+        return f"values not in the allowed set ({bad}); allowed: {', '.join(col.allowed or ())}"
     if "minimum" in check:
         return f"values below the minimum {col.min_value:g}"
     return f"failed check {check}"
@@ -362,8 +379,10 @@ def check_references(
     if unknown.any():
         ids = child[column].astype("string").reset_index(drop=True)
         mask = pd.Series(unknown.to_numpy())
+        n = int(mask.sum())
+        rows = "1 row refers" if n == 1 else f"{n} rows refer"
         raise ContractError(
-            f"{source}: column '{column}': {int(mask.sum())} rows refer to ids missing from {parent}; "
+            f"{source}: column '{column}': {rows} to ids missing from {parent}; "
             f"first ids: {_fmt_ids(ids[mask].unique())}"
         )
 

@@ -24,6 +24,7 @@ from .contracts import CONVERSIONS, EVENTS, LEADS, ContractError, TableContract,
 
 TABLES = ("leads", "events", "conversions", "truth")
 MANIFEST = "manifest.json"
+OUTPUT_MODE = 0o644
 SUFFIXES = (".parquet", ".csv")
 
 
@@ -34,9 +35,7 @@ def atomic_path(path: str | os.PathLike):
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    os.chmod(tmp, OUTPUT_MODE)  # mkstemp makes 0600 files; outputs are meant to be shared
     try:
         yield Path(tmp)
         os.replace(tmp, path)
@@ -50,7 +49,7 @@ def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         s = out[col]
         if isinstance(s.dtype, pd.DatetimeTZDtype):
-            out[col] = s.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z"
+            out[col] = s.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z"
         elif s.dtype == object and s.map(lambda v: hasattr(v, "tolist")).any():
             out[col] = [json.dumps(v.tolist()) if hasattr(v, "tolist") else v for v in s]
     return out
@@ -107,7 +106,7 @@ def read_raw(path: str | os.PathLike) -> pd.DataFrame:
     if path.suffix == ".csv":
         try:
             return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""], sep=sniff_delimiter(path))
-        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise ContractError(f"{path.name}: not a readable CSV file ({exc})") from None
     raise ContractError(f"{path.name}: unsupported file type {path.suffix!r}; use .parquet or .csv")
 

@@ -47,16 +47,22 @@ def _utc(value) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-def _conversion_times(leads: pd.DataFrame, conversions: pd.DataFrame) -> pd.Series:
-    first = conversions.groupby("lead_id", observed=True)["converted_at"].min()
-    return leads["lead_id"].map(first)
+def _first_conversion(conversions: pd.DataFrame) -> pd.Series:
+    times = pd.to_datetime(conversions["converted_at"], utc=True)
+    return times.groupby(conversions["lead_id"].astype(str)).min()
+
+
+def _conversion_times(ids: pd.Series, conversions: pd.DataFrame) -> pd.Series:
+    """First conversion time per id (NaT where none), aligned with ``ids``."""
+    first = pd.to_datetime(_first_conversion(conversions).reindex(ids.astype(str)), utc=True)
+    return pd.Series(first.array, index=ids.index)
 
 
 def build_spine(leads: pd.DataFrame, conversions: pd.DataFrame, as_of: Iterable | object) -> pd.DataFrame:
     """All (lead_id, as_of) rows where the lead exists and is still open at ``as_of``."""
     dates = [_utc(d) for d in (as_of if _is_many(as_of) else [as_of])]
     created = leads["created_at"]
-    converted = _conversion_times(leads, conversions)
+    converted = _conversion_times(leads["lead_id"], conversions)
     parts = []
     for d in sorted(set(dates)):
         open_ = ((created < d) & ~(converted <= d)).to_numpy()  # NaT compares False: never converted stays open
@@ -82,8 +88,7 @@ def label_spine(
         raise ValueError(f"horizon_days must be positive, got {horizon_days}")
     end = _utc(observed_until)
     horizon = pd.Timedelta(days=horizon_days)
-    first = conversions.groupby("lead_id", observed=True)["converted_at"].min()
-    conv_at = spine["lead_id"].map(first)
+    conv_at = _conversion_times(spine["lead_id"], conversions)
     as_of = spine["as_of"]
     censored = (as_of + horizon) > end
     label = (conv_at > as_of) & (conv_at <= as_of + horizon)
@@ -105,7 +110,7 @@ def build_labelled_spine(
     spine = build_spine(leads, conversions, dates)
     labelled, censored = label_spine(spine, conversions, horizon_days=horizon_days, observed_until=observed_until)
     created = leads["created_at"]
-    converted = _conversion_times(leads, conversions)
+    converted = _conversion_times(leads["lead_id"], conversions)
     not_created = sum(int((created >= d).sum()) for d in set(dates))
     done = sum(int((converted <= d).sum()) for d in set(dates))
     summary = SpineSummary(

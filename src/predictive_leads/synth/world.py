@@ -51,7 +51,7 @@ EMISSION_RATES: dict[str, tuple[float, float, float, float]] = {
     "chat_started": (0.0001, 0.0015, 0.006, 0.015),
 }
 # after drift: a redesigned site puts pricing in the navigation, webinars become a bigger programme
-DRIFT_RATE_MULTIPLIERS = {"pricing_page_view": (6.0, 4.0, 1.5, 1.0), "webinar_registered": (2.0, 2.0, 2.0, 2.0)}
+DRIFT_RATE_MULTIPLIERS = {"pricing_page_view": (20.0, 8.0, 2.0, 1.2), "webinar_registered": (2.0, 2.0, 2.0, 2.0)}
 ATTEND_PROBABILITY = np.array([0.2, 0.4, 0.55, 0.5])
 CANCEL_PROBABILITY = np.array([0.4, 0.3, 0.2, 0.1])
 ONE_TIME_EVENTS = ("newsletter_subscribe", "free_trial_start", "unsubscribe")
@@ -517,9 +517,8 @@ def _derived(rng, lead, ts, code, state, source_type: str, new_type: str, prob, 
 def _bot_bursts(rng, bots: np.ndarray, created_ms: np.ndarray, end_ms: int):
     n_bursts = rng.integers(1, 4, len(bots))
     burst_lead = np.repeat(bots, n_bursts)
-    first = np.concatenate([[0], np.cumsum(n_bursts)[:-1]])
     is_first = np.zeros(len(burst_lead), dtype=bool)
-    is_first[first] = True
+    is_first[np.cumsum(n_bursts) - n_bursts] = True
     start = created_ms[burst_lead] + np.where(
         is_first,
         rng.integers(0, 600_000, len(burst_lead)),

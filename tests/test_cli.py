@@ -1,0 +1,95 @@
+"""The command line: help, generate (deterministic bytes), validate (one-line errors), describe, contracts."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from predictive_leads.cli import app
+from predictive_leads.contracts import contracts_markdown
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    result = runner.invoke(app, ["generate", "--n-leads", "3000", "--seed", "1", "--out", str(out), "--csv"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_help_lists_every_command():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("generate", "validate", "describe", "contracts"):
+        assert re.search(rf"│ {command}\s+\S", result.output), command
+
+
+def test_generate_writes_the_four_tables_and_a_manifest(generated):
+    names = {p.name for p in generated.iterdir()}
+    for table in ("leads", "events", "conversions", "truth"):
+        assert {f"{table}.parquet", f"{table}.csv"} <= names
+    assert "manifest.json" in names
+    assert not [n for n in names if n.endswith(".tmp")]
+    conv = pd.read_parquet(generated / "conversions.parquet")
+    assert 0.02 <= len(conv) / 3000 <= 0.10
+
+
+def test_same_seed_gives_byte_identical_files(generated, tmp_path):
+    result = runner.invoke(app, ["generate", "--n-leads", "3000", "--seed", "1", "--out", str(tmp_path), "--csv"])
+    assert result.exit_code == 0, result.output
+    assert _hashes(tmp_path) == _hashes(generated)
+
+
+def test_validate_and_describe_accept_a_generated_world(generated):
+    result = runner.invoke(app, ["validate", "--data", str(generated)])
+    assert result.exit_code == 0, result.output
+    assert "ok leads: 3,000 rows" in result.output
+    result = runner.invoke(app, ["describe", "--data", str(generated)])
+    assert result.exit_code == 0, result.output
+    assert "pricing_page_view" in result.output and "planted: bot" in result.output
+
+
+def test_validate_reports_a_bad_file_in_one_line(generated, tmp_path):
+    leads = pd.read_csv(generated / "leads.csv", dtype=str)
+    leads.loc[[4, 9], "created_at"] = "last tuesday"
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+    for name in ("events", "conversions"):
+        (tmp_path / f"{name}.parquet").write_bytes((generated / f"{name}.parquet").read_bytes())
+    result = runner.invoke(app, ["validate", "--data", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [
+        "error: leads.csv: column 'created_at': 2 rows have unparsable timestamps; first ids: L0000005, L0000010"
+    ]
+
+
+def test_missing_folder_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["validate", "--data", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "no leads.parquet or leads.csv" in result.output and "Traceback" not in result.output
+
+
+def test_generate_rejects_an_unsupported_rate(tmp_path):
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path), "--conversion-rate", "0.5"])
+    assert result.exit_code == 1
+    assert "conversion_rate must be within 0.02–0.10" in result.output
+
+
+def test_readme_contract_tables_are_generated_from_the_contracts():
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- contracts:start -->")[1].split("<!-- contracts:end -->")[0].strip()
+    assert block == contracts_markdown().strip(), "README contracts are stale: paste `predictive-leads contracts`"
+    result = runner.invoke(app, ["contracts"])
+    assert result.exit_code == 0 and result.output.strip() == contracts_markdown().strip()
