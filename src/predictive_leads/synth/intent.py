@@ -41,6 +41,20 @@ class Segments:
     def take(self, idx: np.ndarray) -> Segments:
         return Segments(self.lead[idx], self.start[idx], self.end[idx], self.state[idx])
 
+    @classmethod
+    def from_lists(cls, starts, states) -> Segments:
+        """Rebuild from per-lead lists of start days and states (the truth table's columns); no ends."""
+        lengths = np.array([len(x) for x in starts])
+        lead = np.repeat(np.arange(len(lengths)), lengths)
+        start = np.concatenate(list(starts)).astype(np.int64)
+        return cls(lead, start, np.full(len(lead), -1, dtype=np.int64), np.concatenate(list(states)).astype(np.int8))
+
+    def locate(self, lead: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Index of the segment of ``lead`` containing ``day`` (its last segment if past the end)."""
+        key_seg = self.lead.astype(np.int64) << 20 | self.start
+        key = lead.astype(np.int64) << 20 | np.clip(day, 0, None)
+        return np.clip(np.searchsorted(key_seg, key, side="right") - 1, 0, len(self) - 1)
+
 
 def _jump_table() -> np.ndarray:
     """Cumulative probabilities of the next state given a state is left (off-diagonal rows, normalised)."""

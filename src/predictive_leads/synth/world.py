@@ -20,7 +20,7 @@ viewed by everyone after a site redesign, and the lead-source mix tilts to cheap
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
@@ -94,7 +94,6 @@ class SynthConfig:
     competitor_share: float = 0.008
     duplicate_share: float = 0.03
     fit_noise_sd: float = 0.15
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.n_leads < 10:
@@ -181,7 +180,7 @@ def _blank(rng: np.random.Generator, values: np.ndarray, missing: float, placeho
 # ------------------------------------------------------------------------------------------ attributes
 
 
-def _companies(rng: np.random.Generator, n: int, drift_after: np.ndarray | None = None) -> pd.DataFrame:
+def _companies(rng: np.random.Generator, n: int) -> pd.DataFrame:
     syl = vocab.COMPANY_SYLLABLES
     a, b, c = (rng.integers(0, len(syl), n) for _ in range(3))
     stems = [f"{syl[i]}{syl[j]}{syl[k]}".capitalize() for i, j, k in zip(a, b, c, strict=True)]
@@ -700,7 +699,7 @@ def generate_world(config: SynthConfig | None = None, **overrides) -> World:
     inside = ts < stop_ms[lead]
     invalid_email = (rng.random(n) < 0.04) | (kind == "bot")
     lead, ts, code = _clean_events(lead[inside], ts[inside], code[inside], invalid_email, n, start_ms)
-    state_at = _state_at(seg, lead, (ts - start_ms) // DAY_MS)
+    state_at = seg.state[seg.locate(lead, (ts - start_ms) // DAY_MS)]
 
     leads = _raw_leads(rng, attrs, original, pd.to_datetime(created_ms, unit="ms", utc=True))
     lead_ids = leads["lead_id"].to_numpy()
@@ -736,14 +735,6 @@ def generate_world(config: SynthConfig | None = None, **overrides) -> World:
         "drift_day": drift_day,
     }
     return World(leads=leads, events=events, conversions=conversions, truth=truth, meta=meta)
-
-
-def _state_at(seg: intent.Segments, lead: np.ndarray, day: np.ndarray) -> np.ndarray:
-    """Latent state of ``lead`` on ``day`` (events after the last segment take the last state)."""
-    key_seg = seg.lead.astype(np.int64) << 20 | seg.start
-    key = lead.astype(np.int64) << 20 | np.maximum(day, 0)
-    pos = np.searchsorted(key_seg, key, side="right") - 1
-    return seg.state[np.clip(pos, 0, len(seg) - 1)]
 
 
 def _truth(attrs, lead_ids, original, seg: intent.Segments, fit_before, fit_after, noise, invalid_email):
@@ -794,28 +785,22 @@ def oracle_probability(world: World, spine: pd.DataFrame, horizon_days: int = 90
     start = pd.Timestamp(world.meta["start"])
     as_of = pd.to_datetime(spine["as_of"], utc=True)
     first_day = np.ceil((as_of - start) / pd.Timedelta(days=1)).to_numpy(float).astype(np.int64)
-    lengths = truth["intent_start"].map(len).to_numpy()
-    seg_lead = np.repeat(np.arange(len(truth)), lengths)
-    seg_start = np.concatenate(truth["intent_start"].to_list()).astype(np.int64)
-    seg_state = np.concatenate(truth["intent_state"].to_list()).astype(np.int8)
+    seg = intent.Segments.from_lists(truth["intent_start"], truth["intent_state"])
     # a lead's last segment ends at the end of the world, or the day after its conversion day
-    days = int(world.meta["config"]["days"])
     conv_day = _conversion_day(world, index, start)
-    lead_end = np.where(conv_day >= 0, conv_day + 1, days)
+    lead_end = np.where(conv_day >= 0, conv_day + 1, int(world.meta["config"]["days"]))
 
     state_day = first_day - 1
-    key_seg = seg_lead.astype(np.int64) << 20 | seg_start
-    key = lead.astype(np.int64) << 20 | np.clip(state_day, 0, None)
-    pos = np.clip(np.searchsorted(key_seg, key, side="right") - 1, 0, len(seg_lead) - 1)
-    created_day = seg_start[np.searchsorted(seg_lead, lead, side="left")]
-    alive = (seg_lead[pos] == lead) & (state_day >= created_day) & (state_day < lead_end[lead])
+    pos = seg.locate(lead, state_day)
+    created_day = seg.start[np.searchsorted(seg.lead, lead, side="left")]
+    alive = (seg.lead[pos] == lead) & (state_day >= created_day) & (state_day < lead_end[lead])
     alive &= ~((conv_day[lead] >= 0) & (conv_day[lead] < first_day))
     prob = np.full(len(spine), np.nan)
     if alive.any():
         fb = truth["fit"].to_numpy(float)[lead[alive]]
         fa = truth["fit_after_drift"].to_numpy(float)[lead[alive]]
         prob[alive] = intent.forward_conversion_probability(
-            seg_state[pos[alive]],
+            seg.state[pos[alive]],
             first_day[alive],
             horizon_days,
             world.meta["intercept"],
