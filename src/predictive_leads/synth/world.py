@@ -540,6 +540,13 @@ def _bot_bursts(rng, bots: np.ndarray, created_ms: np.ndarray, end_ms: int):
     return lead[ok], ts[ok], code[ok]
 
 
+def _is_type(code: np.ndarray, *names: str) -> np.ndarray:
+    """Mask of events whose type code is one of ``names`` (a lookup table: much faster than np.isin)."""
+    table = np.zeros(len(EVENT_TYPES), dtype=bool)
+    table[[EVENT_TYPES.index(n) for n in names]] = True
+    return table[code]
+
+
 def _first_per_lead(lead: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Positions (in sorted order) of the first row per lead among rows where mask holds."""
     sel = np.flatnonzero(mask)
@@ -556,13 +563,13 @@ def _clean_events(lead, ts, code, invalid_email: np.ndarray, n_leads: int, start
         c = code == EVENT_TYPES.index(name)
         keep[c] = False
         keep[_first_per_lead(lead, c)] = True
-    email = np.isin(code, [EVENT_TYPES.index(t) for t in (*EMAIL_EVENTS, "newsletter_subscribe")])
+    email = _is_type(code, *EMAIL_EVENTS, "newsletter_subscribe")
     unsub_ts = np.full(n_leads, np.iinfo(np.int64).max)
     first_unsub = _first_per_lead(lead, code == EVENT_TYPES.index("unsubscribe"))
     unsub_ts[lead[first_unsub]] = ts[first_unsub]
     keep &= ~(email & (ts > unsub_ts[lead]))
     # invalid addresses: marketing email bounces (the first two sends are recorded), no opens or clicks
-    bad = invalid_email[lead] & np.isin(code, [EVENT_TYPES.index(t) for t in EMAIL_EVENTS])
+    bad = invalid_email[lead] & _is_type(code, *EMAIL_EVENTS)
     code = code.copy()
     code[bad] = EVENT_TYPES.index("email_bounce")
     bounce = np.flatnonzero(bad & keep)
@@ -582,7 +589,7 @@ def _details(rng, ts_ms: np.ndarray, code: np.ndarray, state: np.ndarray, start:
     labels = [str(np.datetime64(month_min + m, "M")) for m in range(n_months)]
 
     def code_of(*names):
-        return np.isin(code, [EVENT_TYPES.index(x) for x in names])
+        return _is_type(code, *names)
 
     url = np.full(n, -1, dtype=np.int16)
     url_vocab = [*PAGE_URLS, *PRODUCT_URLS, "/pricing", *FORM_URLS, "/newsletter", "/demo", "/signup"]
