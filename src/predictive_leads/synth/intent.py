@@ -76,7 +76,7 @@ def simulate_paths(
     """
     jump = _jump_table()
     stay = np.diag(TRANSITIONS)
-    lead = np.arange(len(start_day), dtype=np.int64)
+    lead = np.arange(len(start_day), dtype=np.int32)
     day = start_day.astype(np.int64)
     state = initial_state.astype(np.int8)
     parts: list[tuple[np.ndarray, ...]] = []

@@ -19,6 +19,7 @@ viewed by everyone after a site redesign, and the lead-source mix tilts to cheap
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import asdict, dataclass
 
@@ -149,6 +150,7 @@ def _choice(rng: np.random.Generator, options: tuple[str, ...], n: int) -> np.nd
     return np.array(options, dtype=object)[rng.integers(0, len(options), size=n)]
 
 
+@functools.lru_cache(maxsize=4096)
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower().replace(" ", "")
 
@@ -206,23 +208,23 @@ def _companies(rng: np.random.Generator, n: int) -> pd.DataFrame:
     )
 
 
+def _title_options(seniority: str, department: str) -> tuple[str, ...]:
+    """Every way a CRM might spell a title of this seniority and department."""
+    if seniority == "c_level":
+        return vocab.C_LEVEL_TITLES[department]
+    if seniority in vocab.SENIORITY_TEMPLATES:
+        words = vocab.DEPARTMENT_WORDS["sales" if department == "executive" else department]
+        return tuple(t.format(d=w) for t in vocab.SENIORITY_TEMPLATES[seniority] for w in words)
+    if seniority == "individual_contributor":
+        return vocab.IC_TITLES["other" if department == "executive" else department]
+    return vocab.STUDENT_OTHER_TITLES
+
+
 def _titles(rng: np.random.Generator, seniority: np.ndarray, department: np.ndarray) -> np.ndarray:
-    n = len(seniority)
-    out = np.empty(n, dtype=object)
-    for i in range(n):
-        s, d = seniority[i], department[i]
-        if s == "c_level":
-            opts = vocab.C_LEVEL_TITLES[d]
-            out[i] = opts[rng.integers(len(opts))]
-        elif s in vocab.SENIORITY_TEMPLATES:
-            tpl = vocab.SENIORITY_TEMPLATES[s]
-            words = vocab.DEPARTMENT_WORDS["sales" if d == "executive" else d]
-            out[i] = tpl[rng.integers(len(tpl))].format(d=words[rng.integers(len(words))])
-        elif s == "individual_contributor":
-            opts = vocab.IC_TITLES["other" if d == "executive" else d]
-            out[i] = opts[rng.integers(len(opts))]
-        else:
-            out[i] = vocab.STUDENT_OTHER_TITLES[rng.integers(len(vocab.STUDENT_OTHER_TITLES))]
+    out = np.empty(len(seniority), dtype=object)
+    pairs = pd.DataFrame({"s": seniority, "d": department})
+    for (s, d), rows in pairs.groupby(["s", "d"], sort=True).indices.items():
+        out[rows] = _choice(rng, _title_options(s, d), len(rows))
     return out
 
 
@@ -435,14 +437,15 @@ def _raw_leads(rng: np.random.Generator, attrs: pd.DataFrame, original: np.ndarr
     )
     dup = np.flatnonzero(original >= 0)
     titles[dup] = titles[original[dup]]
+    country, true_source = attrs["country"].to_numpy(), attrs["lead_source_true"].to_numpy()
     spelled_country = np.empty(n, dtype=object)
     for _, (_, _, countries) in vocab.REGIONS.items():
         for canonical, spellings in countries.items():
-            idx = np.flatnonzero(attrs["country"].to_numpy() == canonical)
+            idx = np.flatnonzero(country == canonical)
             spelled_country[idx] = _choice(rng, spellings, len(idx))
     source = np.empty(n, dtype=object)
     for canonical, spellings in vocab.LEAD_SOURCE_SPELLINGS.items():
-        idx = np.flatnonzero(attrs["lead_source_true"].to_numpy() == canonical)
+        idx = np.flatnonzero(true_source == canonical)
         source[idx] = _choice(rng, spellings, len(idx))
     message = np.full(n, None, dtype=object)
     genuine = np.flatnonzero((kind == "regular") & (rng.random(n) < 0.15))
@@ -515,7 +518,7 @@ def _derived(rng, lead, ts, code, state, source_type: str, new_type: str, prob, 
 
 def _bot_bursts(rng, bots: np.ndarray, created_ms: np.ndarray, end_ms: int):
     n_bursts = rng.integers(1, 4, len(bots))
-    burst_lead = np.repeat(bots, n_bursts)
+    burst_lead = np.repeat(bots.astype(np.int32), n_bursts)
     is_first = np.zeros(len(burst_lead), dtype=bool)
     is_first[np.cumsum(n_bursts) - n_bursts] = True
     start = created_ms[burst_lead] + np.where(
@@ -698,14 +701,20 @@ def generate_world(config: SynthConfig | None = None, **overrides) -> World:
         _derived(rng, lead, ts, code, state, "meeting_scheduled", "meeting_cancelled", CANCEL_PROBABILITY, (0.2, 5)),
     ]
     creation_type = attrs["lead_source_true"].map({k: v[3] for k, v in vocab.LEAD_SOURCES.items()})
-    creation = (np.arange(n), created_ms, np.array([EVENT_TYPES.index(t) for t in creation_type], dtype=np.int8))
+    creation = (
+        np.arange(n, dtype=np.int32),
+        created_ms,
+        np.array([EVENT_TYPES.index(t) for t in creation_type], dtype=np.int8),
+    )
     bots = _bot_bursts(rng, np.flatnonzero(kind == "bot"), created_ms, end_ms)
     lead = np.concatenate([lead, *(e[0] for e in extra), creation[0], bots[0]])
     ts = np.concatenate([ts, *(e[1] for e in extra), creation[1], bots[1]])
     code = np.concatenate([code, *(e[2] for e in extra), creation[2], bots[2]])
     inside = ts < stop_ms[lead]
+    lead, ts, code = lead[inside], ts[inside], code[inside]
+    del extra, creation, bots, inside
     invalid_email = (rng.random(n) < 0.04) | (kind == "bot")
-    lead, ts, code = _clean_events(lead[inside], ts[inside], code[inside], invalid_email, n, start_ms)
+    lead, ts, code = _clean_events(lead, ts, code, invalid_email, n, start_ms)
     state_at = seg.state[seg.locate(lead, (ts - start_ms) // DAY_MS)]
 
     leads = _raw_leads(rng, attrs, original, pd.to_datetime(created_ms, unit="ms", utc=True))
