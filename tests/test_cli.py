@@ -32,7 +32,7 @@ def generated(tmp_path_factory) -> Path:
 def test_help_lists_every_command():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("generate", "validate", "describe", "contracts"):
+    for command in ("generate", "validate", "describe", "build-dataset", "contracts"):
         assert re.search(rf"│ {command}\s+\S", result.output), command
 
 
@@ -93,3 +93,37 @@ def test_readme_contract_tables_are_generated_from_the_contracts():
     assert block == contracts_markdown().strip(), "README contracts are stale: paste `predictive-leads contracts`"
     result = runner.invoke(app, ["contracts"])
     assert result.exit_code == 0 and result.output.strip() == contracts_markdown().strip()
+
+
+def test_build_dataset_writes_a_point_in_time_training_set(generated, tmp_path):
+    from predictive_leads.features import assert_point_in_time, summary_of
+
+    out = tmp_path / "train.parquet"
+    args = ["build-dataset", "--data", str(generated), "--every", "month", "--from", "2025-06-01", "--to",
+            "2025-09-01", "--horizon-days", "60", "--out", str(out)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "training set:" in result.output and "censored" in result.output and "skipped leads" in result.output
+    frame = pd.read_parquet(out)
+    assert_point_in_time(frame)
+    summary = summary_of(frame)
+    assert summary.horizon_days == 60 and len(summary.as_of) == 4 and summary.rows == len(frame)
+    assert f"{summary.rows:,} rows" in result.output
+
+
+def test_build_dataset_scoring_frame_with_config(generated, tmp_path):
+    config = tmp_path / "features.yaml"
+    config.write_text("windows_days: [14]\n")
+    out = tmp_path / "score.parquet"
+    args = ["build-dataset", "--data", str(generated), "--as-of", "2026-01-01", "--scoring", "--config", str(config),
+            "--out", str(out)]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(out)
+    assert "pricing_page_view_14d" in frame and "pricing_page_view_30d" not in frame and "converted" not in frame
+
+
+def test_build_dataset_needs_dates(generated, tmp_path):
+    result = runner.invoke(app, ["build-dataset", "--data", str(generated), "--out", str(tmp_path / "x.parquet")])
+    assert result.exit_code == 1
+    assert "give --as-of DATE (repeatable) or --every month --from DATE --to DATE" in result.output

@@ -153,6 +153,78 @@ def describe(
     _run(body)
 
 
+def _as_of_dates(as_of: list[str] | None, every: str | None, start: str | None, end: str | None) -> list:
+    from .spine import as_of_dates
+
+    if as_of and (every or start or end):
+        raise ValueError("give either --as-of dates or --every with --from/--to, not both")
+    if as_of:
+        return list(as_of)
+    if not (every and start and end):
+        raise ValueError("give --as-of DATE (repeatable) or --every month --from DATE --to DATE")
+    return as_of_dates(start, end, every=every)
+
+
+@app.command("build-dataset")
+def build_dataset(
+    data: Annotated[Path, typer.Option(help="Folder with leads, events and conversions (.parquet or .csv).")],
+    out: Annotated[Path, typer.Option(help="Output file (.parquet keeps the point-in-time record; or .csv).")],
+    as_of: Annotated[list[str] | None, typer.Option(help="As-of date (UTC midnight); repeatable.")] = None,
+    every: Annotated[str | None, typer.Option(help="Snapshot rule: week, month or quarter.")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="First snapshot date (with --every).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last snapshot date (with --every).")] = None,
+    horizon_days: Annotated[int, typer.Option(help="Label: converted within this many days after as_of.")] = 90,
+    scoring: Annotated[bool, typer.Option("--scoring", help="Build a scoring frame (no labels).")] = False,
+    config: Annotated[Path | None, typer.Option(help="YAML overriding the feature config.")] = None,
+    engine: Annotated[str, typer.Option(help="duckdb (embedded) or pyspark (local[2]).")] = "duckdb",
+) -> None:
+    """Build a point-in-time training set (or scoring frame) and print what went in and what was skipped."""
+
+    def body() -> None:
+        from .config import FeatureConfig
+        from .contracts import CONVERSIONS, LEADS
+        from .features import build_scoring_frame, build_training_set, summary_of
+        from .io import find_table, read_manifest, read_table, write_table
+
+        dates = _as_of_dates(as_of, every, start, end)
+        cfg = FeatureConfig.from_yaml(config) if config else FeatureConfig()
+        leads = read_table(find_table(data, "leads"), LEADS)
+        conversions = read_table(find_table(data, "conversions"), CONVERSIONS)
+        events_path = find_table(data, "events")
+        events = str(events_path) if events_path.suffix == ".parquet" else _read_events_csv(events_path)
+        observed_until = read_manifest(data).get("observed_until")
+        with console.status("building features"):
+            if scoring:
+                frame = build_scoring_frame(
+                    leads, events, as_of=dates, conversions=conversions, config=cfg, engine=engine
+                )
+            else:
+                frame = build_training_set(
+                    leads, events, conversions, as_of=dates, horizon_days=horizon_days,
+                    observed_until=observed_until, config=cfg, engine=engine,
+                )  # fmt: skip
+        write_table(frame, out)
+        for line in summary_of(frame).lines():
+            console.print(line, highlight=False, soft_wrap=True)
+        console.print(f"wrote {out} ({len(frame.columns)} columns)", highlight=False)
+
+    _run(body)
+
+
+def _read_events_csv(path: Path):
+    from .contracts import EVENTS, Column, TableContract
+    from .io import read_table
+
+    # unknown event types are counted and skipped by the pipeline, not rejected here
+    lenient = TableContract(
+        EVENTS.name,
+        EVENTS.id_column,
+        tuple(Column(c.name, c.dtype, c.description, c.required, c.nullable) for c in EVENTS.columns),
+        EVENTS.description,
+    )
+    return read_table(path, lenient)
+
+
 @app.command()
 def contracts(
     table: Annotated[str, typer.Option(help="leads, events, conversions, truth or all.")] = "all",

@@ -36,13 +36,13 @@ def as_of_dates(start, end, every: str = "month") -> list[pd.Timestamp]:
     """Snapshot dates from ``start`` to ``end`` inclusive (``every``: week, month or quarter), UTC midnights."""
     if every not in FREQUENCIES:
         raise ValueError(f"every must be one of {', '.join(FREQUENCIES)}, got {every!r}")
-    start, end = _utc(start), _utc(end)
+    start, end = to_utc(start), to_utc(end)
     if end < start:
         raise ValueError(f"end {end.date()} is before start {start.date()}")
     return list(pd.date_range(start, end, freq=FREQUENCIES[every]))
 
 
-def _utc(value) -> pd.Timestamp:
+def to_utc(value) -> pd.Timestamp:
     ts = pd.Timestamp(value)
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
@@ -60,7 +60,7 @@ def _conversion_times(ids: pd.Series, conversions: pd.DataFrame) -> pd.Series:
 
 def build_spine(leads: pd.DataFrame, conversions: pd.DataFrame, as_of: Iterable | object) -> pd.DataFrame:
     """All (lead_id, as_of) rows where the lead exists and is still open at ``as_of``."""
-    dates = [_utc(d) for d in (as_of if _is_many(as_of) else [as_of])]
+    dates = [to_utc(d) for d in (as_of if _is_many(as_of) else [as_of])]
     created = leads["created_at"]
     converted = _conversion_times(leads["lead_id"], conversions)
     parts = []
@@ -86,7 +86,7 @@ def label_spine(
     """Add ``converted`` (0/1) and drop censored rows. Returns (labelled spine, number censored)."""
     if horizon_days <= 0:
         raise ValueError(f"horizon_days must be positive, got {horizon_days}")
-    end = _utc(observed_until)
+    end = to_utc(observed_until)
     horizon = pd.Timedelta(days=horizon_days)
     conv_at = _conversion_times(spine["lead_id"], conversions)
     as_of = spine["as_of"]
@@ -106,7 +106,7 @@ def build_labelled_spine(
     observed_until,
 ) -> tuple[pd.DataFrame, SpineSummary]:
     """Spine + labels + a summary of rows kept, censored and skipped."""
-    dates = [_utc(d) for d in (as_of if _is_many(as_of) else [as_of])]
+    dates = [to_utc(d) for d in (as_of if _is_many(as_of) else [as_of])]
     spine = build_spine(leads, conversions, dates)
     labelled, censored = label_spine(spine, conversions, horizon_days=horizon_days, observed_until=observed_until)
     created = leads["created_at"]

@@ -1,0 +1,82 @@
+"""Query engines for the behavioural features: embedded DuckDB (default) or PySpark.
+
+Both are reached through Ibis, so the feature definitions in :mod:`.behaviour` are written once. Spark
+sessions created here stay on loopback (driver host and bind address 127.0.0.1, no UI) and use UTC.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+ENGINES = ("duckdb", "pyspark")
+EVENT_COLUMNS = ("lead_id", "ts", "event_type", "url")
+
+
+def connect(engine: str = "duckdb", *, spark_session=None, threads: int | None = None):
+    """An Ibis backend: ``duckdb`` (in memory) or ``pyspark`` (the given session or a local[2] one)."""
+    if engine == "duckdb":
+        con = ibis.duckdb.connect(threads=threads or os.cpu_count() or 1)
+        con.raw_sql("SET TimeZone = 'UTC'")
+        return con
+    if engine == "pyspark":
+        return ibis.pyspark.connect(spark_session or local_spark())
+    raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+
+
+def local_spark(app_name: str = "predictive-leads", cores: int = 2):
+    """A local Spark session bound to loopback, UI off, UTC session time zone."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName(app_name)
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", str(cores * 2))
+        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="predictive-leads-spark-"))
+        .getOrCreate()
+    )
+
+
+def events_table(con, events) -> ibis.Table:
+    """Events as an Ibis table on ``con`` from a pandas frame, a Parquet path or an existing Ibis table."""
+    if isinstance(events, ibis.Table):
+        table = events
+    elif isinstance(events, str | os.PathLike):
+        table = con.read_parquet(Path(events))
+    else:
+        table = _upload(con, events[[c for c in EVENT_COLUMNS if c in events.columns]])
+    if "url" not in table.columns:
+        table = table.mutate(url=ibis.null(str))
+    table = table.select(*EVENT_COLUMNS)
+    return table.mutate(event_type=table.event_type.cast(str).strip().lower(), lead_id=table.lead_id.cast(str))
+
+
+def spine_table(con, spine: pd.DataFrame) -> ibis.Table:
+    return _upload(con, spine[["lead_id", "as_of"]].astype({"lead_id": str}))
+
+
+def _upload(con, frame: pd.DataFrame) -> ibis.Table:
+    """An in-memory table (a temporary view on Spark: nothing is written to a warehouse).
+
+    DuckDB scans the Arrow table in place (categoricals stay dictionary-encoded); Spark gets plain columns.
+    """
+    if con.name == "duckdb":
+        return ibis.memtable(pa.Table.from_pandas(frame, preserve_index=False))
+    categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    plain = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), None) for c in categorical})
+    return ibis.memtable(plain)
+
+
+def to_pandas(con, expr: ibis.Expr) -> pd.DataFrame:
+    """Execute ``expr`` on ``con`` and return pandas (through Arrow: much faster than Ibis' own conversion)."""
+    return con.to_pyarrow(expr).to_pandas()

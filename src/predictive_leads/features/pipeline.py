@@ -1,0 +1,254 @@
+"""Point-in-time training sets and scoring frames: spine → attributes + behaviour → (labels).
+
+The same code builds the training set a data scientist fits on and the scoring frame a batch job scores,
+so training and serving cannot drift apart. Every frame carries its provenance in ``frame.attrs``
+(``predictive_leads``): as_of dates, horizon, engine, the counts of skipped rows and events, and the
+point-in-time mark that :func:`predictive_leads.features.guard.assert_point_in_time` checks before training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import ibis
+import pandas as pd
+
+from ..config import FeatureConfig
+from ..contracts import CONVERSIONS, EVENT_TYPES, LEADS, validate
+from ..spine import build_spine, label_spine, to_utc
+from . import engine as engines
+from .attributes import lead_attributes
+from .behaviour import event_aggregates, finish_event_features
+from .guard import ATTRS_KEY
+
+CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain")
+
+
+@dataclass
+class DatasetSummary:
+    """What went into a dataset and what was left out, and why."""
+
+    kind: str
+    rows: int
+    as_of: list[str]
+    engine: str
+    horizon_days: int | None = None
+    observed_until: str | None = None
+    positives: int | None = None
+    censored: int = 0
+    leads_not_yet_created: int = 0
+    leads_already_converted: int = 0
+    rows_without_events: int = 0
+    events_used: int = 0
+    events_skipped: dict[str, int] = field(default_factory=dict)
+    unknown_event_types: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """Human-readable summary lines (no lead data)."""
+        out = [f"{self.kind}: {self.rows:,} rows at {len(self.as_of)} as_of date(s) ({self.engine})"]
+        if self.positives is not None:
+            rate = self.positives / self.rows if self.rows else float("nan")
+            out.append(f"positives: {self.positives:,} ({rate:.2%}) within {self.horizon_days} days")
+            out.append(f"censored (horizon past {self.observed_until[:10]}): {self.censored:,} rows excluded")
+        out.append(
+            f"skipped leads: {self.leads_not_yet_created:,} not yet created, "
+            f"{self.leads_already_converted:,} already converted (summed over as_of dates)"
+        )
+        out.append(f"rows without any event before as_of: {self.rows_without_events:,}")
+        skipped = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in self.events_skipped.items()) or "none"
+        out.append(f"events used: {self.events_used:,}; skipped: {skipped}")
+        if self.unknown_event_types:
+            out.append(f"unknown event types (skipped): {', '.join(self.unknown_event_types)}")
+        return out
+
+
+def _dates(as_of) -> list[pd.Timestamp]:
+    many = isinstance(as_of, Iterable) and not isinstance(as_of, str | pd.Timestamp)
+    dates = sorted({to_utc(d) for d in (as_of if many else [as_of])})
+    if not dates:
+        raise ValueError("as_of is empty: give at least one date")
+    odd = [d for d in dates if d != d.normalize()]
+    if odd:
+        raise ValueError(f"as_of must be a date (UTC midnight); got {odd[0].isoformat()}")
+    return dates
+
+
+def _quality(con, events: ibis.Table, lead_ids: pd.Series, now: pd.Timestamp):
+    """Filter events to known leads, known types and the past; count what was skipped and why."""
+    known_leads = engines.spine_table(con, pd.DataFrame({"lead_id": lead_ids, "as_of": now}))
+    known_type = events.event_type.isin(list(EVENT_TYPES))
+    known_lead = events.lead_id.isin(known_leads.lead_id)
+    past = events.ts <= now
+    counts = events.aggregate(
+        total=events.count(),
+        unknown_type=(~known_type).sum(),
+        unknown_lead=(known_type & ~known_lead).sum(),
+        future=(known_type & known_lead & ~past).sum(),
+        missing_ts=events.ts.isnull().sum(),
+    )
+    counts = engines.to_pandas(con, counts).iloc[0].fillna(0).astype(int).to_dict()
+    unknown_types = []
+    if counts["unknown_type"]:
+        types = events.filter(~known_type).event_type.name("t").value_counts()
+        unknown_types = sorted(str(t) for t in engines.to_pandas(con, types)["t"].dropna())
+    skipped = {
+        "unknown event type": counts["unknown_type"],
+        "unknown lead": counts["unknown_lead"],
+        "future timestamp": counts["future"],
+        "missing timestamp": counts["missing_ts"],
+    }
+    skipped = {k.replace(" ", "_"): v for k, v in skipped.items() if v}
+    used = counts["total"] - sum(skipped.values())
+    return events.filter(known_type & known_lead & past & events.ts.notnull()), used, skipped, unknown_types
+
+
+def _features(leads, events, spine, *, config, engine, spark_session, now):
+    con = engines.connect(engine, spark_session=spark_session) if isinstance(engine, str) else engine
+    events_t = engines.events_table(con, events)
+    events_t, used, skipped, unknown = _quality(con, events_t, leads["lead_id"], now)
+    raw = engines.to_pandas(con, event_aggregates(events_t, engines.spine_table(con, spine), config))
+    behaviour = finish_event_features(raw, spine, config)
+    attributes = lead_attributes(leads, config)
+    frame = behaviour.merge(attributes, left_on="lead_id", right_index=True, how="left", validate="many_to_one")
+    created = frame["lead_id"].map(leads.set_index("lead_id")["created_at"])
+    frame["lead_age_days"] = (frame["as_of"] - created) / pd.Timedelta(days=1)
+    if "email_open_30d" in frame:
+        frame["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (frame["lead_age_days"] >= 30)
+    quality = {
+        "events_used": used,
+        "events_skipped": skipped,
+        "unknown_event_types": unknown,
+        "rows_without_events": int((frame["events_total"] == 0).sum()),
+    }
+    return _order(frame), quality, getattr(con, "name", str(engine))
+
+
+def _order(frame: pd.DataFrame) -> pd.DataFrame:
+    first = [c for c in CONTEXT_COLUMNS if c in frame]
+    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
+
+
+def _mark(frame: pd.DataFrame, summary: DatasetSummary, config: FeatureConfig) -> pd.DataFrame:
+    frame.attrs[ATTRS_KEY] = {
+        "point_in_time": True,
+        "summary": asdict(summary),
+        "feature_config": config.to_dict(),
+    }
+    return frame
+
+
+def _prepare(leads, conversions):
+    leads = validate(leads, LEADS, "leads")
+    conversions = validate(conversions, CONVERSIONS, "conversions") if conversions is not None else None
+    return leads, conversions
+
+
+def build_training_set(
+    leads: pd.DataFrame,
+    events,
+    conversions: pd.DataFrame,
+    *,
+    as_of,
+    horizon_days: int = 90,
+    observed_until=None,
+    config: FeatureConfig | None = None,
+    engine="duckdb",
+    spark_session=None,
+    now=None,
+) -> pd.DataFrame:
+    """Features as of each ``as_of`` for every open lead, labelled ``converted`` within ``horizon_days``.
+
+    ``events`` may be a pandas frame, a Parquet path or an Ibis table on the chosen engine. Rows whose
+    horizon runs past ``observed_until`` (default: the latest timestamp in the data) are censored.
+    Events at or after as_of never reach a feature; events for unknown leads, of unknown types or in the
+    future (after ``now``, default: the wall clock) are skipped and counted in the summary.
+    """
+    config = config or FeatureConfig()
+    leads, conversions = _prepare(leads, conversions)
+    dates = _dates(as_of)
+    end = to_utc(observed_until) if observed_until is not None else _latest(leads, conversions, events)
+    spine = build_spine(leads, conversions, dates)
+    labelled, censored = label_spine(spine, conversions, horizon_days=horizon_days, observed_until=end)
+    now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    frame, quality, engine_name = _features(
+        leads, events, labelled[["lead_id", "as_of"]], config=config, engine=engine,
+        spark_session=spark_session, now=now,
+    )  # fmt: skip
+    labels = labelled.set_index(["lead_id", "as_of"])["converted"]
+    frame.insert(2, "converted", labels.reindex(pd.MultiIndex.from_frame(frame[["lead_id", "as_of"]])).to_numpy())
+    summary = DatasetSummary(
+        kind="training set",
+        rows=len(frame),
+        as_of=[d.isoformat() for d in dates],
+        engine=engine_name,
+        horizon_days=horizon_days,
+        observed_until=end.isoformat(),
+        positives=int(frame["converted"].sum()),
+        censored=censored,
+        **_skipped_leads(leads, conversions, dates),
+        **quality,
+    )
+    return _mark(frame, summary, config)
+
+
+def build_scoring_frame(
+    leads: pd.DataFrame,
+    events,
+    *,
+    as_of,
+    conversions: pd.DataFrame | None = None,
+    config: FeatureConfig | None = None,
+    engine="duckdb",
+    spark_session=None,
+    now=None,
+) -> pd.DataFrame:
+    """Features as of ``as_of`` for every lead that exists then (and has not converted, if conversions given)."""
+    config = config or FeatureConfig()
+    leads, conversions = _prepare(leads, conversions)
+    dates = _dates(as_of)
+    empty = pd.DataFrame({"lead_id": pd.Series(dtype=str), "converted_at": pd.Series(dtype="datetime64[ns, UTC]")})
+    spine = build_spine(leads, conversions if conversions is not None else empty, dates)
+    now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    frame, quality, engine_name = _features(
+        leads, events, spine, config=config, engine=engine, spark_session=spark_session, now=now
+    )
+    summary = DatasetSummary(
+        kind="scoring frame",
+        rows=len(frame),
+        as_of=[d.isoformat() for d in dates],
+        engine=engine_name,
+        **_skipped_leads(leads, conversions if conversions is not None else empty, dates),
+        **quality,
+    )
+    return _mark(frame, summary, config)
+
+
+def _skipped_leads(leads, conversions, dates) -> dict[str, int]:
+    first = pd.to_datetime(conversions["converted_at"], utc=True).groupby(conversions["lead_id"].astype(str)).min()
+    converted = first.reindex(leads["lead_id"].astype(str))
+    return {
+        "leads_not_yet_created": sum(int((leads["created_at"] >= d).sum()) for d in dates),
+        "leads_already_converted": sum(int((converted <= d).sum()) for d in dates),
+    }
+
+
+def _latest(leads, conversions, events) -> pd.Timestamp:
+    """The latest timestamp seen in the data: the default end of observation."""
+    stamps = [leads["created_at"].max(), conversions["converted_at"].max()]
+    if isinstance(events, pd.DataFrame) and len(events):
+        stamps.append(pd.to_datetime(events["ts"], utc=True).max())
+    return max(to_utc(s) for s in stamps if pd.notna(s))
+
+
+def summary_of(frame: pd.DataFrame) -> DatasetSummary:
+    """The :class:`DatasetSummary` a builder attached to ``frame``."""
+    meta = frame.attrs.get(ATTRS_KEY, {})
+    if "summary" not in meta:
+        raise ValueError("this frame was not built by the feature pipeline (no summary attached)")
+    return DatasetSummary(**meta["summary"])
+
+
+def feature_columns(frame: pd.DataFrame) -> list[str]:
+    """Model inputs: everything but identifiers, time, label and context columns."""
+    return [c for c in frame.columns if c not in CONTEXT_COLUMNS]

@@ -1,0 +1,45 @@
+"""The same features from DuckDB and from PySpark local[2] (loopback only, UI off)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from predictive_leads.features import build_training_set, summary_of
+from predictive_leads.synth import generate_world
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("java") is None, reason="PySpark needs a Java runtime"),
+]
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from predictive_leads.features.engine import local_spark
+
+    session = local_spark("predictive-leads-tests")
+    yield session
+    session.stop()
+
+
+def test_duckdb_and_pyspark_give_identical_features(spark):
+    world = generate_world(n_leads=1500, seed=9)
+    kwargs = dict(
+        as_of=pd.date_range("2025-03-01", "2026-03-01", freq="3MS", tz="UTC"),
+        horizon_days=90,
+        observed_until=world.observed_until,
+        now=world.observed_until,
+    )
+    duck = build_training_set(world.leads, world.events, world.conversions, engine="duckdb", **kwargs)
+    spk = build_training_set(
+        world.leads, world.events, world.conversions, engine="pyspark", spark_session=spark, **kwargs
+    )
+    assert summary_of(spk).engine == "pyspark" and summary_of(duck).engine == "duckdb"
+    assert summary_of(spk).events_used == summary_of(duck).events_used
+    key = ["lead_id", "as_of"]
+    pd.testing.assert_frame_equal(
+        spk.sort_values(key).reset_index(drop=True), duck.sort_values(key).reset_index(drop=True), check_exact=True
+    )
