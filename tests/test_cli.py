@@ -127,3 +127,24 @@ def test_build_dataset_needs_dates(generated, tmp_path):
     result = runner.invoke(app, ["build-dataset", "--data", str(generated), "--out", str(tmp_path / "x.parquet")])
     assert result.exit_code == 1
     assert "give --as-of DATE (repeatable) or --every month --from DATE --to DATE" in result.output
+
+
+def test_rules_list_and_show():
+    result = runner.invoke(app, ["rules", "list"])
+    assert result.exit_code == 0
+    for name in ("behavioural", "engagement", "firmographic", "qualification", "negative"):
+        assert name in result.output
+    result = runner.invoke(app, ["rules", "show", "engagement"])
+    assert result.exit_code == 0 and "replied_to_email" in result.output and "+15" in result.output
+    result = runner.invoke(app, ["rules", "show", "behavioural", "--yaml"])
+    assert result.exit_code == 0 and result.output.startswith("name: behavioural\n")
+
+
+def test_rules_show_reports_a_bad_table_in_one_line(tmp_path):
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\nrules:\n - {id: a, points: 5, when: {column: pricing_views, op: '>=', value: 1}}\n")
+    result = runner.invoke(app, ["rules", "show", str(path)])
+    assert result.exit_code == 1
+    assert [line for line in result.output.splitlines() if line.strip()] == [
+        "error: mine.yaml: rule 'a': unknown column 'pricing_views' (did you mean 'pricing_page_view_7d'?)"
+    ]

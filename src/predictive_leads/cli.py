@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .contracts import ContractError
+from .rules import RuleError
 
 app = typer.Typer(
     name="predictive-leads",
@@ -25,7 +27,7 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-USER_ERRORS = (ContractError, FileNotFoundError, ValueError)
+USER_ERRORS = (ContractError, RuleError, FileNotFoundError, ValueError)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -236,6 +238,57 @@ def contracts(
         _fail(f"unknown table {table!r}; choose from {', '.join(CONTRACTS)} or all")
     names = list(CONTRACTS) if table == "all" else [table]
     typer.echo(contracts_markdown(names))
+
+
+rules_app = typer.Typer(help="Rule-based points tables: the presets and your own YAML.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("list")
+def rules_list() -> None:
+    """List the preset points tables shipped with the package."""
+
+    def body() -> None:
+        from .rules import load_table, preset_names
+
+        table = Table("preset", "rules", "tiers", "description", title="rule presets")
+        for name in preset_names():
+            t = load_table(name)
+            tiers = ", ".join(f"{tier.name} ≥ {tier.min_score:g}" for tier in t.tiers)
+            table.add_row(name, str(len(t.rules)), tiers, textwrap.shorten(t.description, 70))
+        console.print(table)
+
+    _run(body)
+
+
+@rules_app.command("show")
+def rules_show(
+    name: Annotated[str, typer.Argument(help="A preset name or a YAML file.")],
+    yaml_out: Annotated[bool, typer.Option("--yaml", help="Print the table as YAML (to copy and edit).")] = False,
+) -> None:
+    """Print one points table: every rule with its condition, points and reason (checked against the features)."""
+
+    def body() -> None:
+        from .features import output_schema
+        from .rules import load_table
+
+        t = load_table(name, columns=output_schema())
+        if yaml_out:
+            typer.echo(t.to_yaml(), nl=False)
+            return
+        console.print(f"[bold]{t.name}[/]: {t.description}", highlight=False)
+        if t.source:
+            console.print(f"source: {t.source}", highlight=False)
+        caps = ", ".join(f"{g.name} {'≤ ' + format(g.max, 'g') if g.max is not None else ''}".strip() for g in t.groups)
+        lo, hi = t.score_range
+        console.print(f"score range {lo:g}–{hi:g}" + (f"; group caps: {caps}" if caps else ""), highlight=False)
+        rows = Table("rule", "group", "condition", "points", "reason")
+        for r in t.to_frame().itertuples(index=False):
+            rows.add_row(r.rule, r.group, r.condition, f"{r.points:+d}", r.reason)
+        console.print(rows)
+        console.print("tiers: " + (", ".join(f"{x.name} ≥ {x.min_score:g}" for x in t.tiers) or "none"))
+
+    _run(body)
 
 
 def main() -> None:  # pragma: no cover - console entry point

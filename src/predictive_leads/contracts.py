@@ -145,6 +145,18 @@ LEADS = TableContract(
         Column("country", "string", "Country as typed.", False, True),
         Column("lead_source", "string", "Acquisition channel as typed.", False, True),
         Column("form_message", "string", "Free text from the first form (may be spam).", False, True, pii=True),
+        Column("qualified_at", "timestamp", "When a rep recorded the qualification scores (UTC).", False, True),
+        *(
+            Column(
+                f"qual_{f}",
+                "int",
+                f"Rep's 1–5 score for {f} (BANT / MINDA), known from qualified_at.",
+                False,
+                True,
+                min_value=1,
+            )
+            for f in ("money", "interest", "need", "timing", "authority")
+        ),  # fmt: skip
     ),
 )
 
@@ -241,12 +253,15 @@ def _check_one_zone_style(text: pd.Series, present: np.ndarray, source: str, col
     raise _row_error(source, column, pd.Series(naive), "no time zone while the others have one (mixed)", ids)
 
 
+TIMESTAMP_UNIT = "us"
+
+
 def _parse_timestamps(values: pd.Series, source: str, column: str, ids: pd.Series) -> pd.Series:
-    """Parse to UTC. Naive timestamps are read as UTC; a mix of naive and tz-aware values is an error."""
+    """Parse to UTC microseconds. Naive timestamps are read as UTC; mixing naive and zoned values is an error."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC")
+        return values.dt.tz_convert("UTC").dt.as_unit(TIMESTAMP_UNIT)
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.dt.tz_localize("UTC")
+        return values.dt.tz_localize("UTC").dt.as_unit(TIMESTAMP_UNIT)
     present = values.notna().to_numpy()
     text = values.astype("string")
     parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
@@ -254,7 +269,7 @@ def _parse_timestamps(values: pd.Series, source: str, column: str, ids: pd.Serie
     if bad.any():
         raise _row_error(source, column, bad, "unparsable timestamps", ids)
     _check_one_zone_style(text, present, source, column, ids)
-    return parsed
+    return parsed.dt.as_unit(TIMESTAMP_UNIT)
 
 
 def _parse_numbers(values: pd.Series, source: str, column: str, ids: pd.Series, kind: str) -> pd.Series:

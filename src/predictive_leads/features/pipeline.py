@@ -111,10 +111,13 @@ def _features(leads, events, spine, *, config, engine, spark_session, now):
     behaviour = finish_event_features(raw, spine, config)
     attributes = lead_attributes(leads, config)
     frame = behaviour.merge(attributes, left_on="lead_id", right_index=True, how="left", validate="many_to_one")
+    frame = _qualification_as_of(frame, leads)
     created = frame["lead_id"].map(leads.set_index("lead_id")["created_at"])
-    frame["lead_age_days"] = (frame["as_of"] - created) / pd.Timedelta(days=1)
+    age = (frame["as_of"] - created) / pd.Timedelta(days=1)
+    derived = {"lead_age_days": age}
     if "email_open_30d" in frame:
-        frame["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (frame["lead_age_days"] >= 30)
+        derived["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (age >= 30)
+    frame = pd.concat([frame, pd.DataFrame(derived, index=frame.index)], axis=1)
     quality = {
         "events_used": used,
         "events_skipped": skipped,
@@ -124,9 +127,23 @@ def _features(leads, events, spine, *, config, engine, spark_session, now):
     return _order(frame), quality, getattr(con, "name", str(engine))
 
 
+QUALIFICATION = tuple(c.name for c in LEADS.columns if c.name.startswith("qual_"))
+
+
+def _qualification_as_of(frame: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
+    """Rep-recorded qualification scores, only where they were recorded before as_of (else missing)."""
+    present = [c for c in QUALIFICATION if c in leads]
+    if not present or "qualified_at" not in leads:
+        return frame
+    recorded = leads.set_index("lead_id").reindex(frame["lead_id"])
+    known = (recorded["qualified_at"] < frame["as_of"].to_numpy()).to_numpy()
+    scores = pd.DataFrame({c: recorded[c].where(known).to_numpy() for c in present}, index=frame.index)
+    return pd.concat([frame, scores], axis=1)
+
+
 def _order(frame: pd.DataFrame) -> pd.DataFrame:
     first = [c for c in CONTEXT_COLUMNS if c in frame]
-    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
+    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True).copy()
 
 
 def _mark(frame: pd.DataFrame, summary: DatasetSummary, config: FeatureConfig) -> pd.DataFrame:
@@ -176,7 +193,8 @@ def build_training_set(
         spark_session=spark_session, now=now,
     )  # fmt: skip
     labels = labelled.set_index(["lead_id", "as_of"])["converted"]
-    frame.insert(2, "converted", labels.reindex(pd.MultiIndex.from_frame(frame[["lead_id", "as_of"]])).to_numpy())
+    frame["converted"] = labels.reindex(pd.MultiIndex.from_frame(frame[["lead_id", "as_of"]])).to_numpy()
+    frame = _order(frame)
     summary = DatasetSummary(
         kind="training set",
         rows=len(frame),
@@ -252,3 +270,23 @@ def summary_of(frame: pd.DataFrame) -> DatasetSummary:
 def feature_columns(frame: pd.DataFrame) -> list[str]:
     """Model inputs: everything but identifiers, time, label and context columns."""
     return [c for c in frame.columns if c not in CONTEXT_COLUMNS]
+
+
+def output_schema(config: FeatureConfig | None = None) -> dict[str, list[str] | None]:
+    """Every feature column the pipeline produces with ``config``, mapped to its closed set of values
+    (categories, or True/False for flags) or None for open ones. Built by running the pipeline on one lead."""
+    day = pd.Timestamp("2000-01-01", tz="UTC")
+    leads = pd.DataFrame(
+        {"lead_id": ["x"], "created_at": [day], "qualified_at": [day]} | {c: [3] for c in QUALIFICATION}
+    )
+    events = pd.DataFrame({"lead_id": ["x"], "ts": [day], "event_type": ["page_view"]})
+    frame = build_scoring_frame(leads, events, as_of=day + pd.Timedelta(days=1), config=config, now=day)
+    return {c: _closed_values(frame[c]) for c in feature_columns(frame)}
+
+
+def _closed_values(col: pd.Series) -> list[str] | None:
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [str(c) for c in col.cat.categories]
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return ["True", "False"]
+    return None

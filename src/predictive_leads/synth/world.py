@@ -718,6 +718,7 @@ def generate_world(config: SynthConfig | None = None, **overrides) -> World:
     state_at = seg.state[seg.locate(lead, (ts - start_ms) // DAY_MS)]
 
     leads = _raw_leads(rng, attrs, original, pd.to_datetime(created_ms, unit="ms", utc=True))
+    leads = pd.concat([leads, _qualification(rng, attrs, fit_before, lead, ts, code, state_at, stop_ms)], axis=1)
     lead_ids = leads["lead_id"].to_numpy()
     url, campaign, asset = _details(rng, ts, code, state_at, cfg.start_ts)
     events = pd.DataFrame(
@@ -751,6 +752,42 @@ def generate_world(config: SynthConfig | None = None, **overrides) -> World:
         "drift_day": drift_day,
     }
     return World(leads=leads, events=events, conversions=conversions, truth=truth, meta=meta)
+
+
+QUALIFICATION_FACTORS = ("money", "interest", "need", "timing", "authority")
+
+
+def _qualification(rng, attrs, fit, lead, ts, code, state_at, stop_ms) -> pd.DataFrame:
+    """BANT-style 1–5 scores a rep records a few days after the first meeting (``qualified_at``).
+
+    Money and need follow fit, interest and timing follow intent at the meeting, authority follows seniority;
+    each with rater noise. Leads without a meeting (or whose record would fall after they convert) have none.
+    """
+    n = len(attrs)
+    first = _first_per_lead(lead, _is_type(code, "meeting_scheduled"))
+    who = lead[first]
+    at = ts[first] + (rng.random(len(first)) * 3 * DAY_MS).astype(np.int64)
+    keep = at < stop_ms[who]
+    who, at, state = who[keep], at[keep], state_at[first][keep]
+    finite_fit = np.nan_to_num(fit[who], neginf=-3.0)
+    seniority = attrs["seniority"].to_numpy()[who]
+    rank = pd.Series(seniority).map({"c_level": 2, "vp": 2, "director": 1, "manager": 0}).fillna(-1).to_numpy()
+    drivers = {
+        "money": finite_fit,
+        "interest": state - 1.5,
+        "need": 0.7 * finite_fit,
+        "timing": 1.2 * (state - 1.5),
+        "authority": rank,
+    }
+    out = pd.DataFrame(index=range(n))
+    out["qualified_at"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ms, UTC]")
+    out.loc[who, "qualified_at"] = pd.to_datetime(at, unit="ms", utc=True)
+    for factor in QUALIFICATION_FACTORS:
+        values = np.clip(np.round(3 + drivers[factor] + rng.normal(0, 0.8, len(who))), 1, 5)
+        column = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        column.iloc[who] = values.astype(int)
+        out[f"qual_{factor}"] = column
+    return out
 
 
 def _truth(attrs, lead_ids, original, seg: intent.Segments, fit_before, fit_after, noise, invalid_email):
