@@ -148,7 +148,8 @@ BAD = [
      "rule 'a': invalid regex '(soft'"),
     ("rules:\n - {id: a, points: 2.5, when: {column: events_30d, op: '>=', value: 1}}",
      "rule 'a': points must be a whole number, got 2.5"),
-    ("groups: {fit: {max: 10}}\nrules:\n - {id: a, group: engagment, points: 5, when: {column: events_30d, op: '>=', value: 1}}",
+    ("groups: {fit: {max: 10}}\nrules:\n - {id: a, group: engagment, points: 5, "
+     "when: {column: events_30d, op: '>=', value: 1}}",
      "rule 'a': group 'engagment' is not declared (groups: fit)"),
     ("rules:\n - {id: a, points: 5, when: {column: events_30d, op: '>=', value: 1}}\n"
      " - {id: a, points: 5, when: {column: events_7d, op: '>=', value: 1}}", "duplicate rule id(s): a"),

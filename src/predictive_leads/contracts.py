@@ -150,13 +150,13 @@ LEADS = TableContract(
             Column(
                 f"qual_{f}",
                 "int",
-                f"Rep's 1–5 score for {f} (BANT / MINDA), known from qualified_at.",
+                f"Rep's 1–5 {f} score (BANT / MINDA), known from qualified_at.",
                 False,
                 True,
                 min_value=1,
             )
             for f in ("money", "interest", "need", "timing", "authority")
-        ),  # fmt: skip
+        ),
     ),
 )
 

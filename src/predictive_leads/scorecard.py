@@ -92,7 +92,7 @@ def _export(card, name: str, points_range, categorical: list[str]) -> dict:
             when = _bin_conditions(variable, row["Bin"], variable in categorical)
             if when is None or row["Count"] == 0:
                 continue
-            points = int(round(float(row["Points"])))
+            points = round(float(row["Points"]))
             label = _bin_label(row["Bin"])
             rules.append(
                 {
