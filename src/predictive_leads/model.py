@@ -1,0 +1,458 @@
+"""``LeadScorer``: LightGBM → calibrated probability → 1–100 score, grade and tier.
+
+Fitting splits the training rows in time when a time column exists (oldest rows train the trees, the next
+slice early-stops them, the most recent slice calibrates and sets the score map and tiers) and randomly
+(stratified) otherwise — and records which it did. No class weights or ``is_unbalance``: they distort
+probabilities, and calibration would have to undo them. Everything learned is stored pickle-free: LightGBM's
+own model text plus JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from .scoring import DEFAULT_GRADES, ScoreMap, Thresholds, choose_thresholds, grade_of
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.txt"
+META_FILE = "scorer.json"
+
+
+class ModelError(ValueError):
+    """The data cannot give an honest model (too few positives, one class, …) or a saved model is unusable."""
+
+
+# ------------------------------------------------------------------------------------------ calibration
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """Maps LightGBM's raw margin to a probability: Platt (logistic) or isotonic (monotone steps)."""
+
+    method: str
+    params: dict
+
+    @classmethod
+    def fit(cls, margin: np.ndarray, y: np.ndarray, method: str = "auto") -> Calibrator:
+        if method == "none":
+            return cls("none", {})
+        candidates = ["platt", "isotonic"] if method == "auto" else [method]
+        fitted = {m: _FITTERS[m](margin, y) for m in candidates}
+        if len(fitted) == 1:
+            return next(iter(fitted.values()))
+        # choose by cross-fitted log loss on the calibration slice (2 folds, fixed split)
+        folds = np.arange(len(y)) % 2
+        losses = {}
+        for m in candidates:
+            out = np.empty(len(y))
+            for k in (0, 1):
+                cal = _FITTERS[m](margin[folds != k], y[folds != k])
+                out[folds == k] = cal.transform(margin[folds == k])
+            losses[m] = _log_loss(y, out)
+        best = min(losses, key=losses.get)
+        return cls(best, fitted[best].params | {"cv_log_loss": losses})
+
+    def transform(self, margin: np.ndarray) -> np.ndarray:
+        margin = np.asarray(margin, dtype=float)
+        if self.method == "none":
+            return 1 / (1 + np.exp(-margin))
+        if self.method == "platt":
+            return 1 / (1 + np.exp(-(self.params["a"] * margin + self.params["b"])))
+        p = np.interp(margin, self.params["x"], self.params["y"])
+        return np.clip(p, 1e-6, 1 - 1e-6)
+
+
+def _fit_platt(margin: np.ndarray, y: np.ndarray) -> Calibrator:
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=1e6, max_iter=1000).fit(margin.reshape(-1, 1), y)
+    return Calibrator("platt", {"a": float(lr.coef_[0, 0]), "b": float(lr.intercept_[0])})
+
+
+def _fit_isotonic(margin: np.ndarray, y: np.ndarray) -> Calibrator:
+    from sklearn.isotonic import IsotonicRegression
+
+    iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(margin, y)
+    return Calibrator("isotonic", {"x": iso.X_thresholds_.tolist(), "y": iso.y_thresholds_.tolist()})
+
+
+_FITTERS = {"platt": _fit_platt, "isotonic": _fit_isotonic}
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+# ------------------------------------------------------------------------------------------ the estimator
+
+
+class LeadScorer(ClassifierMixin, BaseEstimator):
+    """Calibrated LightGBM lead scorer (pandas in, pandas out). Parameters only store; ``fit`` learns.
+
+    Parameters
+    ----------
+    time_column : column of ``X`` holding each row's time (e.g. ``as_of``); used to split in time, never as a
+        feature. Without it the internal splits are random stratified.
+    monotone_increasing : features where more must never lower the probability (e.g. ``demo_request_90d``).
+    validation_fraction, calibration_fraction : shares of rows (the most recent ones when there is a time
+        column) for early stopping and for calibration + score map + tiers.
+    calibration : ``auto`` (Platt or isotonic, whichever has the lower cross-fitted log loss), ``platt``,
+        ``isotonic`` or ``none``.
+    tier_rule : ``capacity``, ``precision`` or ``f1`` (see :func:`predictive_leads.scoring.choose_thresholds`).
+    """
+
+    def __init__(
+        self,
+        *,
+        n_estimators: int = 600,
+        learning_rate: float = 0.05,
+        num_leaves: int = 15,
+        max_depth: int = 5,
+        min_child_samples: int = 100,
+        reg_lambda: float = 5.0,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.7,
+        early_stopping_rounds: int = 50,
+        validation_fraction: float = 0.15,
+        calibration_fraction: float = 0.15,
+        calibration: str = "auto",
+        time_column: str | None = None,
+        monotone_increasing: tuple[str, ...] = (),
+        min_positives: int = 50,
+        grade_bands: tuple = DEFAULT_GRADES,
+        tier_rule: str = "capacity",
+        sql_capacity: int = 200,
+        mql_capacity: int = 1000,
+        random_state: int = 0,
+    ):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.reg_lambda = reg_lambda
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
+        self.calibration_fraction = calibration_fraction
+        self.calibration = calibration
+        self.time_column = time_column
+        self.monotone_increasing = monotone_increasing
+        self.min_positives = min_positives
+        self.grade_bands = grade_bands
+        self.tier_rule = tier_rule
+        self.sql_capacity = sql_capacity
+        self.mql_capacity = mql_capacity
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
+
+    # ---------------------------------------------------------------------------------- fitting
+
+    def fit(self, X, y) -> LeadScorer:
+        import lightgbm as lgb
+
+        X = _as_frame(X)
+        y = _check_target(y, len(X), self.min_positives)
+        time = X.pop(self.time_column) if self.time_column and self.time_column in X else None
+        if X.shape[1] == 0:
+            raise ModelError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required: no feature columns")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.classes_ = np.array([0, 1])
+        self.categories_ = _categories(X)
+        data = self._encode(X)
+        fit_idx, val_idx, cal_idx = self._split(y, time)
+        self.split_ = _describe_split(time, fit_idx, val_idx, cal_idx)
+        params = self._lgb_params(list(data.columns))
+        train_set = lgb.Dataset(data.iloc[fit_idx], y[fit_idx], categorical_feature=list(self.categories_),
+                                free_raw_data=False)  # fmt: skip
+        callbacks, valid_sets = [], []
+        if len(val_idx) and len(np.unique(y[val_idx])) == 2 and self.early_stopping_rounds:
+            valid_sets = [lgb.Dataset(data.iloc[val_idx], y[val_idx], reference=train_set)]
+            callbacks = [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
+        self.booster_ = lgb.train(params, train_set, num_boost_round=self.n_estimators, valid_sets=valid_sets,
+                                  callbacks=callbacks)  # fmt: skip
+        if valid_sets and self.booster_.best_iteration > 0:
+            self.booster_ = _truncate(self.booster_, self.booster_.best_iteration)
+        ref = cal_idx if len(cal_idx) and len(np.unique(y[cal_idx])) == 2 else fit_idx
+        margin = self.booster_.predict(data.iloc[ref], raw_score=True)
+        self.calibrator_ = Calibrator.fit(margin, y[ref], self.calibration)
+        p_ref = self.calibrator_.transform(margin)
+        self.score_map_ = ScoreMap.fit(p_ref)
+        runs = int(time.iloc[ref].nunique()) if time is not None else 1
+        self.thresholds_ = choose_thresholds(
+            y[ref],
+            p_ref,
+            rule=self.tier_rule,
+            runs=runs,
+            sql_capacity=self.sql_capacity,
+            mql_capacity=self.mql_capacity,
+        )
+        self.reference_ = {"rows": len(ref), "positives": int(y[ref].sum()), "runs": runs}
+        return self
+
+    def _lgb_params(self, columns: list[str]) -> dict:
+        unknown = sorted(set(self.monotone_increasing) - set(columns))
+        if unknown:
+            raise ModelError(f"monotone_increasing names unknown feature(s): {', '.join(unknown)}")
+        return {
+            "objective": "binary",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
+            "min_child_samples": self.min_child_samples,
+            "reg_lambda": self.reg_lambda,
+            "bagging_fraction": self.subsample,
+            "bagging_freq": 1 if self.subsample < 1 else 0,
+            "feature_fraction": self.colsample_bytree,
+            "monotone_constraints": [1 if c in self.monotone_increasing else 0 for c in columns],
+            "monotone_constraints_method": "advanced",
+            "seed": self.random_state,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": 2,
+            "verbosity": -1,
+        }
+
+    def _split(self, y: np.ndarray, time: pd.Series | None):
+        n = len(y)
+        idx = np.arange(n)
+        n_cal = round(n * self.calibration_fraction)
+        n_val = round(n * self.validation_fraction)
+        if n_cal + n_val >= n:
+            raise ModelError("validation_fraction + calibration_fraction leave no rows to train on")
+        if time is not None:
+            order = np.argsort(pd.to_datetime(time, utc=True).to_numpy(), kind="stable")
+            return (
+                np.sort(order[: n - n_cal - n_val]),
+                np.sort(order[n - n_cal - n_val : n - n_cal]),
+                np.sort(order[n - n_cal :]),
+            )
+        rest, cal = (
+            (idx, idx[:0])
+            if n_cal == 0
+            else train_test_split(idx, test_size=n_cal, stratify=y, random_state=self.random_state)
+        )
+        if n_val == 0:
+            return np.sort(rest), idx[:0], np.sort(cal)
+        fit, val = train_test_split(rest, test_size=n_val, stratify=y[rest], random_state=self.random_state)
+        return np.sort(fit), np.sort(val), np.sort(cal)
+
+    # ---------------------------------------------------------------------------------- scoring
+
+    def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Columns in training order; categories fixed to the training ones (unseen values become missing)."""
+        missing = [c for c in self.feature_names_in_ if c not in X.columns]
+        if missing and all(str(c).startswith("x") for c in X.columns) and X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but LeadScorer is expecting {self.n_features_in_} features as input"
+            )
+        if missing:
+            raise ModelError(f"input lacks feature column(s): {', '.join(missing[:10])}")
+        out = {}
+        for col in self.feature_names_in_:
+            s = X[col]
+            if col in self.categories_:
+                out[col] = pd.Categorical(s.astype("string").astype(object).where(s.notna(), None),
+                                          categories=self.categories_[col])  # fmt: skip
+            else:
+                values = s.astype("float64") if pd.api.types.is_bool_dtype(s.dtype) else s
+                out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
+        return pd.DataFrame(out, index=X.index)
+
+    def unseen_categories(self, X) -> dict[str, list[str]]:
+        """Values of categorical features never seen in training (scored as missing)."""
+        X = _as_frame(X)
+        out = {}
+        for col, cats in self.categories_.items():
+            values = set(X[col].dropna().astype(str)) - set(cats)
+            if values:
+                out[col] = sorted(values)
+        return out
+
+    def decision_function(self, X) -> np.ndarray:
+        """LightGBM's raw margin (log-odds before calibration)."""
+        check_is_fitted(self, "booster_")
+        return self.booster_.predict(self._encode(_as_frame(X)), raw_score=True)
+
+    def predict_proba(self, X) -> np.ndarray:
+        margin = self.decision_function(X)
+        p = self.calibrator_.transform(margin)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+    def score_frame(self, X) -> pd.DataFrame:
+        """Probability, 1–100 score, grade and tier per row (index kept)."""
+        X = _as_frame(X)
+        p = self.predict_proba(X)[:, 1]
+        score = self.score_map_.score(p)
+        return pd.DataFrame(
+            {"probability": p, "score": score, "grade": grade_of(score, self.grade_bands),
+             "tier": self.thresholds_.tier(p)},
+            index=X.index,
+        )  # fmt: skip
+
+    # ---------------------------------------------------------------------------------- persistence
+
+    def save(self, path: str | Path) -> Path:
+        """Write ``model.txt`` (LightGBM text) and ``scorer.json`` (everything else) into a directory."""
+        from . import __version__
+        from .io import atomic_path
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path / MODEL_FILE) as tmp:
+            self.booster_.save_model(str(tmp))
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "package_version": __version__,
+            "params": _jsonable(self.get_params()),
+            "features": list(self.feature_names_in_),
+            "categories": self.categories_,
+            "calibrator": {"method": self.calibrator_.method, "params": self.calibrator_.params},
+            "score_map": list(self.score_map_.cuts),
+            "thresholds": self.thresholds_.to_dict(),
+            "split": self.split_,
+            "reference": self.reference_,
+        }
+        with atomic_path(path / META_FILE) as tmp:
+            tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> LeadScorer:
+        import lightgbm as lgb
+
+        path = Path(path)
+        meta_path = path / META_FILE
+        if not meta_path.exists() or not (path / MODEL_FILE).exists():
+            raise ModelError(f"{path}: not a saved LeadScorer (needs {MODEL_FILE} and {META_FILE})")
+        meta = json.loads(meta_path.read_text())
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{path}: saved with model format {meta.get('format_version')} (package "
+                f"{meta.get('package_version')}); this version reads format {FORMAT_VERSION}: retrain or upgrade"
+            )
+        params = meta["params"]
+        params["grade_bands"] = tuple(tuple(b) for b in params["grade_bands"])
+        params["monotone_increasing"] = tuple(params["monotone_increasing"])
+        scorer = cls(**params)
+        scorer.booster_ = lgb.Booster(model_file=str(path / MODEL_FILE))
+        scorer.feature_names_in_ = np.asarray(meta["features"], dtype=object)
+        scorer.n_features_in_ = len(meta["features"])
+        scorer.classes_ = np.array([0, 1])
+        scorer.categories_ = meta["categories"]
+        scorer.calibrator_ = Calibrator(meta["calibrator"]["method"], meta["calibrator"]["params"])
+        scorer.score_map_ = ScoreMap(tuple(meta["score_map"]))
+        scorer.thresholds_ = Thresholds.from_dict(meta["thresholds"])
+        scorer.split_ = meta["split"]
+        scorer.reference_ = meta["reference"]
+        return scorer
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _as_frame(X) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        return X.copy()
+    arr = np.asarray(X)
+    if np.iscomplexobj(arr):
+        raise ValueError("Complex data not supported")
+    if arr.ndim != 2:
+        raise ValueError(f"Expected 2D array, got {arr.ndim}D array instead. Reshape your data (one row per lead).")
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+def _check_target(y, n: int, min_positives: int) -> np.ndarray:
+    if y is None:
+        raise ValueError("LeadScorer requires y to be passed, but the target y is None")
+    y = pd.Series(np.asarray(y).ravel())
+    if len(y) != n:
+        raise ValueError(f"X has {n} rows but y has {len(y)}")
+    if y.isna().all():
+        raise ModelError("the target is missing for every row: nothing to learn from")
+    if y.isna().any():
+        raise ModelError(f"the target is missing for {int(y.isna().sum())} rows; drop or label them first")
+    values = set(pd.unique(y))
+    if pd.api.types.is_float_dtype(y.dtype) and not values <= {0, 1}:
+        raise ValueError("Unknown label type: continuous. The target must be 0/1 (converted or not)")
+    if not values <= {0, 1}:
+        raise ValueError(
+            f"Only binary classification is supported. The target must be 0/1 (converted or not), "
+            f"got values {sorted(map(str, values))[:5]}"
+        )
+    y = y.astype(int).to_numpy()
+    if len(np.unique(y)) < 2:
+        raise ModelError(f"the target has 1 class only ({int(y[0])} for every row): nothing to learn from")
+    positives = int(y.sum())
+    if positives < min_positives or (len(y) - positives) < min_positives:
+        raise ModelError(
+            f"only {positives} positives and {len(y) - positives} negatives; a model needs at least "
+            f"{min_positives} of each to be honest — use a rule preset or a learned scorecard instead"
+        )
+    return y
+
+
+def _categories(X: pd.DataFrame) -> dict[str, list[str]]:
+    out = {}
+    for col in X.columns:
+        s = X[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = [str(c) for c in s.cat.categories]
+        elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            out[col] = sorted(str(v) for v in s.dropna().unique())
+    return out
+
+
+def _truncate(booster, iterations: int):
+    import lightgbm as lgb
+
+    return lgb.Booster(model_str=booster.model_to_string(num_iteration=iterations))
+
+
+def _describe_split(time, fit_idx, val_idx, cal_idx) -> dict:
+    def span(idx):
+        if time is None or not len(idx):
+            return None
+        t = pd.to_datetime(time.iloc[idx], utc=True)
+        return [t.min().isoformat(), t.max().isoformat()]
+
+    return {
+        "kind": "out-of-time" if time is not None else "random stratified (no time column)",
+        "train_rows": len(fit_idx),
+        "validation_rows": len(val_idx),
+        "calibration_rows": len(cal_idx),
+        "train_span": span(fit_idx),
+        "validation_span": span(val_idx),
+        "calibration_span": span(cal_idx),
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
