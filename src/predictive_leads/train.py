@@ -1,0 +1,187 @@
+"""The training workflow: guard → audit → out-of-time split → model, rules, scorecard → evaluation → report.
+
+Every number it reports is measured on rows the model never saw: the most recent ``test_fraction`` of the
+time column's values, separated from the training rows by the label horizon (a training row's outcome window
+must end before the first test ``as_of``, so no label straddles the split). Data without a time column is
+split randomly (stratified) and the report says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .audit import apply_audit, leakage_audit
+from .evaluate import evaluation, to_jsonable
+from .features.guard import ATTRS_KEY, assert_point_in_time
+from .features.pipeline import CONTEXT_COLUMNS
+from .model import LeadScorer, ModelError
+from .report import html_report, plots, write_report
+from .rules import RuleError, RuleScorer, preset_names
+from .scorecard import LearnedScorecard
+
+SEGMENT_COLUMNS = ("lead_source", "seniority", "industry", "region", "company_size_band")
+
+
+@dataclass
+class TrainResult:
+    model: LeadScorer
+    evaluation: dict
+    audit: pd.DataFrame
+    dropped: list[str]
+    report_html: str
+    meta: dict
+    scorecard: LearnedScorecard | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def save(self, out: str | Path) -> Path:
+        """Model (LightGBM text + JSON), metrics.json, report.html, audit.csv and the learned scorecard YAML."""
+        from .io import write_json, write_table
+
+        out = Path(out)
+        self.model.save(out)
+        write_json(self.evaluation | {"meta": self.meta}, out / "metrics.json")
+        write_report(self.report_html, out / "report.html")
+        write_table(self.audit, out / "audit.csv")
+        if self.scorecard is not None:
+            self.scorecard.table_.to_yaml(out / "learned_scorecard.yaml")
+        return out
+
+
+def _split(frame: pd.DataFrame, y: np.ndarray, time_col: str | None, horizon_days: int | None, test_fraction: float,
+           seed: int):  # fmt: skip
+    if time_col is None:
+        from sklearn.model_selection import train_test_split
+
+        idx = np.arange(len(frame))
+        train, test = train_test_split(idx, test_size=test_fraction, stratify=y, random_state=seed)
+        return np.sort(train), np.sort(test), {"method": "random_stratified", "note": "no time column"}
+    time = pd.to_datetime(frame[time_col], utc=True)
+    values = np.sort(time.unique())
+    n_test = max(1, int(round(len(values) * test_fraction)))
+    if len(values) - n_test < 1:
+        raise ModelError(f"{time_col} has {len(values)} distinct value(s): too few for an out-of-time test")
+    test_start = pd.Timestamp(values[-n_test])
+    test = np.flatnonzero((time >= test_start).to_numpy())
+    gap = pd.Timedelta(days=horizon_days or 0)
+    train = np.flatnonzero((time + gap < test_start).to_numpy() if horizon_days else (time < test_start).to_numpy())
+    if not len(train):
+        raise ModelError("no training rows are left before the test period once the label horizon is respected")
+    split = {
+        "method": "out_of_time",
+        "train": [time.iloc[train].min().isoformat(), time.iloc[train].max().isoformat()],
+        "test": [test_start.isoformat(), time.iloc[test].max().isoformat()],
+        "gap_days": horizon_days or 0,
+    }
+    return train, test, split
+
+
+def _rule_scores(X_train: pd.DataFrame, X_test: pd.DataFrame, rules) -> tuple[dict, list[str]]:
+    scores, notes = {}, []
+    for name in rules:
+        try:
+            scores[f"rules: {Path(str(name)).stem}"] = RuleScorer(table=name).fit(X_train).predict_score(X_test)
+        except RuleError as exc:
+            notes.append(f"rule table {name} not scored: {exc}")
+    return scores, notes
+
+
+def train_model(
+    frame: pd.DataFrame,
+    *,
+    target: str = "converted",
+    id_col: str | None = "lead_id",
+    time_col: str | None = "as_of",
+    flat_export: bool = False,
+    horizon_days: int | None = None,
+    rules=None,
+    keep: tuple[str, ...] = (),
+    drop: tuple[str, ...] = (),
+    test_fraction: float = 0.2,
+    learned_scorecard: bool = True,
+    n_boot: int = 200,
+    scorer_params: dict | None = None,
+    seed: int = 0,
+) -> TrainResult:
+    """Train and evaluate a lead scorer on a training set (feature pipeline output, or a flat export)."""
+    assert_point_in_time(frame, flat_export=flat_export)
+    meta_in = frame.attrs.get(ATTRS_KEY, {}).get("summary", {})
+    horizon_days = horizon_days or meta_in.get("horizon_days")
+    if target not in frame:
+        raise ValueError(f"target column {target!r} is not in the data")
+    y = frame[target].to_numpy().astype(int)
+    time_col = time_col if time_col in frame else None
+    context = {target, *(c for c in (id_col, time_col) if c), *CONTEXT_COLUMNS, *drop}
+    X = frame[[c for c in frame.columns if c not in context]]
+    audit = leakage_audit(X, y, time=frame[time_col] if time_col else None)
+    X, dropped = apply_audit(X, audit, keep=keep)
+    train, test, split = _split(frame, y, time_col, horizon_days, test_fraction, seed)
+    fit_frame = X.iloc[train].assign(**({time_col: frame[time_col].iloc[train].to_numpy()} if time_col else {}))
+    params = {"time_column": time_col} | (scorer_params or {})
+    model = LeadScorer(**params).fit(fit_frame, y[train])
+    X_test, y_test = X.iloc[test], y[test]
+    scored = model.score_frame(X_test)
+    rules = list(preset_names()) if rules is None else list(rules)
+    rule_scores, notes = _rule_scores(X.iloc[train], X_test, rules)
+    card = None
+    if learned_scorecard:
+        card = LearnedScorecard().fit(X.iloc[train], y[train])
+        rule_scores["learned scorecard"] = card.predict_score(X_test)
+    segments = X_test[[c for c in SEGMENT_COLUMNS if c in X_test]] if any(c in X_test for c in SEGMENT_COLUMNS) else None
+    cutoffs = {name: cut for name, cut in model.thresholds_.cutoffs}
+    result = evaluation(y_test, scored["probability"].to_numpy(), score=scored["score"].to_numpy(),
+                        grade=scored["grade"].to_numpy(), rule_scores=rule_scores, segments=segments,
+                        thresholds={"model": cutoffs}, n_boot=n_boot, seed=seed)  # fmt: skip
+    meta = {
+        "split": split,
+        "horizon_days": horizon_days,
+        "rows": {"train": len(train), "test": len(test)},
+        "positives": {"train": int(y[train].sum()), "test": int(y_test.sum())},
+        "data": "flat export (no point-in-time record)" if flat_export else "feature pipeline (point in time)",
+        "dropped_by_audit": dropped,
+        "kept_despite_audit": [c for c in keep if c in audit.get("column", pd.Series(dtype=str)).tolist()],
+        "model_internal_split": model.split_,
+        "calibration": model.calibrator_.method,
+        "thresholds": model.thresholds_.to_dict(),
+        "trees": model.booster_.num_trees(),
+        "notes": notes,
+    }
+    report = html_report(
+        result,
+        plots(y_test, scored["probability"].to_numpy(), scored["score"].to_numpy(), rule_scores),
+        title="Lead scoring model — out-of-time evaluation",
+        meta={**meta, "tables": {"Leakage audit": audit}},
+    )
+    return TrainResult(model, to_jsonable(result), audit, dropped, report, to_jsonable(meta), card, notes)
+
+
+def summary_lines(result: TrainResult) -> list[str]:
+    """A short, honest summary for the terminal."""
+    ev, meta = result.evaluation, result.meta
+    comp = {row["scorer"]: row for row in ev["comparison"]}
+    model = comp.get("model", {})
+    best = max((r for k, r in comp.items() if k != "model"), key=lambda r: r["roc_auc"], default=None)
+    split = meta["split"]
+    lines = [
+        f"evaluated {split['method'].replace('_', ' ')}"
+        + (f" on {split['test'][0][:10]} … {split['test'][1][:10]}" if split["method"] == "out_of_time" else "")
+        + f": {meta['rows']['test']:,} rows, {meta['positives']['test']:,} conversions",
+        f"model AUC {model['roc_auc']:.3f} [{model['roc_auc_low']:.3f}, {model['roc_auc_high']:.3f}], "
+        f"top-decile lift {model['lift_at_10']:.1f}×",
+    ]
+    if best:
+        lines.append(f"best points score ({best['scorer']}) AUC {best['roc_auc']:.3f} "
+                     f"[{best['roc_auc_low']:.3f}, {best['roc_auc_high']:.3f}], lift {best['lift_at_10']:.1f}×")  # fmt: skip
+    cal = ev["classification"]
+    lines.append(f"calibration: Brier {cal['brier']:.4f}, ECE {cal['ece']:.4f}, log loss {cal['log_loss']:.4f}")
+    if result.dropped:
+        lines.append(f"leakage audit dropped: {', '.join(result.dropped)}")
+    return lines
+
+
+def metrics_of(path: str | Path) -> dict:
+    return json.loads((Path(path) / "metrics.json").read_text())
