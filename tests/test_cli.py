@@ -6,6 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -148,3 +149,52 @@ def test_rules_show_reports_a_bad_table_in_one_line(tmp_path):
     assert [line for line in result.output.splitlines() if line.strip()] == [
         "error: mine.yaml: rule 'a': unknown column 'pricing_views' (did you mean 'pricing_page_view_7d'?)"
     ]
+
+
+def test_train_from_a_training_set_writes_an_honest_report(generated, tmp_path):
+    data = tmp_path / "train.parquet"
+    args = ["build-dataset", "--data", str(generated), "--every", "month", "--from", "2025-03-01", "--to",
+            "2026-06-01", "--out", str(data)]  # fmt: skip
+    assert runner.invoke(app, args).exit_code == 0
+    out = tmp_path / "model"
+    result = runner.invoke(app, ["train", "--data", str(data), "--out", str(out), "--n-boot", "50"])
+    assert result.exit_code == 0, result.output
+    assert "evaluated out of time on 2026-" in result.output and "model AUC" in result.output
+    assert {"model.txt", "scorer.json", "metrics.json", "report.html", "audit.csv"} <= {p.name for p in out.iterdir()}
+    import json
+
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["meta"]["split"]["method"] == "out_of_time" and metrics["meta"]["split"]["gap_days"] == 90
+    first_test = pd.Timestamp(metrics["meta"]["split"]["test"][0])
+    last_train = pd.Timestamp(metrics["meta"]["split"]["train"][1])
+    assert last_train + pd.Timedelta(days=90) < first_test, "a training label window reaches into the test period"
+    scorers = {row["scorer"] for row in metrics["comparison"]}
+    assert {"model", "learned scorecard", "rules: behavioural"} <= scorers
+
+
+def test_train_refuses_data_it_cannot_vouch_for(generated, tmp_path):
+    result = runner.invoke(app, ["train", "--data", str(generated / "leads.parquet"), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert "not built by the feature pipeline" in result.output and "--flat-export" in result.output
+
+
+def test_train_on_a_flat_export(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 1500
+    score = rng.normal(size=n)
+    frame = pd.DataFrame(
+        {
+            "Prospect": [f"P{i}" for i in range(n)],
+            "Visits": rng.poisson(np.exp(score.clip(-2, 2))),
+            "Source": rng.choice(["Google", "Referral", "Select"], n),
+            "Converted": np.where(rng.random(n) < 1 / (1 + np.exp(-(score - 1))), "Yes", "No"),
+        }
+    )
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, sep=";", index=False)
+    out = tmp_path / "m"
+    args = ["train", "--data", str(path), "--target", "Converted", "--id-col", "Prospect", "--flat-export", "--out",
+            str(out), "--n-boot", "30"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "evaluated random stratified" in result.output

@@ -27,7 +27,7 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-USER_ERRORS = (ContractError, RuleError, FileNotFoundError, ValueError)
+USER_ERRORS = (ContractError, RuleError, FileNotFoundError, ValueError)  # ModelError, LeakageError are ValueErrors
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -238,6 +238,41 @@ def contracts(
         _fail(f"unknown table {table!r}; choose from {', '.join(CONTRACTS)} or all")
     names = list(CONTRACTS) if table == "all" else [table]
     typer.echo(contracts_markdown(names))
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Training set from build-dataset (.parquet) or a flat CRM export.")],
+    out: Annotated[Path, typer.Option(help="Model directory to write (model, metrics.json, report.html).")],
+    target: Annotated[str, typer.Option(help="Target column (0/1, yes/no, true/false).")] = "converted",
+    positive_label: Annotated[str | None, typer.Option(help="Value of the target that means converted.")] = None,
+    id_col: Annotated[str | None, typer.Option(help="Lead id column (never a feature).")] = None,
+    time_col: Annotated[str | None, typer.Option(help="Time column for the out-of-time split.")] = None,
+    drop: Annotated[list[str] | None, typer.Option(help="Column to leave out; repeatable.")] = None,
+    keep: Annotated[list[str] | None, typer.Option(help="Column to keep although the audit flags it.")] = None,
+    rules: Annotated[list[str] | None, typer.Option(help="Rule preset or YAML to compare with (default: all).")] = None,
+    flat_export: Annotated[
+        bool, typer.Option("--flat-export", help="State the data is a one-row-per-lead export.")
+    ] = False,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
+) -> None:
+    """Audit, train and evaluate out of time against the rule presets; write the model and its report."""
+
+    def body() -> None:
+        from .train import load_training_frame, summary_lines, train_model
+
+        frame, roles = load_training_frame(data, target=target, flat_export=flat_export,
+                                           positive_label=positive_label, id_col=id_col, time_col=time_col,
+                                           drop=tuple(drop or ()))  # fmt: skip
+        with console.status("auditing, training and evaluating"):
+            result = train_model(frame, rules=rules, keep=tuple(keep or ()), drop=tuple(drop or ()), n_boot=n_boot,
+                                 **roles)  # fmt: skip
+            result.save(out)
+        for line in summary_lines(result):
+            console.print(line, highlight=False, soft_wrap=True)
+        console.print(f"model, metrics.json and report.html in {out}", highlight=False, soft_wrap=True)
+
+    _run(body)
 
 
 rules_app = typer.Typer(help="Rule-based points tables: the presets and your own YAML.", no_args_is_help=True)

@@ -62,7 +62,7 @@ def _split(frame: pd.DataFrame, y: np.ndarray, time_col: str | None, horizon_day
         return np.sort(train), np.sort(test), {"method": "random_stratified", "note": "no time column"}
     time = pd.to_datetime(frame[time_col], utc=True)
     values = np.sort(time.unique())
-    n_test = max(1, int(round(len(values) * test_fraction)))
+    n_test = max(1, round(len(values) * test_fraction))
     if len(values) - n_test < 1:
         raise ModelError(f"{time_col} has {len(values)} distinct value(s): too few for an out-of-time test")
     test_start = pd.Timestamp(values[-n_test])
@@ -131,7 +131,8 @@ def train_model(
     if learned_scorecard:
         card = LearnedScorecard().fit(X.iloc[train], y[train])
         rule_scores["learned scorecard"] = card.predict_score(X_test)
-    segments = X_test[[c for c in SEGMENT_COLUMNS if c in X_test]] if any(c in X_test for c in SEGMENT_COLUMNS) else None
+    segment_cols = [c for c in SEGMENT_COLUMNS if c in X_test]
+    segments = X_test[segment_cols] if segment_cols else None
     cutoffs = {name: cut for name, cut in model.thresholds_.cutoffs}
     result = evaluation(y_test, scored["probability"].to_numpy(), score=scored["score"].to_numpy(),
                         grade=scored["grade"].to_numpy(), rule_scores=rule_scores, segments=segments,
@@ -174,8 +175,10 @@ def summary_lines(result: TrainResult) -> list[str]:
         f"top-decile lift {model['lift_at_10']:.1f}×",
     ]
     if best:
-        lines.append(f"best points score ({best['scorer']}) AUC {best['roc_auc']:.3f} "
-                     f"[{best['roc_auc_low']:.3f}, {best['roc_auc_high']:.3f}], lift {best['lift_at_10']:.1f}×")  # fmt: skip
+        interval = f"[{best['roc_auc_low']:.3f}, {best['roc_auc_high']:.3f}]"
+        lines.append(
+            f"best points score ({best['scorer']}) AUC {best['roc_auc']:.3f} {interval}, lift {best['lift_at_10']:.1f}×"
+        )
     cal = ev["classification"]
     lines.append(f"calibration: Brier {cal['brier']:.4f}, ECE {cal['ece']:.4f}, log loss {cal['log_loss']:.4f}")
     if result.dropped:
@@ -185,3 +188,43 @@ def summary_lines(result: TrainResult) -> list[str]:
 
 def metrics_of(path: str | Path) -> dict:
     return json.loads((Path(path) / "metrics.json").read_text())
+
+
+def load_training_frame(
+    path: str | Path,
+    *,
+    target: str,
+    flat_export: bool = False,
+    positive_label: str | None = None,
+    id_col: str | None = None,
+    time_col: str | None = None,
+    drop: tuple[str, ...] = (),
+) -> tuple[pd.DataFrame, dict]:
+    """A training frame from a feature-pipeline Parquet file, or (``flat_export=True``) from a CRM export.
+
+    Returns the frame and the column roles (target, id, time, flat_export) to pass to :func:`train_model`.
+    """
+    from .flat import read_flat_export
+
+    path = Path(path)
+    if not flat_export:
+        frame = pd.read_parquet(path) if path.suffix == ".parquet" else None
+        if frame is None or not frame.attrs.get(ATTRS_KEY, {}).get("point_in_time"):
+            raise ValueError(
+                f"{path.name}: not built by the feature pipeline, so it cannot be shown to be point in time; "
+                "build it with `predictive-leads build-dataset`, or pass --flat-export to state it is a "
+                "one-row-per-lead CRM export"
+            )
+        return frame, {"target": target, "id_col": id_col or "lead_id", "time_col": time_col or "as_of"}
+    data = read_flat_export(path, target=target, positive_label=positive_label, id_col=id_col, time_col=time_col,
+                            drop=drop)  # fmt: skip
+    frame = data.X.copy()
+    frame["__target__"] = data.y
+    roles = {"target": "__target__", "id_col": None, "time_col": None, "flat_export": True}
+    if id_col:
+        frame["__id__"] = data.ids.to_numpy()
+        roles["id_col"] = "__id__"
+    if data.time is not None:
+        frame["__time__"] = data.time.to_numpy()
+        roles["time_col"] = "__time__"
+    return frame, roles

@@ -18,11 +18,12 @@ ENGINES = ("duckdb", "pyspark")
 EVENT_COLUMNS = ("lead_id", "ts", "event_type", "url")
 
 
-def connect(engine: str = "duckdb", *, spark_session=None, threads: int | None = None):
-    """An Ibis backend: ``duckdb`` (in memory) or ``pyspark`` (the given session or a local[2] one)."""
+def connect(engine: str = "duckdb", *, spark_session=None, threads: int | None = None, memory_limit: str = "2GB"):
+    """An Ibis backend: ``duckdb`` (in memory, spilling to disk past ``memory_limit``) or ``pyspark``."""
     if engine == "duckdb":
-        con = ibis.duckdb.connect(threads=threads or os.cpu_count() or 1)
+        con = ibis.duckdb.connect(threads=threads or len(os.sched_getaffinity(0)) or 1)
         con.raw_sql("SET TimeZone = 'UTC'")
+        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
         return con
     if engine == "pyspark":
         return ibis.pyspark.connect(spark_session or local_spark())
