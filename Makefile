@@ -17,6 +17,9 @@ demo: $(STAMP)
 	$(BIN)/predictive-leads generate --n-leads 50000 --seed 42 --out data/raw/demo
 	$(BIN)/predictive-leads validate --data data/raw/demo
 	$(BIN)/predictive-leads describe --data data/raw/demo
+	$(BIN)/predictive-leads build-dataset --data data/raw/demo --every month --from 2025-03-01 --to 2026-06-01 \
+		--horizon-days 90 --out data/processed/demo_train.parquet
+	$(BIN)/predictive-leads train --data data/processed/demo_train.parquet --out models/demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .
