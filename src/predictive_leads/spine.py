@@ -109,15 +109,21 @@ def build_labelled_spine(
     dates = [to_utc(d) for d in (as_of if _is_many(as_of) else [as_of])]
     spine = build_spine(leads, conversions, dates)
     labelled, censored = label_spine(spine, conversions, horizon_days=horizon_days, observed_until=observed_until)
-    created = leads["created_at"]
-    converted = _conversion_times(leads["lead_id"], conversions)
-    not_created = sum(int((created >= d).sum()) for d in set(dates))
-    done = sum(int((converted <= d).sum()) for d in set(dates))
+    skipped = skipped_leads(leads, conversions, dates)
     summary = SpineSummary(
         rows=len(labelled),
         positives=int(labelled["converted"].sum()),
         censored=censored,
-        not_yet_created=not_created,
-        already_converted=done,
+        not_yet_created=skipped["not_yet_created"],
+        already_converted=skipped["already_converted"],
     )
     return labelled, summary
+
+
+def skipped_leads(leads: pd.DataFrame, conversions: pd.DataFrame, dates) -> dict[str, int]:
+    """Leads left out of the spine, summed over the as_of dates: not yet created, or already converted."""
+    converted = _conversion_times(leads["lead_id"], conversions)
+    return {
+        "not_yet_created": sum(int((leads["created_at"] >= d).sum()) for d in set(dates)),
+        "already_converted": sum(int((converted <= d).sum()) for d in set(dates)),
+    }

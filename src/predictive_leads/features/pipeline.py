@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..config import FeatureConfig
 from ..contracts import CONVERSIONS, EVENT_TYPES, LEADS, validate
-from ..spine import build_spine, label_spine, to_utc
+from ..spine import build_spine, label_spine, skipped_leads, to_utc
 from . import engine as engines
 from .attributes import lead_attributes
 from .behaviour import event_aggregates, finish_event_features
@@ -243,11 +243,10 @@ def build_scoring_frame(
 
 
 def _skipped_leads(leads, conversions, dates) -> dict[str, int]:
-    first = pd.to_datetime(conversions["converted_at"], utc=True).groupby(conversions["lead_id"].astype(str)).min()
-    converted = first.reindex(leads["lead_id"].astype(str))
+    skipped = skipped_leads(leads, conversions, dates)
     return {
-        "leads_not_yet_created": sum(int((leads["created_at"] >= d).sum()) for d in dates),
-        "leads_already_converted": sum(int((converted <= d).sum()) for d in dates),
+        "leads_not_yet_created": skipped["not_yet_created"],
+        "leads_already_converted": skipped["already_converted"],
     }
 
 
