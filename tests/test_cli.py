@@ -170,6 +170,11 @@ def test_train_from_a_training_set_writes_an_honest_report(generated, tmp_path):
     assert last_train + pd.Timedelta(days=90) < first_test, "a training label window reaches into the test period"
     scorers = {row["scorer"] for row in metrics["comparison"]}
     assert {"model", "learned scorecard", "rules: behavioural"} <= scorers
+    later = tmp_path / "eval"
+    result = runner.invoke(app, ["evaluate", "--model", str(out), "--data", str(data), "--out", str(later),
+                                 "--n-boot", "20"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "model AUC" in result.output and (later / "report.html").exists() and (later / "metrics.json").exists()
 
 
 def test_train_refuses_data_it_cannot_vouch_for(generated, tmp_path):

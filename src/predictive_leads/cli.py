@@ -275,6 +275,42 @@ def train(
     _run(body)
 
 
+@app.command()
+def evaluate(
+    model: Annotated[Path, typer.Option(help="Model directory written by train.")],
+    data: Annotated[Path, typer.Option(help="Labelled rows to evaluate on (a later training set, .parquet).")],
+    out: Annotated[Path, typer.Option(help="Folder for metrics.json and report.html.")],
+    target: Annotated[str, typer.Option(help="Target column.")] = "converted",
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
+) -> None:
+    """Measure a saved model against the rule presets on new labelled rows; write metrics.json + report.html."""
+
+    def body() -> None:
+        from .io import read_raw, write_json
+        from .model import LeadScorer
+        from .report import write_report
+        from .train import evaluate_saved_model
+
+        scorer = LeadScorer.load(model)
+        frame = read_raw(data)
+        if target not in frame:
+            raise ValueError(f"{data.name}: no target column {target!r}")
+        metrics, html = evaluate_saved_model(scorer, frame, target=target, n_boot=n_boot)
+        write_json(metrics, out / "metrics.json")
+        write_report(html, out / "report.html")
+        head = metrics["headline"]
+        auc = head["model"]["roc_auc"]
+        console.print(f"model AUC {auc['estimate']:.3f} [{auc['low']:.3f}, {auc['high']:.3f}] on {len(frame):,} rows",
+                      highlight=False)  # fmt: skip
+        if head["best_rule"]:
+            best = head["best_rule"]["roc_auc"]
+            console.print(f"best points score ({head['best_rule']['name']}) AUC {best['estimate']:.3f} "
+                          f"[{best['low']:.3f}, {best['high']:.3f}]", highlight=False)  # fmt: skip
+        console.print(f"metrics.json and report.html in {out}", highlight=False, soft_wrap=True)
+
+    _run(body)
+
+
 rules_app = typer.Typer(help="Rule-based points tables: the presets and your own YAML.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
