@@ -53,8 +53,8 @@ class FeatureConfig:
             raise ValueError(f"windows_days must be positive days, got {self.windows_days}")
         if len(set(self.windows_days)) != len(self.windows_days):
             raise ValueError(f"windows_days has duplicates: {self.windows_days}")
-        if self.burst_window_minutes <= 0 or self.burst_min_events <= 1:
-            raise ValueError("burst_window_minutes must be > 0 and burst_min_events > 1")
+        if self.burst_window_minutes <= 0 or 1440 % self.burst_window_minutes or self.burst_min_events <= 1:
+            raise ValueError("burst_window_minutes must divide a day (1440 minutes) and burst_min_events be > 1")
 
     @classmethod
     def from_dict(cls, values: dict) -> FeatureConfig:

@@ -1,11 +1,11 @@
 """Behavioural features as Ibis expressions: written once, run on DuckDB (default) or PySpark.
 
-Two stages. :func:`daily_activity` rolls events up to one row per lead and UTC day (counts per type,
-last timestamps, the largest burst). :func:`event_aggregates` joins those days to the spine with
-``day < as_of`` (as_of dates are UTC midnights, so this is exactly ``ts < as_of``): an event at or after
-as_of can never reach a feature, by construction. Day numbers are integers (epoch days), so window
-arithmetic is identical on every engine. :func:`finish_event_features` derives the published ratios and
-recencies in pandas, so that arithmetic cannot differ between engines either.
+:func:`event_aggregates` joins each spine row to its lead's events with ``events.ts < spine.as_of``: an
+event at or after as_of can never reach a feature, by construction. Windows are whole UTC days before the
+as_of date, in integer epoch days, so the arithmetic is identical on every engine. Bursts are counted in
+fixed epoch-aligned buckets (which never straddle midnight, so ``bucket < as_of`` is exact).
+:func:`finish_event_features` derives the published ratios and recencies in pandas, so that arithmetic
+cannot differ between engines either.
 """
 
 from __future__ import annotations
@@ -26,49 +26,63 @@ def _epoch_day(ts: ibis.Value) -> ibis.Value:
     return ts.epoch_seconds() // SECONDS_PER_DAY
 
 
-def daily_activity(events: ibis.Table, config: FeatureConfig) -> ibis.Table:
-    """One row per (lead_id, day): event counts per type, last timestamps, largest burst in the day."""
-    ev = events.mutate(
-        day=_epoch_day(events.ts), bucket=events.ts.epoch_seconds() // (config.burst_window_minutes * 60)
-    )
-    aggs = {f"n_{t}": (ev.event_type == t).sum() for t in EVENT_TYPES}
-    aggs["n_events"] = ev.count()
-    aggs["n_high_intent_form"] = (
-        (ev.event_type == "form_submit") & ev.url.isin(list(config.high_intent_form_urls))
-    ).sum()
-    aggs["last_event_at"] = ev.ts.max()
-    for t in config.recency_event_types:
-        aggs[f"last_{t}_at"] = ev.ts.max(where=ev.event_type == t)
-    days = ev.group_by(["lead_id", "day"]).aggregate(**aggs)
-    buckets = ev.group_by(["lead_id", "day", "bucket"]).aggregate(n=_.count())
-    burst = buckets.group_by(["lead_id", "day"]).aggregate(burst=_.n.max())
-    return days.join(burst, ["lead_id", "day"]).select(days, burst.burst)
+def _count(condition: ibis.Value) -> ibis.Value:
+    # ifelse + sum runs ~2.5x faster on DuckDB than FILTER (WHERE …) aggregates
+    return ibis.ifelse(condition, 1, 0).sum()
 
 
 def event_aggregates(events: ibis.Table, spine: ibis.Table, config: FeatureConfig) -> ibis.Table:
-    """One row per spine row (that has any earlier event): raw point-in-time aggregates before as_of."""
-    daily = daily_activity(events, config)
+    """One row per spine row that has any earlier event: raw point-in-time aggregates before as_of."""
+    ev = events.mutate(day=_epoch_day(events.ts))
     sp = spine.mutate(as_of_day=_epoch_day(spine.as_of))
-    joined = sp.join(daily, [sp.lead_id == daily.lead_id, daily.day < sp.as_of_day])
+    joined = sp.join(ev, [sp.lead_id == ev.lead_id, ev.ts < sp.as_of])
     windows = sorted(set(config.windows_days) | {TREND_RECENT, TREND_RECENT + TREND_BEFORE})
     in_window = {w: joined.day >= joined.as_of_day - w for w in windows}
     aggs = {}
     for t in EVENT_TYPES:
-        aggs[f"{t}_total"] = joined[f"n_{t}"].sum()
+        is_type = joined.event_type == t
+        aggs[f"{t}_total"] = _count(is_type)
         for w in config.windows_days:
-            aggs[f"{t}_{w}d"] = ibis.ifelse(in_window[w], joined[f"n_{t}"], 0).sum()
+            aggs[f"{t}_{w}d"] = _count(is_type & in_window[w])
     for w in windows:
-        # ifelse + sum runs ~2.5x faster on DuckDB than FILTER (WHERE …) aggregates
-        aggs[f"events_{w}d"] = ibis.ifelse(in_window[w], joined.n_events, 0).sum()
-        aggs[f"active_days_{w}d"] = ibis.ifelse(in_window[w], 1, 0).sum()
-    aggs["events_total"] = joined.n_events.sum()
-    aggs["active_days_total"] = joined.count()
-    aggs["high_intent_form_total"] = joined.n_high_intent_form.sum()
-    aggs["max_events_in_burst_window"] = joined.burst.max()
-    aggs["last_event_at"] = joined.last_event_at.max()
+        aggs[f"events_{w}d"] = _count(in_window[w])
+    aggs["events_total"] = joined.count()
+    high_intent = (joined.event_type == "form_submit") & joined.url.isin(list(config.high_intent_form_urls))
+    aggs["high_intent_form_total"] = _count(high_intent)
+    aggs["last_event_at"] = joined.ts.max()
     for t in config.recency_event_types:
-        aggs[f"last_{t}_at"] = joined[f"last_{t}_at"].max()
-    return joined.group_by([sp.lead_id, sp.as_of]).aggregate(**aggs)
+        aggs[f"last_{t}_at"] = joined.ts.max(where=joined.event_type == t)
+    per_row = joined.group_by([sp.lead_id, sp.as_of]).aggregate(**aggs)
+    days = _active_days(ev, sp, windows)
+    bursts = _bursts(ev, sp, config)
+    out = per_row.join(days, ["lead_id", "as_of"]).left_join(bursts, ["lead_id", "as_of"])
+    return out.select(
+        per_row,
+        *[days[c] for c in days.columns if c.startswith("active_days")],
+        # a lead with events but no bucket of 2+ has a largest burst of 1
+        max_events_in_burst_window=ibis.coalesce(bursts.burst, 1),
+    )
+
+
+def _active_days(ev: ibis.Table, sp: ibis.Table, windows: list[int]) -> ibis.Table:
+    """Distinct days with activity before as_of, per window (a thin (lead, day) table: cheap to fan out)."""
+    days = ev.select("lead_id", "day").distinct()
+    joined = sp.join(days, [sp.lead_id == days.lead_id, days.day < sp.as_of_day])
+    aggs = {f"active_days_{w}d": _count(joined.day >= joined.as_of_day - w) for w in windows}
+    return joined.group_by([sp.lead_id, sp.as_of]).aggregate(active_days_total=joined.count(), **aggs)
+
+
+def _bursts(ev: ibis.Table, sp: ibis.Table, config: FeatureConfig) -> ibis.Table:
+    """Largest number of events in one fixed bucket before as_of (buckets of 2+ events only: few rows)."""
+    width = config.burst_window_minutes * 60
+    buckets = (
+        ev.mutate(bucket=ev.ts.epoch_seconds() // width)
+        .group_by(["lead_id", "bucket"])
+        .aggregate(n=_.count())
+        .filter(_.n > 1)
+    )
+    joined = sp.join(buckets, [sp.lead_id == buckets.lead_id, buckets.bucket * width < sp.as_of.epoch_seconds()])
+    return joined.group_by([sp.lead_id, sp.as_of]).aggregate(burst=joined.n.max())
 
 
 def finish_event_features(raw: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
