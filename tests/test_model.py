@@ -75,8 +75,6 @@ def test_out_of_time_split_is_recorded(fitted):
     assert model.split_["kind"] == "out-of-time"
     assert model.split_["train_span"][1] <= model.split_["validation_span"][0]
     assert model.split_["validation_span"][1] <= model.split_["calibration_span"][0]
-    random = LeadScorer().fit(*_data(seed=1)[:1], _data(seed=1)[1]) if False else None
-    assert random is None
 
 
 def test_random_split_is_said_when_there_is_no_time():
