@@ -50,7 +50,8 @@ import tempfile
 import time
 from pathlib import Path
 
-MIB = 1024 * 1024
+from _common import MIB, Timer, peak_rss_mib
+
 GOAL_EVENTS_PER_S = 4_000_000
 GOAL_RSS_RATIO = 1.5
 ISSUE_PARQUET_EVENTS_PER_S = "9-12M"
@@ -86,38 +87,6 @@ PHASES = (
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-
-def peak_rss_mib() -> float:
-    """Peak resident set size of this process image so far.
-
-    On Linux this is ``VmHWM`` from /proc/self/status: the high-water mark of the current address space,
-    which starts afresh at exec. ``ru_maxrss`` does not: a child inherits the RSS its parent had when it
-    forked (Linux carries ``maxrss`` across fork and exec), so after the parent generated the world every
-    child would report at least the parent's size. Elsewhere ``ru_maxrss`` (KiB on Linux, bytes on macOS).
-    """
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / MIB if sys.platform == "darwin" else peak / 1024
-
-
-class Timer:
-    """Wall-clock and CPU seconds of a block (CPU > wall means several threads were busy)."""
-
-    def __enter__(self) -> Timer:
-        gc.collect()
-        self._wall, self._cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.wall = time.perf_counter() - self._wall
-        self.cpu = time.process_time() - self._cpu
 
 
 class Phases:

@@ -25,45 +25,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import json
 import os
 import platform
-import resource
 import shutil
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from _common import MIB, Timer, peak_rss_mib
 
 from predictive_leads.io import write_world
 from predictive_leads.synth import SynthConfig, generate_world
-
-MIB = 1024 * 1024
-
-
-def peak_rss_mib() -> float:
-    """Peak resident set size of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / MIB if sys.platform == "darwin" else peak / 1024
-
-
-class Timer:
-    """Wall-clock and CPU seconds of a block (CPU > wall means several threads were busy)."""
-
-    def __enter__(self) -> Timer:
-        gc.collect()
-        self._wall, self._cpu = time.perf_counter(), time.process_time()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.wall = time.perf_counter() - self._wall
-        self.cpu = time.process_time() - self._cpu
 
 
 def parquet_bytes(folder: Path) -> dict[str, int]:
