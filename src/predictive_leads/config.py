@@ -35,6 +35,7 @@ class FeatureConfig:
     windows_days: tuple[int, ...] = (7, 30, 90)
     recency_event_types: tuple[str, ...] = ("pricing_page_view", "email_click", "form_submit", "demo_request")
     high_intent_form_urls: tuple[str, ...] = ("/assessment", "/consultation")
+    burst_event_types: tuple[str, ...] = ("page_view", "product_page_view", "pricing_page_view")
     burst_window_minutes: int = 10
     burst_min_events: int = 30
     free_email_domains: tuple[str, ...] = FREE_EMAIL_DOMAINS

@@ -49,18 +49,20 @@ def event_aggregates(events: ibis.Table, spine: ibis.Table, config: FeatureConfi
     aggs["events_total"] = joined.count()
     high_intent = (joined.event_type == "form_submit") & joined.url.isin(list(config.high_intent_form_urls))
     aggs["high_intent_form_total"] = _count(high_intent)
+    aggs["burst_views"] = _count(joined.event_type.isin(list(config.burst_event_types)))
     aggs["last_event_at"] = joined.ts.max()
     for t in config.recency_event_types:
         aggs[f"last_{t}_at"] = joined.ts.max(where=joined.event_type == t)
     per_row = joined.group_by([sp.lead_id, sp.as_of]).aggregate(**aggs)
-    days = _active_days(ev, sp, windows)
-    bursts = _bursts(ev, sp, config)
+    before_last = ev.filter(ev.ts < sp.as_of.max())  # no spine row can use a later event
+    days = _active_days(before_last, sp, windows)
+    bursts = _bursts(before_last, sp, config)
     out = per_row.join(days, ["lead_id", "as_of"]).left_join(bursts, ["lead_id", "as_of"])
     return out.select(
-        per_row,
+        *[per_row[c] for c in per_row.columns if c != "burst_views"],
         *[days[c] for c in days.columns if c.startswith("active_days")],
-        # a lead with events but no bucket of 2+ has a largest burst of 1
-        max_events_in_burst_window=ibis.coalesce(bursts.burst, 1),
+        # no bucket of 2+ views: the largest burst is the single view (or nothing)
+        max_events_in_burst_window=ibis.coalesce(bursts.burst, ibis.ifelse(per_row.burst_views > 0, 1, 0)),
     )
 
 
@@ -73,10 +75,11 @@ def _active_days(ev: ibis.Table, sp: ibis.Table, windows: list[int]) -> ibis.Tab
 
 
 def _bursts(ev: ibis.Table, sp: ibis.Table, config: FeatureConfig) -> ibis.Table:
-    """Largest number of events in one fixed bucket before as_of (buckets of 2+ events only: few rows)."""
+    """Largest number of page views in one fixed bucket before as_of (buckets of 2+ views only: few rows)."""
     width = config.burst_window_minutes * 60
+    views = ev.filter(ev.event_type.isin(list(config.burst_event_types)))
     buckets = (
-        ev.mutate(bucket=ev.ts.epoch_seconds() // width)
+        views.mutate(bucket=views.ts.epoch_seconds() // width)
         .group_by(["lead_id", "bucket"])
         .aggregate(n=_.count())
         .filter(_.n > 1)
