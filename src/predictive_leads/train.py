@@ -8,7 +8,6 @@ split randomly (stratified) and the report says so.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,14 +79,26 @@ def _split(frame: pd.DataFrame, y: np.ndarray, time_col: str | None, horizon_day
     return train, test, split
 
 
-def _rule_scores(X_train: pd.DataFrame, X_test: pd.DataFrame, rules) -> tuple[dict, list[str]]:
+def _rule_scores(X_train: pd.DataFrame, X_test: pd.DataFrame, rules=None) -> tuple[dict, list[str]]:
+    """Each points table's scores on the test rows (all presets when ``rules`` is None)."""
     scores, notes = {}, []
-    for name in rules:
+    for name in preset_names() if rules is None else rules:
         try:
             scores[f"rules: {Path(str(name)).stem}"] = RuleScorer(table=name).fit(X_train).predict_score(X_test)
         except RuleError as exc:
             notes.append(f"rule table {name} not scored: {exc}")
     return scores, notes
+
+
+def _measure(y, scored: pd.DataFrame, X: pd.DataFrame, rule_scores: dict, *, n_boot: int, seed: int,
+             thresholds: dict | None = None) -> tuple[dict, dict]:  # fmt: skip
+    """Evaluation (model vs every points score, segments) and the report's plots for scored rows."""
+    p, score = scored["probability"].to_numpy(), scored["score"].to_numpy()
+    segment_cols = [c for c in SEGMENT_COLUMNS if c in X]
+    result = evaluation(y, p, score=score, grade=scored["grade"].to_numpy(), rule_scores=rule_scores,
+                        segments=X[segment_cols] if segment_cols else None, thresholds=thresholds,
+                        n_boot=n_boot, seed=seed)  # fmt: skip
+    return result, plots(y, p, score, rule_scores)
 
 
 def train_model(
@@ -125,18 +136,14 @@ def train_model(
     model = LeadScorer(**params).fit(fit_frame, y[train])
     X_test, y_test = X.iloc[test], y[test]
     scored = model.score_frame(X_test)
-    rules = list(preset_names()) if rules is None else list(rules)
     rule_scores, notes = _rule_scores(X.iloc[train], X_test, rules)
     card = None
     if learned_scorecard:
         card = LearnedScorecard().fit(X.iloc[train], y[train])
         rule_scores["learned scorecard"] = card.predict_score(X_test)
-    segment_cols = [c for c in SEGMENT_COLUMNS if c in X_test]
-    segments = X_test[segment_cols] if segment_cols else None
-    cutoffs = {name: cut for name, cut in model.thresholds_.cutoffs}
-    result = evaluation(y_test, scored["probability"].to_numpy(), score=scored["score"].to_numpy(),
-                        grade=scored["grade"].to_numpy(), rule_scores=rule_scores, segments=segments,
-                        thresholds={"model": cutoffs}, n_boot=n_boot, seed=seed)  # fmt: skip
+    cutoffs = dict(model.thresholds_.cutoffs)
+    result, figures = _measure(y_test, scored, X_test, rule_scores, thresholds={"model": cutoffs}, n_boot=n_boot,
+                               seed=seed)  # fmt: skip
     meta = {
         "split": split,
         "horizon_days": horizon_days,
@@ -153,7 +160,7 @@ def train_model(
     }
     report = html_report(
         result,
-        plots(y_test, scored["probability"].to_numpy(), scored["score"].to_numpy(), rule_scores),
+        figures,
         title="Lead scoring model — out-of-time evaluation",
         meta={**meta, "tables": {"Leakage audit": audit}},
     )
@@ -184,10 +191,6 @@ def summary_lines(result: TrainResult) -> list[str]:
     if result.dropped:
         lines.append(f"leakage audit dropped: {', '.join(result.dropped)}")
     return lines
-
-
-def metrics_of(path: str | Path) -> dict:
-    return json.loads((Path(path) / "metrics.json").read_text())
 
 
 def load_training_frame(
@@ -241,25 +244,14 @@ def evaluate_saved_model(
     y = frame[target].to_numpy().astype(int)
     X = frame[[c for c in model.feature_names_in_ if c in frame]]
     scored = model.score_frame(frame)
-    rules = list(preset_names()) if rules is None else list(rules)
     rule_scores, notes = _rule_scores(frame, frame, rules)
-    segment_cols = [c for c in SEGMENT_COLUMNS if c in X]
-    result = evaluation(
-        y,
-        scored["probability"].to_numpy(),
-        score=scored["score"].to_numpy(),
-        grade=scored["grade"].to_numpy(),
-        rule_scores=rule_scores,
-        segments=X[segment_cols] if segment_cols else None,
-        n_boot=n_boot,
-        seed=seed,
-    )
-    span = None
+    result, figures = _measure(y, scored, X, rule_scores, n_boot=n_boot, seed=seed)
+    split = "rows as given"
     if "as_of" in frame:
         times = pd.to_datetime(frame["as_of"], utc=True)
-        span = [times.min().isoformat(), times.max().isoformat()]
+        split = {"method": "out_of_time", "test": [times.min().isoformat(), times.max().isoformat()]}
     meta = {
-        "split": {"method": "out_of_time" if span else "given rows", "test": span} if span else "rows as given",
+        "split": split,
         "rows": len(frame),
         "positives": int(y.sum()),
         "unseen_categories": model.unseen_categories(X),
@@ -267,7 +259,7 @@ def evaluate_saved_model(
     }
     report = html_report(
         result,
-        plots(y, scored["probability"].to_numpy(), scored["score"].to_numpy(), rule_scores),
+        figures,
         title="Lead scoring model — evaluation",
         meta=meta,
     )
