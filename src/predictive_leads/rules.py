@@ -412,11 +412,11 @@ class RuleScorer(BaseEstimator):
         self.table = table
 
     def fit(self, X: pd.DataFrame, y=None) -> RuleScorer:
-        from .features.pipeline import _closed_values
+        from .features.pipeline import closed_values
 
         table = load_table(self.table)
         _require_columns(table, X.columns)
-        self.table_ = load_table(table, columns={c: _closed_values(X[c]) for c in table.columns})
+        self.table_ = load_table(table, columns={c: closed_values(X[c]) for c in table.columns})
         self.feature_names_in_ = np.asarray(self.table_.columns, dtype=object)
         return self
 

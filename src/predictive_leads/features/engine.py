@@ -55,7 +55,7 @@ def events_table(con, events) -> ibis.Table:
     elif isinstance(events, str | os.PathLike):
         table = con.read_parquet(Path(events))
     else:
-        table = _upload(con, events[[c for c in EVENT_COLUMNS if c in events.columns]])
+        table = upload(con, events[[c for c in EVENT_COLUMNS if c in events.columns]])
     if "url" not in table.columns:
         table = table.mutate(url=ibis.null(str))
     table = table.select(*EVENT_COLUMNS)
@@ -63,10 +63,10 @@ def events_table(con, events) -> ibis.Table:
 
 
 def spine_table(con, spine: pd.DataFrame) -> ibis.Table:
-    return _upload(con, spine[["lead_id", "as_of"]].astype({"lead_id": str}))
+    return upload(con, spine[["lead_id", "as_of"]].astype({"lead_id": str}))
 
 
-def _upload(con, frame: pd.DataFrame) -> ibis.Table:
+def upload(con, frame: pd.DataFrame) -> ibis.Table:
     """An in-memory table (a temporary view on Spark: nothing is written to a warehouse).
 
     DuckDB scans the Arrow table in place (categoricals stay dictionary-encoded); Spark gets plain columns.

@@ -76,7 +76,7 @@ def _dates(as_of) -> list[pd.Timestamp]:
 
 def _quality(con, events: ibis.Table, lead_ids: pd.Series, now: pd.Timestamp):
     """Filter events to known leads, known types and the past; count what was skipped and why."""
-    known_leads = engines.spine_table(con, pd.DataFrame({"lead_id": lead_ids, "as_of": now}))
+    known_leads = engines.upload(con, pd.DataFrame({"lead_id": lead_ids.astype(str)}))
     known_type = events.event_type.isin(list(EVENT_TYPES))
     known_lead = events.lead_id.isin(known_leads.lead_id)
     past = events.ts <= now
@@ -280,10 +280,11 @@ def output_schema(config: FeatureConfig | None = None) -> dict[str, list[str] | 
     )
     events = pd.DataFrame({"lead_id": ["x"], "ts": [day], "event_type": ["page_view"]})
     frame = build_scoring_frame(leads, events, as_of=day + pd.Timedelta(days=1), config=config, now=day)
-    return {c: _closed_values(frame[c]) for c in feature_columns(frame)}
+    return {c: closed_values(frame[c]) for c in feature_columns(frame)}
 
 
-def _closed_values(col: pd.Series) -> list[str] | None:
+def closed_values(col: pd.Series) -> list[str] | None:
+    """The closed set of values a column can take (categories, or True/False), None for open columns."""
     if isinstance(col.dtype, pd.CategoricalDtype):
         return [str(c) for c in col.cat.categories]
     if pd.api.types.is_bool_dtype(col.dtype):
