@@ -203,3 +203,19 @@ def test_train_on_a_flat_export(tmp_path):
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "evaluated random stratified" in result.output
+
+
+def test_explain_prints_one_leads_reasons_next_to_the_rule_baseline(trained_world, tmp_path):
+    frame = trained_world.frame
+    data = tmp_path / "frame.parquet"
+    frame.to_parquet(data)
+    lead = str(frame.loc[frame["converted"] == 1, "lead_id"].iloc[0])
+    args = ["explain", "--model", str(trained_world.model_dir), "--input", str(data), "--lead-id", lead,
+            "--rules", "fit_and_engagement", "--top-k", "2"]  # fmt: skip
+    result = runner.invoke(app, args, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert f"lead {lead} as of" in result.output and "score" in result.output and "grade" in result.output
+    assert "model reasons" in result.output and ("_UP" in result.output or "_DOWN" in result.output)
+    assert "rule baseline: fit_and_engagement" in result.output
+    missing = runner.invoke(app, [*args[:6], "nobody"])
+    assert missing.exit_code == 1 and "no row for lead_id nobody" in missing.output

@@ -69,7 +69,7 @@ def test_plots_are_deterministic_pngs(case):
     import matplotlib
 
     y, p, score, rules, _, images = case
-    assert list(images) == list(PLOT_ORDER)
+    assert list(images) == [k for k in PLOT_ORDER if not k.startswith("shap_")]
     for data in images.values():
         assert base64.b64decode(data).startswith(b"\x89PNG\r\n\x1a\n")
     backend = matplotlib.get_backend()

@@ -311,6 +311,81 @@ def evaluate(
     _run(body)
 
 
+@app.command()
+def explain(
+    model: Annotated[Path, typer.Option(help="Model directory written by train.")],
+    input: Annotated[Path, typer.Option("--input", help="Scoring frame or training set (.parquet/.csv).")],
+    lead_id: Annotated[str, typer.Option(help="The lead to explain.")],
+    id_col: Annotated[str, typer.Option(help="Lead id column of the input.")] = "lead_id",
+    as_of: Annotated[str | None, typer.Option(help="Snapshot to explain when the lead has several (default: latest).")]
+    = None,
+    top_k: Annotated[int, typer.Option(help="Reasons per direction.")] = 5,
+    rules: Annotated[str | None, typer.Option(help="Rule preset or YAML shown side by side (default: the model's "
+                                                   "learned scorecard, if saved with it).")] = None,
+) -> None:
+    """Print one lead's score, probability, grade, tier and the reasons behind them, next to the rule score."""
+
+    def body() -> None:
+        from .explain import explain as explain_leads
+        from .io import read_raw
+        from .model import LeadScorer
+
+        scorer = LeadScorer.load(model)
+        row = _one_lead(read_raw(input), input.name, id_col, lead_id, as_of)
+        scored = scorer.score_frame(row).iloc[0]
+        when = f" as of {str(row['as_of'].iloc[0])[:10]}" if "as_of" in row else ""
+        console.print(f"[bold]lead {lead_id}[/]{when}: score {scored.score} · grade {scored.grade} · tier "
+                      f"{scored.tier} · probability {scored.probability:.1%}", highlight=False)  # fmt: skip
+        reasons = explain_leads(scorer, row, top_k)
+        table = Table("", "reason", "points", "log-odds", "code", title="model reasons")
+        for r in reasons.itertuples(index=False):
+            table.add_row("▲" if r.direction == "positive" else "▼", r.text, f"{r.points:+.1f}", f"{r.log_odds:+.3f}",
+                          r.code)  # fmt: skip
+        console.print(table)
+        rule_table = _side_rules(rules, model)
+        if rule_table is not None:
+            from .rules import RuleScorer
+
+            _print_rules_fired(RuleScorer(table=rule_table).fit(row), row, Path(str(rule_table)).stem, top_k)
+
+    _run(body)
+
+
+def _print_rules_fired(rule_scorer, row, name: str, top_k: int) -> None:
+    fired, score = rule_scorer.table_.points(row)
+    tier = rule_scorer.table_.tier_of(score)[0]
+    hits = [r for r, hit in zip(rule_scorer.table_.rules, fired[0], strict=True) if hit]
+    rules = sorted(hits, key=lambda r: -abs(r.points))
+    table = Table("rule", "condition", "points", title=f"rule baseline: {name}, {score[0]:g} points, tier "
+                  f"{tier or 'none'}")  # fmt: skip
+    conditions = rule_scorer.table_.to_frame().set_index("rule")["condition"]
+    for r in rules[: 2 * top_k]:
+        table.add_row(r.id, conditions.get(r.id, ""), f"{r.points:+d}")
+    if len(rules) > 2 * top_k:
+        table.add_row(f"… {len(rules) - 2 * top_k} more", "", f"{sum(r.points for r in rules[2 * top_k:]):+d}")
+    console.print(table)
+
+
+def _one_lead(frame, source: str, id_col: str, lead_id: str, as_of: str | None):
+    if id_col not in frame:
+        raise ValueError(f"{source}: no id column {id_col!r} (use --id-col)")
+    rows = frame[frame[id_col].astype("string") == lead_id]
+    if as_of is not None and "as_of" in rows:
+        rows = rows[rows["as_of"].astype("string").str[:10] == as_of[:10]]
+    if rows.empty:
+        raise ValueError(f"{source}: no row for {id_col} {lead_id}" + (f" at as_of {as_of}" if as_of else ""))
+    if "as_of" in rows:
+        rows = rows.sort_values("as_of", kind="stable")
+    return rows.iloc[[-1]]
+
+
+def _side_rules(rules: str | None, model: Path):
+    if rules is not None:
+        return rules
+    card = model / "learned_scorecard.yaml"
+    return card if card.exists() else None
+
+
 rules_app = typer.Typer(help="Rule-based points tables: the presets and your own YAML.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 

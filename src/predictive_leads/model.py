@@ -300,6 +300,25 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
+    def contributions(self, X) -> tuple[pd.DataFrame, float]:
+        """Exact TreeSHAP contributions per feature in log-odds, and the base value (the model's expected margin).
+
+        Each row's contributions plus the base value equal its raw margin (``decision_function``). Identical
+        feature rows are explained once.
+        """
+        check_is_fitted(self, "booster_")
+        X = _as_frame(X)
+        data = self._encode(X)
+        values = _once_per_distinct_row(data, lambda rows: self.booster_.predict(rows, pred_contrib=True))
+        base = float(values[0, -1]) if len(values) else float("nan")
+        return pd.DataFrame(values[:, :-1], index=X.index, columns=list(self.feature_names_in_)), base
+
+    def explain(self, X, top_k: int = 3) -> pd.DataFrame:
+        """Top positive and negative reasons per lead (see :func:`predictive_leads.explain.explain`)."""
+        from .explain import explain
+
+        return explain(self, _as_frame(X), top_k)
+
     def score_frame(self, X) -> pd.DataFrame:
         """Probability, 1–100 score, grade and tier per row (index kept)."""
         X = _as_frame(X)
@@ -422,6 +441,17 @@ def _categories(X: pd.DataFrame) -> dict[str, list[str]]:
         elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
             out[col] = sorted(str(v) for v in s.dropna().unique())
     return out
+
+
+def _once_per_distinct_row(data: pd.DataFrame, compute) -> np.ndarray:
+    """``compute`` on the distinct rows only, expanded back to every row (by a 64-bit hash of each row)."""
+    if len(data) < 2:
+        return compute(data) if len(data) else np.zeros((0, data.shape[1] + 1))
+    keys = pd.util.hash_pandas_object(data, index=False).to_numpy()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    if len(first) == len(keys):
+        return compute(data)
+    return compute(data.iloc[first])[inverse]
 
 
 def _truncate(booster, iterations: int):

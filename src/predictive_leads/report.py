@@ -36,7 +36,15 @@ PLOT_ALT = {
     "score_distribution": "Distribution of the model's score (or probability) for converted and not-converted "
     "leads, each as a share of its group",
 }
-PLOT_ORDER = ("roc", "pr", "gains", "reliability", "score_distribution")
+PLOT_ALT |= {
+    "shap_importance": "What drives the score overall: mean absolute SHAP contribution (log-odds) per attribute",
+    "shap_beeswarm": "SHAP beeswarm: each dot is a lead; position is the feature's contribution to the log-odds, "
+    "colour its value (high red, low blue)",
+    "shap_waterfall": "One lead (the highest probability among the test rows): how each attribute moves the "
+    "log-odds from the average lead E[f(X)] to this lead's f(x)",
+}
+EXPLANATION_PLOTS = ("shap_importance", "shap_beeswarm", "shap_waterfall")
+PLOT_ORDER = ("roc", "pr", "gains", "reliability", "score_distribution", *EXPLANATION_PLOTS)
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 _MODEL_COLOR = "#1f4e9c"
 _RULE_COLORS = ("#d9822b", "#2a9d8f", "#8e44ad", "#c0392b", "#7f8c8d", "#b5a000", "#e377c2", "#17becf")
@@ -457,6 +465,15 @@ def _segments(ev: Mapping) -> str:
     return f'<section id="segments"><h2>Segments</h2><p>{_esc(note)}</p>{"".join(blocks)}</section>'
 
 
+def _explanations(plots: Mapping[str, str]) -> str:
+    if not any(k in plots for k in EXPLANATION_PLOTS):
+        return ""
+    intro = ("Exact TreeSHAP contributions on the test rows, grouped into the attributes people know; every scored "
+             "lead gets its own top reasons in words and score points.")  # fmt: skip
+    return (f'<section id="explanations"><h2>What drives the score</h2><p>{_esc(intro)}</p>'
+            f"{_figures(EXPLANATION_PLOTS, plots)}</section>")  # fmt: skip
+
+
 def _records(rows) -> list[Mapping]:
     if isinstance(rows, pd.DataFrame):
         return rows.to_dict(orient="records")
@@ -529,6 +546,7 @@ def html_report(evaluation: Mapping, plots: Mapping[str, str], *, title: str, me
         _calibration(evaluation, plots),
         _bands(evaluation, plots),
         _segments(evaluation),
+        _explanations(plots),
         more,
         _notes(meta),
     ]

@@ -37,6 +37,15 @@ class ScoreMap:
     def score(self, p: np.ndarray) -> np.ndarray:
         return (1 + np.searchsorted(np.asarray(self.cuts), np.asarray(p, dtype=float), side="right")).astype(int)
 
+    def continuous(self, p: np.ndarray) -> np.ndarray:
+        """The score without rounding down: equals ``score`` at each cut and is linear in between (1…100)."""
+        cuts = np.asarray(self.cuts)
+        unique, last = np.unique(cuts[::-1], return_index=True)
+        position = len(cuts) - 1 - last  # the last of equal cuts: 1 + number of cuts <= p
+        xp = np.concatenate([[0.0], unique, [1.0]])
+        fp = np.concatenate([[1.0], position + 2.0, [100.0]])
+        return np.interp(np.asarray(p, dtype=float), xp, fp)
+
 
 def grade_of(score: np.ndarray, bands=DEFAULT_GRADES) -> np.ndarray:
     """Letter grade of each score: the first band whose minimum the score reaches (bands high to low)."""

@@ -90,15 +90,19 @@ def _rule_scores(X_train: pd.DataFrame, X_test: pd.DataFrame, rules=None) -> tup
     return scores, notes
 
 
-def _measure(y, scored: pd.DataFrame, X: pd.DataFrame, rule_scores: dict, *, n_boot: int, seed: int,
+def _measure(model: LeadScorer, y, X: pd.DataFrame, rule_scores: dict, *, n_boot: int, seed: int,
              thresholds: dict | None = None) -> tuple[dict, dict]:  # fmt: skip
-    """Evaluation (model vs every points score, segments) and the report's plots for scored rows."""
+    """Evaluation (model vs every points score, segments) and the report's plots (with SHAP) for scored rows."""
+    from .explain.plots import explanation_plots
+
+    scored = model.score_frame(X)
     p, score = scored["probability"].to_numpy(), scored["score"].to_numpy()
     segment_cols = [c for c in SEGMENT_COLUMNS if c in X]
     result = evaluation(y, p, score=score, grade=scored["grade"].to_numpy(), rule_scores=rule_scores,
                         segments=X[segment_cols] if segment_cols else None, thresholds=thresholds,
                         n_boot=n_boot, seed=seed)  # fmt: skip
-    return result, plots(y, p, score, rule_scores)
+    figures = plots(y, p, score, rule_scores) | explanation_plots(model, X[list(model.feature_names_in_)], seed=seed)
+    return result, figures
 
 
 def train_model(
@@ -135,14 +139,13 @@ def train_model(
     params = {"time_column": time_col} | (scorer_params or {})
     model = LeadScorer(**params).fit(fit_frame, y[train])
     X_test, y_test = X.iloc[test], y[test]
-    scored = model.score_frame(X_test)
     rule_scores, notes = _rule_scores(X.iloc[train], X_test, rules)
     card = None
     if learned_scorecard:
         card = LearnedScorecard().fit(X.iloc[train], y[train])
         rule_scores["learned scorecard"] = card.predict_score(X_test)
     cutoffs = dict(model.thresholds_.cutoffs)
-    result, figures = _measure(y_test, scored, X_test, rule_scores, thresholds={"model": cutoffs}, n_boot=n_boot,
+    result, figures = _measure(model, y_test, X_test, rule_scores, thresholds={"model": cutoffs}, n_boot=n_boot,
                                seed=seed)  # fmt: skip
     meta = {
         "split": split,
@@ -242,10 +245,9 @@ def evaluate_saved_model(
     training data; the report shows the span of ``as_of`` it was given.
     """
     y = frame[target].to_numpy().astype(int)
-    X = frame[[c for c in model.feature_names_in_ if c in frame]]
-    scored = model.score_frame(frame)
+    X = frame[[c for c in frame.columns if c != target]]
     rule_scores, notes = _rule_scores(frame, frame, rules)
-    result, figures = _measure(y, scored, X, rule_scores, n_boot=n_boot, seed=seed)
+    result, figures = _measure(model, y, X, rule_scores, n_boot=n_boot, seed=seed)
     split = "rows as given"
     if "as_of" in frame:
         times = pd.to_datetime(frame["as_of"], utc=True)

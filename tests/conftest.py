@@ -1,0 +1,35 @@
+"""Shared fixtures: one small generated world and one model trained on it, built once per test session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+@dataclass
+class TrainedWorld:
+    world: object
+    frame: pd.DataFrame  # point-in-time training set (all snapshots)
+    features: list[str]
+    scorer: object
+    model_dir: Path
+
+
+@pytest.fixture(scope="session")
+def trained_world(tmp_path_factory) -> TrainedWorld:
+    """A 3,000-lead world, monthly snapshots, and a default LeadScorer fitted on them and saved."""
+    from predictive_leads.features import build_training_set, feature_columns
+    from predictive_leads.model import LeadScorer
+    from predictive_leads.synth import generate_world
+
+    world = generate_world(n_leads=3000, seed=1)
+    frame = build_training_set(world.leads, world.events, world.conversions,
+                               as_of=pd.date_range("2025-03-01", "2026-06-01", freq="MS", tz="UTC"),
+                               observed_until=world.observed_until, now=world.observed_until)  # fmt: skip
+    features = feature_columns(frame)
+    scorer = LeadScorer(time_column="as_of", min_positives=20).fit(frame[[*features, "as_of"]], frame["converted"])
+    model_dir = scorer.save(tmp_path_factory.mktemp("model"))
+    return TrainedWorld(world, frame, features, scorer, model_dir)
