@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+TRAIN_BEFORE = "2026-01-01"
+
 
 @dataclass
 class TrainedWorld:
@@ -16,11 +18,12 @@ class TrainedWorld:
     features: list[str]
     scorer: object
     model_dir: Path
+    train_before: str  # the scorer saw only snapshots before this date
 
 
 @pytest.fixture(scope="session")
 def trained_world(tmp_path_factory) -> TrainedWorld:
-    """A 3,000-lead world, monthly snapshots, and a default LeadScorer fitted on them and saved."""
+    """A 3,000-lead world, monthly snapshots, and a default LeadScorer fitted on those before 2026 and saved."""
     from predictive_leads.features import build_training_set, feature_columns
     from predictive_leads.model import LeadScorer
     from predictive_leads.synth import generate_world
@@ -30,6 +33,7 @@ def trained_world(tmp_path_factory) -> TrainedWorld:
                                as_of=pd.date_range("2025-03-01", "2026-06-01", freq="MS", tz="UTC"),
                                observed_until=world.observed_until, now=world.observed_until)  # fmt: skip
     features = feature_columns(frame)
-    scorer = LeadScorer(time_column="as_of", min_positives=20).fit(frame[[*features, "as_of"]], frame["converted"])
+    train = frame[frame["as_of"] < TRAIN_BEFORE]  # later snapshots stay unseen, for out-of-time checks
+    scorer = LeadScorer(time_column="as_of", min_positives=20).fit(train[[*features, "as_of"]], train["converted"])
     model_dir = scorer.save(tmp_path_factory.mktemp("model"))
-    return TrainedWorld(world, frame, features, scorer, model_dir)
+    return TrainedWorld(world, frame, features, scorer, model_dir, TRAIN_BEFORE)

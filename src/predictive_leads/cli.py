@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 import time
@@ -39,7 +40,9 @@ def _run(fn: Callable[[], None]) -> None:
     """Run a command body; known user errors become one red line and a non-zero exit."""
     try:
         fn()
-    except USER_ERRORS as exc:
+    except Exception as exc:
+        if not isinstance(exc, USER_ERRORS) and not type(exc).__module__.startswith("mlflow"):
+            raise
         _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
 
@@ -255,8 +258,15 @@ def train(
         bool, typer.Option("--flat-export", help="State the data is a one-row-per-lead export.")
     ] = False,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
+    mlflow: Annotated[bool, typer.Option("--mlflow/--no-mlflow", help="Log the run (params, out-of-time metrics, "
+                                         "report, pyfunc model) to MLflow.")] = False,
+    experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = "predictive-leads",
+    register: Annotated[str | None, typer.Option(help="Register the logged model under this name (alias "
+                                                       "challenger); implies --mlflow.")] = None,
 ) -> None:
-    """Audit, train and evaluate out of time against the rule presets; write the model and its report."""
+    """Audit, train and evaluate out of time against the rule presets; write the model and its report.
+
+    MLflow: MLFLOW_TRACKING_URI if set, else an embedded SQLite store in models/mlflow/."""
 
     def body() -> None:
         from .train import load_training_frame, summary_lines, train_model
@@ -271,13 +281,25 @@ def train(
         for line in summary_lines(result):
             console.print(line, highlight=False, soft_wrap=True)
         console.print(f"model, metrics.json and report.html in {out}", highlight=False, soft_wrap=True)
+        if mlflow or register:
+            from . import registry
+
+            with console.status("logging to MLflow"):
+                run_id = registry.log_training_run(result, experiment=experiment, data_file=data)
+            console.print(f"MLflow run {run_id} in experiment {experiment!r} ({registry.tracking_uri()})",
+                          highlight=False, soft_wrap=True)  # fmt: skip
+            if register:
+                version = registry.register(run_id, register)
+                console.print(f"registered {register} version {version} as @{registry.CHALLENGER}; next: "
+                              f"predictive-leads promote --name {register} --data LATER_LABELLED_ROWS",
+                              highlight=False, soft_wrap=True)  # fmt: skip
 
     _run(body)
 
 
 @app.command()
 def evaluate(
-    model: Annotated[Path, typer.Option(help="Model directory written by train.")],
+    model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
     data: Annotated[Path, typer.Option(help="Labelled rows to evaluate on (a later training set, .parquet).")],
     out: Annotated[Path, typer.Option(help="Folder for metrics.json and report.html.")],
     target: Annotated[str, typer.Option(help="Target column.")] = "converted",
@@ -287,11 +309,11 @@ def evaluate(
 
     def body() -> None:
         from .io import read_raw, write_json
-        from .model import LeadScorer
+        from .registry import load_scorer
         from .report import write_report
         from .train import evaluate_saved_model
 
-        scorer = LeadScorer.load(model)
+        scorer = load_scorer(model)
         frame = read_raw(data)
         if target not in frame:
             raise ValueError(f"{data.name}: no target column {target!r}")
@@ -313,7 +335,7 @@ def evaluate(
 
 @app.command()
 def explain(
-    model: Annotated[Path, typer.Option(help="Model directory written by train.")],
+    model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
     input: Annotated[Path, typer.Option("--input", help="Scoring frame or training set (.parquet/.csv).")],
     lead_id: Annotated[str, typer.Option(help="The lead to explain.")],
     id_col: Annotated[str, typer.Option(help="Lead id column of the input.")] = "lead_id",
@@ -328,9 +350,9 @@ def explain(
     def body() -> None:
         from .explain import explain as explain_leads
         from .io import read_raw
-        from .model import LeadScorer
+        from .registry import load_scorer
 
-        scorer = LeadScorer.load(model)
+        scorer = load_scorer(model)
         row = _one_lead(read_raw(input), input.name, id_col, lead_id, as_of)
         scored = scorer.score_frame(row).iloc[0]
         when = f" as of {str(row['as_of'].iloc[0])[:10]}" if "as_of" in row else ""
@@ -379,11 +401,70 @@ def _one_lead(frame, source: str, id_col: str, lead_id: str, as_of: str | None):
     return rows.iloc[[-1]]
 
 
-def _side_rules(rules: str | None, model: Path):
+def _side_rules(rules: str | None, model: str):
     if rules is not None:
         return rules
-    card = model / "learned_scorecard.yaml"
-    return card if card.exists() else None
+    card = Path(model) / "learned_scorecard.yaml"
+    return card if not model.startswith("models:/") and card.exists() else None
+
+
+@app.command()
+def register(
+    run_id: Annotated[str, typer.Option(help="MLflow run that logged the model (train --mlflow prints it).")],
+    name: Annotated[str, typer.Option(help="Registered model name.")],
+    alias: Annotated[str, typer.Option(help="Alias to point at the new version.")] = "challenger",
+) -> None:
+    """Register a logged model as a new version and point an alias (default: challenger) at it."""
+
+    def body() -> None:
+        from .registry import register as register_model
+
+        version = register_model(run_id, name, alias=alias)
+        console.print(f"{name} version {version} is @{alias}", highlight=False)
+
+    _run(body)
+
+
+@app.command()
+def promote(
+    name: Annotated[str, typer.Option(help="Registered model name.")],
+    data: Annotated[Path, typer.Option(help="Labelled rows later than both models' training data (.parquet).")],
+    target: Annotated[str, typer.Option(help="Target column.")] = "converted",
+    max_auc_drop: Annotated[float, typer.Option(help="Largest AUC loss vs the champion that still passes.")] = 0.005,
+    max_ece_increase: Annotated[float, typer.Option(help="Largest calibration-error increase that passes.")] = 0.005,
+) -> None:
+    """Compare @challenger with @champion out of time; move @champion only if the gate passes (exit 3 if not)."""
+
+    def body() -> None:
+        from .io import read_raw
+        from .registry import Gate
+        from .registry import promote as promote_model
+
+        decision = promote_model(name, read_raw(data), target=target, gate=Gate(max_auc_drop, max_ece_increase))
+        console.print(f"{name}: {'promoted' if decision.promoted else 'not promoted'} — {decision.reason} "
+                      f"({decision.rows:,} rows)", highlight=False, soft_wrap=True)  # fmt: skip
+        if not decision.promoted:
+            raise typer.Exit(3)
+
+    _run(body)
+
+
+@app.command()
+def serve(
+    model: Annotated[str, typer.Option(help="models:/NAME@alias (or a logged model URI).")],
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 5001,
+    workers: Annotated[int, typer.Option(help="Server worker processes.")] = 1,
+) -> None:
+    """Serve the model over REST with `mlflow models serve` on 127.0.0.1 (POST /invocations)."""
+    from .registry import serve_command, tracking_uri
+
+    env = os.environ | {"MLFLOW_TRACKING_URI": tracking_uri(), "PATH": _with_venv_bin(os.environ.get("PATH", ""))}
+    os.execvpe("mlflow", serve_command(model, port, workers=workers), env)
+
+
+def _with_venv_bin(path: str) -> str:
+    """`mlflow models serve` starts uvicorn by name: put this interpreter's bin/ first on PATH."""
+    return os.pathsep.join([str(Path(sys.executable).parent), path])
 
 
 rules_app = typer.Typer(help="Rule-based points tables: the presets and your own YAML.", no_args_is_help=True)

@@ -177,6 +177,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         self.classes_ = np.array([0, 1])
         self.categories_ = _categories(X)
+        self.input_types_ = {str(c): _input_type(X[c], c in self.categories_) for c in X.columns}
         data = self._encode(X)
         fit_idx, val_idx, cal_idx = self._split(y, time)
         self.split_ = _describe_split(time, fit_idx, val_idx, cal_idx)
@@ -303,15 +304,26 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     def contributions(self, X) -> tuple[pd.DataFrame, float]:
         """Exact TreeSHAP contributions per feature in log-odds, and the base value (the model's expected margin).
 
-        Each row's contributions plus the base value equal its raw margin (``decision_function``). Identical
-        feature rows are explained once.
+        Each row's contributions plus the base value equal its raw margin (``decision_function``); the values are
+        LightGBM's ``pred_contrib`` (= ``shap.TreeExplainer``), computed by table lookup for small trees.
+        Identical feature rows are explained once.
         """
         check_is_fitted(self, "booster_")
         X = _as_frame(X)
         data = self._encode(X)
-        values = _once_per_distinct_row(data, lambda rows: self.booster_.predict(rows, pred_contrib=True))
+        values = _once_per_distinct_row(data, self._tree_shap().contributions)
         base = float(values[0, -1]) if len(values) else float("nan")
         return pd.DataFrame(values[:, :-1], index=X.index, columns=list(self.feature_names_in_)), base
+
+    def _tree_shap(self):
+        """The booster compiled for fast exact TreeSHAP (:mod:`predictive_leads.treeshap`), built once."""
+        from .treeshap import TreeShap
+
+        cached = self.__dict__.get("_compiled_shap")
+        if cached is None or cached[0] is not self.booster_:
+            cached = (self.booster_, TreeShap.from_booster(self.booster_))
+            self.__dict__["_compiled_shap"] = cached
+        return cached[1]
 
     def explain(self, X, top_k: int = 3) -> pd.DataFrame:
         """Top positive and negative reasons per lead (see :func:`predictive_leads.explain.explain`)."""
@@ -347,6 +359,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             "params": _jsonable(self.get_params()),
             "features": list(self.feature_names_in_),
             "categories": self.categories_,
+            "input_types": self.input_types_,
             "calibrator": {"method": self.calibrator_.method, "params": self.calibrator_.params},
             "score_map": list(self.score_map_.cuts),
             "thresholds": self.thresholds_.to_dict(),
@@ -380,6 +393,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         scorer.n_features_in_ = len(meta["features"])
         scorer.classes_ = np.array([0, 1])
         scorer.categories_ = meta["categories"]
+        scorer.input_types_ = meta.get("input_types") or {
+            f: "string" if f in meta["categories"] else "double" for f in meta["features"]
+        }
         scorer.calibrator_ = Calibrator(meta["calibrator"]["method"], meta["calibrator"]["params"])
         scorer.score_map_ = ScoreMap(tuple(meta["score_map"]))
         scorer.thresholds_ = Thresholds.from_dict(meta["thresholds"])
@@ -452,6 +468,15 @@ def _once_per_distinct_row(data: pd.DataFrame, compute) -> np.ndarray:
     if len(first) == len(keys):
         return compute(data)
     return compute(data.iloc[first])[inverse]
+
+
+def _input_type(values: pd.Series, categorical: bool) -> str:
+    """The column's type for an input schema: ``string`` (categories), ``boolean``, ``long`` or ``double``."""
+    if categorical:
+        return "string"
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "boolean"
+    return "long" if pd.api.types.is_integer_dtype(values.dtype) else "double"
 
 
 def _truncate(booster, iterations: int):

@@ -159,6 +159,7 @@ def train_model(
         "calibration": model.calibrator_.method,
         "thresholds": model.thresholds_.to_dict(),
         "trees": model.booster_.num_trees(),
+        "rules": [str(r) for r in (preset_names() if rules is None else rules)],
         "notes": notes,
     }
     report = html_report(

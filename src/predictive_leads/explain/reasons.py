@@ -124,16 +124,16 @@ def _gather(X: pd.DataFrame, rows: np.ndarray, features: np.ndarray) -> np.ndarr
 
 def _sentences(X, rows, features, raw_values, value_texts, texts: dict[str, FeatureText]) -> list[str]:
     memo: dict[tuple[str, str], str] = {}
+    wanted = {t.context_column for t in texts.values() if t.context_column and t.context_column in X.columns}
+    context = {c: X[c].to_numpy(dtype=object) for c in wanted}
     out = []
     for row, f, v, shown in zip(rows, features, raw_values, value_texts, strict=True):
         text = memo.get((f, shown))
         if text is None:
             text = memo[(f, shown)] = texts[f].sentence(v)
-        context = texts[f].context_column
-        if context and context in X.columns:
-            extra = X[context].iat[row]
-            if not _missing(extra):
-                text = f"{text} ({extra})"
+        column = context.get(texts[f].context_column)
+        if column is not None and not _missing(column[row]):
+            text = f"{text} ({column[row]})"
         out.append(text)
     return out
 
@@ -154,22 +154,27 @@ def reason_columns(reasons: pd.DataFrame, index: pd.Index, top_k: int = 3) -> pd
     n = len(index)
     text = np.full((n, top_k), "", dtype=object)
     code = np.full((n, top_k), "", dtype=object)
-    payload: list[list[dict]] = [[] for _ in range(n)]
+    items: list[list[str]] = [[] for _ in range(n)]
     if len(reasons):
         ordered = reasons.assign(strength=-reasons["log_odds"].abs()).sort_values(
             ["row", "strength", "code"], kind="stable"
         )
-        slot = ordered.groupby("row").cumcount().to_numpy()
         rows = ordered["row"].to_numpy()
-        for r, s, c, t, p, lo in zip(rows, slot, ordered["code"], ordered["text"], ordered["points"],
-                                     ordered["log_odds"], strict=True):  # fmt: skip
-            if s < top_k:
-                text[r, s] = f"{p:+.0f} pts: {t}"
-                code[r, s] = c
-            payload[r].append({"code": c, "text": t, "points": round(float(p), 1), "log_odds": round(float(lo), 4)})
+        slot = ordered.groupby("row").cumcount().to_numpy()
+        codes = ordered["code"].tolist()
+        texts = ordered["text"].tolist()
+        points = np.round(ordered["points"].to_numpy(dtype=float), 1).tolist()
+        log_odds = np.round(ordered["log_odds"].to_numpy(dtype=float), 4).tolist()
+        first = slot < top_k
+        text[rows[first], slot[first]] = [f"{p:+.0f} pts: {t}" for p, t, f in zip(points, texts, first, strict=True)
+                                          if f]  # fmt: skip
+        code[rows[first], slot[first]] = np.asarray(codes, dtype=object)[first]
+        quoted = {t: json.dumps(t, ensure_ascii=False) for t in set(texts)}
+        for r, c, t, p, lo in zip(rows.tolist(), codes, texts, points, log_odds, strict=True):
+            items[r].append(f'{{"code":"{c}","text":{quoted[t]},"points":{p!r},"log_odds":{lo!r}}}')
     columns = {f"reason_{i + 1}": text[:, i] for i in range(top_k)}
     columns |= {f"reason_code_{i + 1}": code[:, i] for i in range(top_k)}
-    columns["reasons_json"] = [json.dumps(p, ensure_ascii=False, separators=(",", ":")) for p in payload]
+    columns["reasons_json"] = ["[" + ",".join(row) + "]" for row in items]
     return pd.DataFrame(columns, index=index).astype("string")
 
 

@@ -1,0 +1,322 @@
+"""MLflow at the edge: tracked training runs, the pickle-free pyfunc model, registry aliases and a promotion gate.
+
+Tracking URI: ``MLFLOW_TRACKING_URI`` when set (a team's server, Databricks), else an embedded SQLite store in
+``models/mlflow/`` (artifacts next to it). Registry aliases only (``challenger``, ``champion``); the deprecated
+stages are never used. Nothing that identifies a person is logged: params are hyper-parameters and data facts,
+the input example is synthetic, and the model's inputs are derived features (no names, emails or phones).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .model import LeadScorer, ModelError
+
+DEFAULT_STORE = Path("models") / "mlflow"
+DEFAULT_EXPERIMENT = "predictive-leads"
+MODEL_ARTIFACT = "model"
+MODEL_URI_TAG = "predictive_leads.model_uri"
+CHALLENGER, CHAMPION = "challenger", "champion"
+
+
+def tracking_uri(store: str | Path = DEFAULT_STORE) -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else ``sqlite:///`` in ``store`` (created on first use)."""
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    Path(store).mkdir(parents=True, exist_ok=True)
+    return _embedded_uri(store)
+
+
+def _embedded_uri(store: str | Path) -> str:
+    return f"sqlite:///{Path(store).resolve() / 'mlflow.db'}"
+
+
+def _mlflow(store: str | Path = DEFAULT_STORE):
+    import mlflow
+
+    uri = tracking_uri(store)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return mlflow
+
+
+def _experiment_id(mlflow, name: str, store: str | Path) -> str:
+    found = mlflow.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    location = None
+    if mlflow.get_tracking_uri() == _embedded_uri(store):  # embedded store: keep artifacts next to the database
+        location = (Path(store).resolve() / "artifacts").as_uri()
+    return mlflow.create_experiment(name, artifact_location=location)
+
+
+# ------------------------------------------------------------------------------------------ logging
+
+
+def log_pyfunc(scorer: LeadScorer, *, top_k: int = 3):
+    """Log ``scorer`` as a pyfunc model into the active run (pickle-free; package code shipped with it)."""
+    import mlflow
+
+    from . import serving
+
+    package = Path(__file__).resolve().parent
+    with tempfile.TemporaryDirectory() as tmp:
+        data = serving.write_pyfunc_data(scorer, Path(tmp) / "scorer", top_k)
+        info = mlflow.pyfunc.log_model(
+            name=MODEL_ARTIFACT,
+            loader_module="predictive_leads.serving",
+            data_path=str(data),
+            code_paths=[str(package)],
+            signature=serving.signature_of(scorer, top_k),
+            input_example=serving.input_example_of(scorer),
+            pip_requirements=_requirements(),
+        )
+    mlflow.set_tag(MODEL_URI_TAG, info.model_uri)
+    return info
+
+
+def _requirements() -> list[str]:
+    from importlib.metadata import version
+
+    names = ("lightgbm", "numpy", "pandas", "scikit-learn", "pyyaml", "pyarrow", "mlflow")
+    return [f"{n}=={version(n)}" for n in names]
+
+
+def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file: str | Path | None = None,
+                     top_k: int = 3, store: str | Path = DEFAULT_STORE) -> str:  # fmt: skip
+    """One MLflow run for a :class:`predictive_leads.train.TrainResult`: params, out-of-time metrics (model and
+    rule baseline side by side), report, audit, feature spec, rules, data facts, git commit, and the pyfunc
+    model. Returns the run id."""
+    mlflow = _mlflow(store)
+    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment, store)) as run:
+        mlflow.log_params(_params(result, data_file))
+        mlflow.log_metrics(_metrics(result.evaluation))
+        mlflow.set_tags(_tags(result))
+        with tempfile.TemporaryDirectory() as tmp:
+            result.save(tmp)
+            spec = {"features": result.model.input_types_, "categories": result.model.categories_,
+                    "dropped_by_audit": result.dropped}  # fmt: skip
+            Path(tmp, "feature_spec.json").write_text(json.dumps(spec, indent=2, sort_keys=True))
+            for name in ("report.html", "metrics.json", "audit.csv", "learned_scorecard.yaml", "feature_spec.json"):
+                if Path(tmp, name).exists():
+                    mlflow.log_artifact(str(Path(tmp, name)), artifact_path="evaluation")
+            for table in result.meta.get("rules", []):
+                _log_rule_table(mlflow, table, tmp)
+        log_pyfunc(result.model, top_k=top_k)
+        return run.info.run_id
+
+
+def _log_rule_table(mlflow, name: str, tmp: str) -> None:
+    from .rules import load_table
+
+    path = Path(tmp, f"rules_{Path(str(name)).stem}.yaml")
+    load_table(name).to_yaml(path)
+    mlflow.log_artifact(str(path), artifact_path="rules")
+
+
+def _params(result, data_file) -> dict:
+    model, meta = result.model, result.meta
+    params = {f"model.{k}": v for k, v in model.get_params().items() if not isinstance(v, tuple | list) or len(v) < 8}
+    params |= {
+        "model.trees": model.booster_.num_trees(),
+        "model.features": len(model.feature_names_in_),
+        "model.calibration_method": model.calibrator_.method,
+        "model.tier_rule": model.thresholds_.rule,
+        "data.rows_train": meta.get("rows", {}).get("train"),
+        "data.rows_test": meta.get("rows", {}).get("test"),
+        "data.positives_train": meta.get("positives", {}).get("train"),
+        "data.positives_test": meta.get("positives", {}).get("test"),
+        "data.split": (meta.get("split") or {}).get("method"),
+        "data.train_span": (meta.get("split") or {}).get("train"),
+        "data.test_span": (meta.get("split") or {}).get("test"),
+        "data.horizon_days": meta.get("horizon_days"),
+        "data.dropped_by_audit": ", ".join(result.dropped) or "none",
+    }
+    if data_file is not None:
+        from .io import sha256_of
+
+        params["data.file_sha256"] = sha256_of(data_file)
+    return {k: str(v)[:500] for k, v in params.items() if v is not None}
+
+
+def _metrics(evaluation: dict) -> dict[str, float]:
+    out = {f"model_{k}": float(v) for k, v in evaluation["classification"].items()
+           if isinstance(v, int | float) and k not in ("n", "positives", "ece_bins")}  # fmt: skip
+    for row in evaluation["comparison"]:
+        key = "model" if row["scorer"] == "model" else "baseline_" + _slug(row["scorer"])
+        for metric in ("roc_auc", "pr_auc", "lift_at_10", "capture_at_10"):
+            if row.get(metric) is not None:
+                out[f"{key}_{metric}" if key != "model" else f"model_{metric}"] = float(row[metric])
+    return out
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name.removeprefix("rules: ")).strip("_")
+
+
+def _tags(result) -> dict[str, str]:
+    from . import __version__
+
+    tags = {"predictive_leads.version": __version__, "split": str((result.meta.get("split") or {}).get("method"))}
+    commit = _git_commit()
+    if commit:
+        tags["mlflow.source.git.commit"] = commit
+    return tags
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+# ------------------------------------------------------------------------------------------ registry
+
+
+def register(run_id: str, name: str, *, alias: str = CHALLENGER, store: str | Path = DEFAULT_STORE) -> str:
+    """Register the run's pyfunc model as a new version of ``name`` and point ``alias`` at it; returns the
+    version."""
+    mlflow = _mlflow(store)
+    client = mlflow.MlflowClient()
+    try:
+        uri = client.get_run(run_id).data.tags.get(MODEL_URI_TAG, f"runs:/{run_id}/{MODEL_ARTIFACT}")
+    except mlflow.exceptions.MlflowException:
+        raise ModelError(f"no MLflow run {run_id!r} in {mlflow.get_tracking_uri()}") from None
+    version = mlflow.register_model(uri, name).version
+    client.set_registered_model_alias(name, alias, version)
+    return str(version)
+
+
+def is_model_uri(ref: str | Path) -> bool:
+    return str(ref).startswith("models:/")
+
+
+def load_scorer(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> LeadScorer:
+    """A ``LeadScorer`` from a model directory or a registry URI such as ``models:/lead-scoring@champion``."""
+    if not is_model_uri(ref):
+        return LeadScorer.load(ref)
+    mlflow = _mlflow(store)
+    try:
+        local = Path(mlflow.artifacts.download_artifacts(str(ref)))
+    except mlflow.exceptions.MlflowException as exc:
+        raise ModelError(f"{ref}: {str(exc).splitlines()[0]}") from None
+    data = next((p.parent for p in local.rglob("scorer.json")), None)
+    if data is None:
+        raise ModelError(f"{ref}: not a predictive_leads model (no scorer.json in its artifacts)")
+    return LeadScorer.load(data)
+
+
+@dataclass
+class Gate:
+    """A challenger replaces the champion only if its AUC is at most ``max_auc_drop`` below the champion's
+    and its expected calibration error at most ``max_ece_increase`` above it, on the same later rows."""
+
+    max_auc_drop: float = 0.005
+    max_ece_increase: float = 0.005
+
+
+@dataclass
+class Promotion:
+    promoted: bool
+    reason: str
+    challenger: dict
+    champion: dict | None
+    rows: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def promote(name: str, frame: pd.DataFrame, *, target: str = "converted", gate: Gate | None = None,
+            store: str | Path = DEFAULT_STORE) -> Promotion:  # fmt: skip
+    """Compare ``name@challenger`` with ``name@champion`` on ``frame`` (labelled rows later than both models'
+    training data) and move ``champion`` to the challenger only if the gate passes. The first model always
+    passes. Both outcomes are recorded as tags on the challenger version."""
+    from .evaluate import classification_metrics
+
+    gate = gate or Gate()
+    mlflow = _mlflow(store)
+    client = mlflow.MlflowClient()
+    challenger_version = _alias_version(client, name, CHALLENGER)
+    if challenger_version is None:
+        raise ModelError(f"{name}: no version has the alias {CHALLENGER!r}; register one first")
+    champion_version = _alias_version(client, name, CHAMPION)
+    scorers = {CHALLENGER: load_scorer(f"models:/{name}@{CHALLENGER}", store=store)}
+    if champion_version is not None:
+        scorers[CHAMPION] = load_scorer(f"models:/{name}@{CHAMPION}", store=store)
+    rows = _later_than_training(frame, scorers.values())
+    if target not in rows:
+        raise ValueError(f"no target column {target!r} in the promotion data")
+    y = rows[target].to_numpy().astype(int)
+    measured = {}
+    for alias, scorer in scorers.items():
+        m = classification_metrics(y, scorer.predict_proba(rows)[:, 1])
+        measured[alias] = {"version": _version_of(alias, challenger_version, champion_version),
+                           "roc_auc": m["roc_auc"], "ece": m["ece"], "brier": m["brier"]}  # fmt: skip
+    promoted, reason = _decide(measured.get(CHAMPION), measured[CHALLENGER], gate)
+    decision = Promotion(promoted, reason, measured[CHALLENGER], measured.get(CHAMPION), len(rows))
+    tags = {"promotion.result": "promoted" if promoted else "refused", "promotion.reason": reason,
+            "promotion.rows": str(len(rows)), "promotion.comparison": json.dumps(measured, sort_keys=True)}  # fmt: skip
+    for key, value in tags.items():
+        client.set_model_version_tag(name, challenger_version, key, value)
+    if promoted:
+        client.set_registered_model_alias(name, CHAMPION, challenger_version)
+    return decision
+
+
+def _alias_version(client, name: str, alias: str) -> str | None:
+    import mlflow
+
+    try:
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except mlflow.exceptions.MlflowException:
+        return None
+
+
+def _version_of(alias: str, challenger: str, champion: str | None) -> str | None:
+    return challenger if alias == CHALLENGER else champion
+
+
+def _later_than_training(frame: pd.DataFrame, scorers) -> pd.DataFrame:
+    """Rows after the last ``as_of`` any of the models was fitted or calibrated on (all rows without ``as_of``)."""
+    if "as_of" not in frame:
+        return frame
+    ends = [pd.Timestamp(s.split_["calibration_span"][1]) for s in scorers if (s.split_ or {}).get("calibration_span")]
+    if not ends:
+        return frame
+    later = frame[pd.to_datetime(frame["as_of"], utc=True) > max(ends)]
+    if later.empty:
+        raise ValueError(f"no promotion rows after {max(ends).date()}, the last date the models were trained on: "
+                         "give later, labelled rows (out of time)")  # fmt: skip
+    return later
+
+
+def _decide(champion: dict | None, challenger: dict, gate: Gate) -> tuple[bool, str]:
+    if champion is None:
+        return True, "first model: no champion to compare with"
+    problems = []
+    if challenger["roc_auc"] < champion["roc_auc"] - gate.max_auc_drop:
+        problems.append(f"AUC {challenger['roc_auc']:.4f} < champion {champion['roc_auc']:.4f} − "
+                        f"{gate.max_auc_drop:g}")  # fmt: skip
+    if not np.isnan(challenger["ece"]) and challenger["ece"] > champion["ece"] + gate.max_ece_increase:
+        problems.append(f"ECE {challenger['ece']:.4f} > champion {champion['ece']:.4f} + {gate.max_ece_increase:g}")
+    if problems:
+        return False, "refused: " + "; ".join(problems)
+    return True, (f"passed: AUC {challenger['roc_auc']:.4f} vs champion {champion['roc_auc']:.4f}, "
+                  f"ECE {challenger['ece']:.4f} vs {champion['ece']:.4f}")  # fmt: skip
+
+
+def serve_command(model_uri: str, port: int, *, workers: int = 1) -> list[str]:
+    """The ``mlflow models serve`` command line for ``model_uri`` on 127.0.0.1 (current environment)."""
+    return ["mlflow", "models", "serve", "-m", str(model_uri), "--env-manager", "local", "-h", "127.0.0.1",
+            "-p", str(port), "-w", str(workers)]  # fmt: skip
