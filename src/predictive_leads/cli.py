@@ -409,6 +409,91 @@ def _side_rules(rules: str | None, model: str):
 
 
 @app.command()
+def score(
+    model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
+    output: Annotated[Path, typer.Option(help="Scores to write (.parquet or .csv), atomically.")],
+    input: Annotated[Path | None, typer.Option("--input", help="Scoring frame file or folder (.parquet/.csv).")]
+    = None,
+    data: Annotated[Path | None, typer.Option(help="Raw data folder (leads, events, conversions): build the "
+                                                   "scoring frame of the open leads at --as-of first.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Date to score the open leads at (with --data).")] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Where rejected rows go (default: OUTPUT stem + "
+                                                      ".rejects.csv).")] = None,
+    explain: Annotated[int, typer.Option("--explain", help="Reasons per lead (0 = scores only).")] = 3,
+    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (bounds memory).")] = 100_000,
+    id_col: Annotated[str, typer.Option(help="Lead id column.")] = "lead_id",
+    scored_at: Annotated[str | None, typer.Option(help="Pin the scored_at timestamp (repeatable outputs).")] = None,
+    allow_rejects: Annotated[bool, typer.Option("--allow-rejects", help="Exit 0 even if rows were rejected.")]
+    = False,
+) -> None:
+    """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects)."""
+
+    def body() -> None:
+        import pandas as pd
+
+        from .batch import score_files
+        from .registry import describe_model, load_scorer
+
+        if (input is None) == (data is None):
+            raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
+        scorer = load_scorer(model)
+        name, version = describe_model(model)
+        source = input if input is not None else _scoring_frame_file(data, as_of, output)
+        pinned = pd.Timestamp(scored_at, tz="UTC") if scored_at else None
+        with _rows_progress() as progress:
+            task = progress.add_task("scoring", total=None, rows="")
+            summary = score_files(scorer, source, output, rejects=rejects, id_col=id_col, top_k=explain,
+                                  chunk_rows=chunk_rows, model_name=name, model_version=version, scored_at=pinned,
+                                  progress=lambda done, bad: _report_rows(progress, task, done, bad))  # fmt: skip
+        for line in summary.lines():
+            console.print(line, highlight=False, soft_wrap=True)
+        console.print(f"scores in {output}", highlight=False, soft_wrap=True)
+        if summary.rejected:
+            where = rejects or output.with_name(f"{output.stem}.rejects.csv")
+            console.print(f"rejected rows and reasons in {where}", highlight=False, soft_wrap=True)
+            if not allow_rejects:
+                raise typer.Exit(4)
+
+    _run(body)
+
+
+def _scoring_frame_file(data: Path, as_of: str | None, output: Path) -> Path:
+    """Build the scoring frame of the open leads at ``as_of`` from raw data, next to the output."""
+    import pandas as pd
+
+    from .features import build_scoring_frame
+    from .io import read_lead_data, write_table
+
+    if not as_of:
+        raise ValueError("--data needs --as-of (the date to score the open leads at)")
+    tables = read_lead_data(data)
+    when = pd.Timestamp(as_of, tz="UTC")
+    with console.status(f"building the scoring frame as of {when.date()}"):
+        frame = build_scoring_frame(tables["leads"], tables["events"], as_of=when,
+                                    conversions=tables["conversions"], now=when)  # fmt: skip
+    path = output.with_name(f"{output.stem}.scoring_frame.parquet")
+    write_table(frame, path)
+    console.print(f"scoring frame: {len(frame):,} open leads as of {when.date()} ({path.name})", highlight=False)
+    return path
+
+
+def _rows_progress() -> Progress:
+    from rich.progress import TaskProgressColumn
+
+    return Progress(TextColumn("[progress.description]{task.description}"), TextColumn("{task.fields[rows]}"),
+                    TaskProgressColumn(), TimeElapsedColumn(), console=err_console,
+                    disable=not sys.stderr.isatty())  # fmt: skip
+
+
+def _report_rows(progress: Progress, task, done: int, rejected: int) -> None:
+    elapsed = progress.tasks[task].elapsed or 1e-9
+    text = f"{done:,} rows ({done / elapsed:,.0f} rows/s), {rejected:,} rejected"
+    progress.update(task, rows=text)
+    if progress.disable:
+        err_console.print(f"read {text}", highlight=False)
+
+
+@app.command()
 def register(
     run_id: Annotated[str, typer.Option(help="MLflow run that logged the model (train --mlflow prints it).")],
     name: Annotated[str, typer.Option(help="Registered model name.")],

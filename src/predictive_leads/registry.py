@@ -320,3 +320,17 @@ def serve_command(model_uri: str, port: int, *, workers: int = 1) -> list[str]:
     """The ``mlflow models serve`` command line for ``model_uri`` on 127.0.0.1 (current environment)."""
     return ["mlflow", "models", "serve", "-m", str(model_uri), "--env-manager", "local", "-h", "127.0.0.1",
             "-p", str(port), "-w", str(workers)]  # fmt: skip
+
+
+def describe_model(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> tuple[str, str]:
+    """(name, version) for outputs: the registered name and version, or the folder name and a content hash."""
+    if is_model_uri(ref):
+        name, _, alias = str(ref).removeprefix("models:/").partition("@")
+        if alias:
+            client = _mlflow(store).MlflowClient()
+            return name, str(client.get_model_version_by_alias(name, alias).version)
+        name, _, version = name.partition("/")
+        return name, version
+    from .io import sha256_of
+
+    return Path(ref).resolve().name, "sha256:" + sha256_of(Path(ref) / "model.txt")[:12]

@@ -33,8 +33,17 @@ class LeadScoringPyfunc:
         missing = [c for c in self.scorer.feature_names_in_ if c not in frame.columns]
         if missing:
             raise ValueError(f"input lacks feature column(s): {', '.join(missing[:10])}")
-        out = scored_with_reasons(self.scorer, frame, self.top_k).reset_index(drop=True)
+        out = scored_with_reasons(self.scorer, _missing_as_none(frame, self.scorer), self.top_k).reset_index(drop=True)
         return out.astype({"score": "int64", "grade": "string", "tier": "string"})
+
+
+def _missing_as_none(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
+    """Text columns with NaN for missing (as Spark and JSON hand them over) → None, so reasons say "unknown"."""
+    text = [c for c in (*scorer.categories_, *OPTIONAL_INPUTS) if c in frame.columns]
+    if not text:
+        return frame
+    fixed = {c: frame[c].astype(object).where(frame[c].notna(), None) for c in text}
+    return frame.assign(**fixed)
 
 
 def _load_pyfunc(data_path: str) -> LeadScoringPyfunc:
@@ -53,8 +62,7 @@ def to_model_input(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
     extra = [c for c in OPTIONAL_INPUTS if c in frame.columns and c not in scorer.feature_names_in_]
     out = frame[[*scorer.feature_names_in_, *extra]].copy()
     for col in [*scorer.categories_, *extra]:
-        values = out[col].astype("object")
-        out[col] = values.where(values.notna(), None).map(lambda v: v if v is None else str(v))
+        out[col] = pd.Series([None if pd.isna(v) else str(v) for v in out[col]], index=out.index, dtype=object)
     return out
 
 

@@ -7,6 +7,7 @@ sessions created here stay on loopback (driver host and bind address 127.0.0.1, 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -31,8 +32,9 @@ def connect(engine: str = "duckdb", *, spark_session=None, threads: int | None =
 
 
 def local_spark(app_name: str = "predictive-leads", cores: int = 2):
-    """A local Spark session bound to loopback, UI off, UTC session time zone."""
+    """A local Spark session bound to loopback, UI off, UTC session time zone, workers on this interpreter."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python UDF workers run in this environment
     from pyspark.sql import SparkSession
 
     return (
