@@ -19,7 +19,10 @@ demo: $(STAMP)
 	$(BIN)/predictive-leads describe --data data/raw/demo
 	$(BIN)/predictive-leads build-dataset --data data/raw/demo --every month --from 2025-03-01 --to 2026-06-01 \
 		--horizon-days 90 --out data/processed/demo_train.parquet
-	$(BIN)/predictive-leads train --data data/processed/demo_train.parquet --out models/demo
+	$(BIN)/predictive-leads train --data data/processed/demo_train.parquet --out models/demo --register lead-scoring
+	$(BIN)/predictive-leads promote --name lead-scoring --data data/processed/demo_train.parquet
+	$(BIN)/predictive-leads score --model models:/lead-scoring@champion --data data/raw/demo --as-of 2026-09-01 \
+		--output data/scores/demo_scores.parquet --scored-at 2026-09-01
 
 test: $(STAMP)
 	$(BIN)/ruff check .

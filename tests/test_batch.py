@@ -135,7 +135,7 @@ def test_a_missing_column_is_one_clear_error_and_no_output(trained_world, leads,
 
 def test_a_killed_job_leaves_no_output_and_a_rerun_starts_clean(trained_world, leads, tmp_path):
     source = tmp_path / "big.parquet"
-    pd.concat([leads] * 300, ignore_index=True).assign(
+    pd.concat([leads] * 120, ignore_index=True).assign(
         lead_id=lambda d: [f"L{i}" for i in range(len(d))]
     ).to_parquet(source)
     out = tmp_path / "out.parquet"
@@ -152,7 +152,7 @@ def test_a_killed_job_leaves_no_output_and_a_rerun_starts_clean(trained_world, l
     assert not out.exists(), "a killed job must not leave an output file"
     assert list(tmp_path.glob(".out.parquet.*.tmp")), "the partial file stays hidden under a temporary name"
     summary = score_files(trained_world.scorer, source, out, chunk_rows=20_000, top_k=0)
-    assert summary.scored == 300 * len(leads) and out.exists()
+    assert summary.scored == 120 * len(leads) and out.exists()
     assert not list(tmp_path.glob(".out.parquet.*.tmp")), "a re-run removes what the killed run left"
 
 

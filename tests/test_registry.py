@@ -18,17 +18,19 @@ from predictive_leads.explain import scored_with_reasons
 from predictive_leads.model import LeadScorer
 from predictive_leads.serving import output_columns, to_model_input
 
+MLFLOW_VARS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 NAME = "leads"
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     """An embedded MLflow store for this module; the process's tracking URI is restored afterwards."""
-    before = os.environ.pop("MLFLOW_TRACKING_URI", None)
+    before = {k: os.environ.pop(k, None) for k in MLFLOW_VARS}
     yield tmp_path_factory.mktemp("mlflow")
-    os.environ.pop("MLFLOW_TRACKING_URI", None)
-    if before is not None:
-        os.environ["MLFLOW_TRACKING_URI"] = before
+    for key, value in before.items():
+        os.environ.pop(key, None)
+        if value is not None:
+            os.environ[key] = value
 
 
 def _log(scorer, store) -> str:

@@ -13,6 +13,8 @@ from predictive_leads import registry
 from predictive_leads.explain import scored_with_reasons
 from predictive_leads.serving import to_model_input
 
+MLFLOW_VARS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("java") is None, reason="PySpark needs a Java runtime"),
@@ -30,16 +32,17 @@ def spark():
 
 @pytest.fixture(scope="module")
 def model_uri(trained_world, tmp_path_factory):
-    before = os.environ.pop("MLFLOW_TRACKING_URI", None)
+    before = {k: os.environ.pop(k, None) for k in MLFLOW_VARS}
     store = tmp_path_factory.mktemp("mlflow")
     mlflow = registry._mlflow(store)
     with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "spark", store)) as run:
         registry.log_pyfunc(trained_world.scorer)
     registry.register(run.info.run_id, "spark-leads", alias="champion", store=store)
     yield "models:/spark-leads@champion"
-    os.environ.pop("MLFLOW_TRACKING_URI", None)
-    if before is not None:
-        os.environ["MLFLOW_TRACKING_URI"] = before
+    for key, value in before.items():
+        os.environ.pop(key, None)
+        if value is not None:
+            os.environ[key] = value
 
 
 def test_spark_scores_equal_pandas_scores(spark, trained_world, model_uri):

@@ -540,10 +540,18 @@ def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 5001,
     workers: Annotated[int, typer.Option(help="Server worker processes.")] = 1,
 ) -> None:
-    """Serve the model over REST with `mlflow models serve` on 127.0.0.1 (POST /invocations)."""
-    from .registry import serve_command, tracking_uri
+    """Serve the model over REST with `mlflow models serve` on 127.0.0.1 (POST /invocations).
 
-    env = os.environ | {"MLFLOW_TRACKING_URI": tracking_uri(), "PATH": _with_venv_bin(os.environ.get("PATH", ""))}
+    Writes a synthetic example request to models/mlflow/example_request.json and prints a curl line for it."""
+    from .registry import DEFAULT_STORE, load_scorer, offline_env, serve_command, tracking_uri
+    from .serving import example_request
+
+    example = DEFAULT_STORE / "example_request.json"
+    example.write_text(example_request(load_scorer(model)))
+    console.print(f"try: curl -s 127.0.0.1:{port}/invocations -H 'Content-Type: application/json' -d @{example}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+    env = os.environ | offline_env() | {"MLFLOW_TRACKING_URI": tracking_uri(), "MLFLOW_REGISTRY_URI": tracking_uri(),
+                                        "PATH": _with_venv_bin(os.environ.get("PATH", ""))}
     os.execvpe("mlflow", serve_command(model, port, workers=workers), env)
 
 

@@ -267,16 +267,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             )
         if missing:
             raise ModelError(f"input lacks feature column(s): {', '.join(missing[:10])}")
-        out = {}
-        for col in self.feature_names_in_:
+        numeric = [c for c in self.feature_names_in_ if c not in self.categories_]
+        out = pd.DataFrame(_as_floats(X[numeric]), columns=numeric, index=X.index)
+        for col, cats in self.categories_.items():
             s = X[col]
-            if col in self.categories_:
-                out[col] = pd.Categorical(s.astype("string").astype(object).where(s.notna(), None),
-                                          categories=self.categories_[col])  # fmt: skip
-            else:
-                values = s.astype("float64") if pd.api.types.is_bool_dtype(s.dtype) else s
-                out[col] = pd.to_numeric(values, errors="coerce").astype("float64")
-        return pd.DataFrame(out, index=X.index)
+            out[col] = pd.Categorical(s.astype("string").astype(object).where(s.notna(), None), categories=cats)
+        return out[list(self.feature_names_in_)]
 
     def unseen_categories(self, X) -> dict[str, list[str]]:
         """Values of categorical features never seen in training (scored as missing)."""
@@ -288,10 +284,23 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 out[col] = sorted(values)
         return out
 
+    def _codes(self, X: pd.DataFrame) -> np.ndarray:
+        """The encoded features as LightGBM reads them: floats, categories as their training codes, NaN = missing."""
+        data = self._encode(X)
+        codes = {c: data[c].cat.codes.to_numpy().astype("float64") for c in self.categories_}
+        for values in codes.values():
+            values[values < 0] = np.nan
+        return data.assign(**codes).to_numpy(dtype="float64")
+
+    def _margin(self, codes: np.ndarray) -> np.ndarray:
+        # one thread for small batches: starting threads costs more than a few rows take (REST: one lead)
+        threads = 1 if len(codes) < 2000 else 0
+        return self.booster_.predict(codes, raw_score=True, num_threads=threads)
+
     def decision_function(self, X) -> np.ndarray:
         """LightGBM's raw margin (log-odds before calibration)."""
         check_is_fitted(self, "booster_")
-        return self.booster_.predict(self._encode(_as_frame(X)), raw_score=True)
+        return self._margin(self._codes(_as_frame(X)))
 
     def predict_proba(self, X) -> np.ndarray:
         margin = self.decision_function(X)
@@ -310,10 +319,20 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "booster_")
         X = _as_frame(X)
-        data = self._encode(X)
-        values = _once_per_distinct_row(data, self._tree_shap().contributions)
+        return self._contributions(self._codes(X), X.index)
+
+    def _contributions(self, codes: np.ndarray, index: pd.Index) -> tuple[pd.DataFrame, float]:
+        values = _once_per_distinct_row(codes, self._tree_shap().contributions)
         base = float(values[0, -1]) if len(values) else float("nan")
-        return pd.DataFrame(values[:, :-1], index=X.index, columns=list(self.feature_names_in_)), base
+        return pd.DataFrame(values[:, :-1], index=index, columns=list(self.feature_names_in_)), base
+
+    def scores_and_contributions(self, X) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+        """``score_frame`` and ``contributions`` of the same rows, encoding them once (what batch jobs need)."""
+        check_is_fitted(self, "booster_")
+        X = _as_frame(X)
+        codes = self._codes(X)
+        phi, base = self._contributions(codes, X.index)
+        return self._scores(self._margin(codes), X.index), phi, base
 
     def _tree_shap(self):
         """The booster compiled for fast exact TreeSHAP (:mod:`predictive_leads.treeshap`), built once."""
@@ -334,12 +353,15 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     def score_frame(self, X) -> pd.DataFrame:
         """Probability, 1–100 score, grade and tier per row (index kept)."""
         X = _as_frame(X)
-        p = self.predict_proba(X)[:, 1]
+        return self._scores(self.decision_function(X), X.index)
+
+    def _scores(self, margin: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        p = self.calibrator_.transform(margin)
         score = self.score_map_.score(p)
         return pd.DataFrame(
             {"probability": p, "score": score, "grade": grade_of(score, self.grade_bands),
              "tier": self.thresholds_.tier(p)},
-            index=X.index,
+            index=index,
         )  # fmt: skip
 
     # ---------------------------------------------------------------------------------- persistence
@@ -407,9 +429,20 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 # ------------------------------------------------------------------------------------------ helpers
 
 
+def _as_floats(X: pd.DataFrame) -> np.ndarray:
+    """Numeric features as one float64 block (flags → 0/1, missing → NaN, text that is not a number → NaN)."""
+    try:
+        return X.to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError):
+        columns = [X[c].astype("float64") if pd.api.types.is_bool_dtype(X[c].dtype) else X[c] for c in X.columns]
+        return np.column_stack([pd.to_numeric(c, errors="coerce").astype("float64") for c in columns])
+
+
 def _as_frame(X) -> pd.DataFrame:
     if isinstance(X, pd.DataFrame):
-        return X.copy()
+        out = X.copy(deep=False)
+        out.attrs = {}  # provenance is not needed to score, and pandas deep-copies attrs on every operation
+        return out
     arr = np.asarray(X)
     if np.iscomplexobj(arr):
         raise ValueError("Complex data not supported")
@@ -459,15 +492,15 @@ def _categories(X: pd.DataFrame) -> dict[str, list[str]]:
     return out
 
 
-def _once_per_distinct_row(data: pd.DataFrame, compute) -> np.ndarray:
-    """``compute`` on the distinct rows only, expanded back to every row (by a 64-bit hash of each row)."""
+def _once_per_distinct_row(data: np.ndarray, compute) -> np.ndarray:
+    """``compute`` on the distinct rows only, expanded back to every row (rows compared byte for byte)."""
     if len(data) < 2:
         return compute(data) if len(data) else np.zeros((0, data.shape[1] + 1))
-    keys = pd.util.hash_pandas_object(data, index=False).to_numpy()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    if len(first) == len(keys):
+    rows = np.ascontiguousarray(data).view(np.dtype((np.void, data.dtype.itemsize * data.shape[1]))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    if len(first) == len(rows):
         return compute(data)
-    return compute(data.iloc[first])[inverse]
+    return compute(data[first])[inverse.ravel()]
 
 
 def _input_type(values: pd.Series, categorical: bool) -> str:

@@ -39,8 +39,22 @@ def _embedded_uri(store: str | Path) -> str:
     return f"sqlite:///{Path(store).resolve() / 'mlflow.db'}"
 
 
-def _mlflow(store: str | Path = DEFAULT_STORE):
+def offline_env() -> dict[str, str]:
+    """Environment that keeps MLflow from phoning home (usage telemetry); applied before mlflow is imported."""
+    return {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+
+
+def import_mlflow():
+    """``mlflow``, imported with usage telemetry off (it must never send traffic anywhere)."""
+    for key, value in offline_env().items():
+        os.environ.setdefault(key, value)
     import mlflow
+
+    return mlflow
+
+
+def _mlflow(store: str | Path = DEFAULT_STORE):
+    mlflow = import_mlflow()
 
     uri = tracking_uri(store)
     mlflow.set_tracking_uri(uri)
@@ -63,9 +77,9 @@ def _experiment_id(mlflow, name: str, store: str | Path) -> str:
 
 def log_pyfunc(scorer: LeadScorer, *, top_k: int = 3):
     """Log ``scorer`` as a pyfunc model into the active run (pickle-free; package code shipped with it)."""
-    import mlflow
-
     from . import serving
+
+    mlflow = import_mlflow()
 
     package = Path(__file__).resolve().parent
     with tempfile.TemporaryDirectory() as tmp:

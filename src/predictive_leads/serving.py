@@ -61,6 +61,7 @@ def to_model_input(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
     """
     extra = [c for c in OPTIONAL_INPUTS if c in frame.columns and c not in scorer.feature_names_in_]
     out = frame[[*scorer.feature_names_in_, *extra]].copy()
+    out.attrs = {}
     for col in [*scorer.categories_, *extra]:
         out[col] = pd.Series([None if pd.isna(v) else str(v) for v in out[col]], index=out.index, dtype=object)
     return out
@@ -107,3 +108,9 @@ def input_example_of(scorer: LeadScorer) -> pd.DataFrame:
         else:
             columns[name] = [0.0, 1.0]
     return pd.DataFrame(columns)
+
+
+def example_request(scorer: LeadScorer) -> str:
+    """A JSON body for ``POST /invocations`` built from :func:`input_example_of` (synthetic values only)."""
+    example = input_example_of(scorer)
+    return json.dumps({"dataframe_split": json.loads(example.to_json(orient="split", index=False))}) + "\n"

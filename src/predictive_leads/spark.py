@@ -27,8 +27,11 @@ def result_schema(top_k: int = 3) -> str:
 
 def score_spark_frame(spark, frame, model_uri: str, *, id_col: str = "lead_id", top_k: int = 3):
     """``frame`` (a Spark DataFrame with the id and the model's input columns) → id + scores and reasons."""
-    import mlflow
     from pyspark.sql import functions as F
+
+    from .registry import import_mlflow
+
+    mlflow = import_mlflow()
 
     model = mlflow.pyfunc.spark_udf(spark, model_uri, result_type=result_schema(top_k), env_manager="local")
     inputs = [c.name for c in mlflow.models.get_model_info(model_uri).signature.inputs.inputs]

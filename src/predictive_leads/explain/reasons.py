@@ -55,16 +55,18 @@ def points_per_log_odds(scorer, margin: np.ndarray, base: float) -> np.ndarray:
     return np.where(near, tangent, chord)
 
 
-def explain(scorer, X: pd.DataFrame, top_k: int = 3) -> pd.DataFrame:
+def explain(scorer, X: pd.DataFrame, top_k: int = 3, *, contributions: tuple[pd.DataFrame, float] | None = None
+            ) -> pd.DataFrame:  # fmt: skip
     """Top ``top_k`` positive and top ``top_k`` negative reasons per lead, one row per reason (long format).
 
     Columns: ``lead`` (the row's index label), ``row`` (its position), ``direction`` (``positive`` /
     ``negative``), ``rank`` (1 = strongest), ``code``, ``attribute``, ``feature`` and ``value`` (the feature the
-    sentence reads), ``log_odds``, ``points`` and ``text``.
+    sentence reads), ``log_odds``, ``points`` and ``text``. ``contributions``: ``scorer.contributions(X)`` if
+    already computed.
     """
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
-    phi, base = scorer.contributions(X)
+    phi, base = contributions if contributions is not None else scorer.contributions(X)
     if not len(phi):
         return pd.DataFrame({c: [] for c in REASON_COLUMNS})
     texts = {f: feature_text(f) for f in phi.columns}
@@ -181,8 +183,9 @@ def reason_columns(reasons: pd.DataFrame, index: pd.Index, top_k: int = 3) -> pd
 def scored_with_reasons(scorer, X: pd.DataFrame, top_k: int = 3) -> pd.DataFrame:
     """``score_frame`` (probability, score, grade, tier) plus ``reason_1..k``, codes and ``reasons_json``."""
     X = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
-    scores = scorer.score_frame(X)
-    return pd.concat([scores, reason_columns(explain(scorer, X, top_k), X.index, top_k)], axis=1)
+    scores, phi, base = scorer.scores_and_contributions(X)
+    reasons = explain(scorer, X, top_k, contributions=(phi, base))
+    return pd.concat([scores, reason_columns(reasons, X.index, top_k)], axis=1)
 
 
 def compare_with_rules(scorer, rules, X: pd.DataFrame, top_k: int = 3) -> pd.DataFrame:
