@@ -30,7 +30,9 @@ def test_model_out_of_time_on_a_generated_world():
     auc = roc_auc_score(y, p)
     oracle = roc_auc_score(y, oracle_probability(world, test[["lead_id", "as_of"]], horizon_days=90))
     assert classification_metrics(y, p)["ece"] <= 0.02
-    # the issue asks for within 0.02 of the oracle; measured 0.033 (0.829 vs 0.862). Guard against regressions.
+    # the issue asks for within 0.02 of the oracle; measured 0.033 (0.829 vs 0.862) on this world (seed 1). Other
+    # seeds and sizes measured 0.034–0.047, and the observable ceiling is 0.845: a guard against regressions,
+    # pinned to this seed.
     assert auc >= oracle - 0.04, (auc, oracle)
     card = LearnedScorecard().fit(train[X], train["converted"])
     others = {name: RuleScorer(table=name).fit(train[X]).predict_score(test[X]) for name in preset_names()}

@@ -260,19 +260,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
         """Columns in training order; categories fixed to the training ones (unseen values become missing)."""
-        missing = [c for c in self.feature_names_in_ if c not in X.columns]
-        if missing and all(str(c).startswith("x") for c in X.columns) and X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but LeadScorer is expecting {self.n_features_in_} features as input"
-            )
-        if missing:
-            raise ModelError(f"input lacks feature column(s): {', '.join(missing[:10])}")
-        numeric = [c for c in self.feature_names_in_ if c not in self.categories_]
-        out = pd.DataFrame(_as_floats(X[numeric]), columns=numeric, index=X.index)
+        codes = self._codes(X)
+        out = pd.DataFrame(codes, columns=list(self.feature_names_in_), index=X.index)
         for col, cats in self.categories_.items():
-            s = X[col]
-            out[col] = pd.Categorical(s.astype("string").astype(object).where(s.notna(), None), categories=cats)
-        return out[list(self.feature_names_in_)]
+            column = np.nan_to_num(out[col].to_numpy(), nan=-1).astype(int)
+            out[col] = pd.Categorical.from_codes(column, categories=cats)
+        return out
 
     def unseen_categories(self, X) -> dict[str, list[str]]:
         """Values of categorical features never seen in training (scored as missing)."""
@@ -285,12 +278,22 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         return out
 
     def _codes(self, X: pd.DataFrame) -> np.ndarray:
-        """The encoded features as LightGBM reads them: floats, categories as their training codes, NaN = missing."""
-        data = self._encode(X)
-        codes = {c: data[c].cat.codes.to_numpy().astype("float64") for c in self.categories_}
-        for values in codes.values():
-            values[values < 0] = np.nan
-        return data.assign(**codes).to_numpy(dtype="float64")
+        """The features as LightGBM reads them: floats in training order, categories as their training codes
+        (unseen or missing → NaN), flags as 0/1, text that is not a number → NaN."""
+        missing = [c for c in self.feature_names_in_ if c not in X.columns]
+        if missing and all(str(c).startswith("x") for c in X.columns) and X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but LeadScorer is expecting {self.n_features_in_} features as input"
+            )
+        if missing:
+            raise ModelError(f"input lacks feature column(s): {', '.join(missing[:10])}")
+        position = {c: i for i, c in enumerate(self.feature_names_in_)}
+        numeric = [c for c in self.feature_names_in_ if c not in self.categories_]
+        out = np.empty((len(X), len(position)))
+        out[:, [position[c] for c in numeric]] = _as_floats(X[numeric])
+        for col, cats in self.categories_.items():
+            out[:, position[col]] = _category_codes(X[col], cats)
+        return out
 
     def _margin(self, codes: np.ndarray) -> np.ndarray:
         # one thread for small batches: starting threads costs more than a few rows take (REST: one lead)
@@ -427,6 +430,18 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------------------------------ helpers
+
+
+def _category_codes(values: pd.Series, categories: list[str]) -> np.ndarray:
+    """Position of each value's text among the training categories; NaN when missing or never seen."""
+    known = pd.Index(categories)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per_category = known.get_indexer(values.cat.categories.astype(str))
+        codes = values.cat.codes.to_numpy()
+        found = np.where(codes >= 0, per_category[codes], -1)
+    else:
+        found = known.get_indexer(values.astype("string").to_numpy(dtype=object, na_value=None))
+    return np.where(found >= 0, found, np.nan)
 
 
 def _as_floats(X: pd.DataFrame) -> np.ndarray:
