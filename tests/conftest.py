@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +11,9 @@ import pandas as pd
 import pytest
 
 TRAIN_BEFORE = "2026-01-01"
+MLFLOW_VARS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+OFFLINE = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "NO_PROXY": "127.0.0.1,localhost",
+           "no_proxy": "127.0.0.1,localhost"}  # fmt: skip
 
 
 @dataclass
@@ -37,3 +42,33 @@ def trained_world(tmp_path_factory) -> TrainedWorld:
     scorer = LeadScorer(time_column="as_of", min_positives=20).fit(train[[*features, "as_of"]], train["converted"])
     model_dir = scorer.save(tmp_path_factory.mktemp("model"))
     return TrainedWorld(world, frame, features, scorer, model_dir, TRAIN_BEFORE)
+
+
+@pytest.fixture(scope="module")
+def offline_mlflow():
+    """No telemetry, no proxy, no inherited tracking/registry URI for one test module; the process's values are
+    restored afterwards (``mlflow.set_tracking_uri`` / ``set_registry_uri`` write these variables too)."""
+    saved = {k: os.environ.get(k) for k in (*MLFLOW_VARS, *OFFLINE)}
+    for key in MLFLOW_VARS:
+        os.environ.pop(key, None)
+    os.environ.update(OFFLINE)
+    yield
+    if "mlflow" in sys.modules:
+        import mlflow
+
+        mlflow.set_tracking_uri(None)
+        mlflow.set_registry_uri(None)
+    for key, value in saved.items():
+        os.environ.pop(key, None)
+        if value is not None:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local[2] Spark session for the whole run (loopback only, UI off)."""
+    from predictive_leads.features.engine import local_spark
+
+    session = local_spark("predictive-leads-tests")
+    yield session
+    session.stop()

@@ -18,19 +18,13 @@ from predictive_leads.explain import scored_with_reasons
 from predictive_leads.model import LeadScorer
 from predictive_leads.serving import output_columns, to_model_input
 
-MLFLOW_VARS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 NAME = "leads"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory):
-    """An embedded MLflow store for this module; the process's tracking URI is restored afterwards."""
-    before = {k: os.environ.pop(k, None) for k in MLFLOW_VARS}
-    yield tmp_path_factory.mktemp("mlflow")
-    for key, value in before.items():
-        os.environ.pop(key, None)
-        if value is not None:
-            os.environ[key] = value
+def store(offline_mlflow, tmp_path_factory):
+    """An embedded MLflow store for this module."""
+    return tmp_path_factory.mktemp("mlflow")
 
 
 def _log(scorer, store) -> str:

@@ -27,7 +27,7 @@ from predictive_leads import registry
 from predictive_leads.explain import scored_with_reasons
 from predictive_leads.serving import output_columns, to_model_input
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_mlflow")]
 
 NAME = "leads"
 READY_TIMEOUT = 120.0  # seconds for a server to answer its health check
@@ -107,26 +107,6 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 # ------------------------------------------------------------------------------------------ fixtures
-
-
-@pytest.fixture(scope="module", autouse=True)
-def offline_mlflow():
-    """No telemetry, no proxy, no inherited tracking/registry URI; the process's values are restored afterwards
-    (``mlflow.set_tracking_uri`` and ``set_registry_uri`` write these environment variables too)."""
-    saved = {k: os.environ.get(k) for k in (*MLFLOW_VARS, *OFFLINE)}
-    for key in MLFLOW_VARS:
-        os.environ.pop(key, None)
-    os.environ.update(OFFLINE)
-    yield
-    if "mlflow" in sys.modules:
-        import mlflow
-
-        mlflow.set_tracking_uri(None)
-        mlflow.set_registry_uri(None)
-    for key, value in saved.items():
-        os.environ.pop(key, None)
-        if value is not None:
-            os.environ[key] = value
 
 
 def _log_and_promote(scorer, store) -> str:

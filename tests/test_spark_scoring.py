@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 
 import numpy as np
@@ -13,8 +12,6 @@ from predictive_leads import registry
 from predictive_leads.explain import scored_with_reasons
 from predictive_leads.serving import to_model_input
 
-MLFLOW_VARS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
-
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("java") is None, reason="PySpark needs a Java runtime"),
@@ -22,27 +19,13 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def spark():
-    from predictive_leads.features.engine import local_spark
-
-    session = local_spark("predictive-leads-scoring-tests")
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
-def model_uri(trained_world, tmp_path_factory):
-    before = {k: os.environ.pop(k, None) for k in MLFLOW_VARS}
+def model_uri(trained_world, offline_mlflow, tmp_path_factory):
     store = tmp_path_factory.mktemp("mlflow")
     mlflow = registry._mlflow(store)
     with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "spark", store)) as run:
         registry.log_pyfunc(trained_world.scorer)
     registry.register(run.info.run_id, "spark-leads", alias="champion", store=store)
-    yield "models:/spark-leads@champion"
-    for key, value in before.items():
-        os.environ.pop(key, None)
-        if value is not None:
-            os.environ[key] = value
+    return "models:/spark-leads@champion"
 
 
 def test_spark_scores_equal_pandas_scores(spark, trained_world, model_uri):

@@ -16,15 +16,6 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from predictive_leads.features.engine import local_spark
-
-    session = local_spark("predictive-leads-tests")
-    yield session
-    session.stop()
-
-
 def test_duckdb_and_pyspark_give_identical_features(spark):
     world = generate_world(n_leads=1500, seed=9)
     kwargs = dict(
