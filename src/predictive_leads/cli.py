@@ -493,6 +493,73 @@ def _report_rows(progress: Progress, task, done: int, rejected: int) -> None:
         err_console.print(f"read {text}", highlight=False)
 
 
+MONITOR_EXIT = {"ok": 0, "watch": 10, "retrain": 20}
+
+
+@app.command()
+def monitor(
+    model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
+    data: Annotated[Path, typer.Option(help="Raw data folder (leads, events, conversions) or a training-set "
+                                            "file (.parquet) with as_of and converted.")],
+    as_of: Annotated[str, typer.Option(help="The monitoring date (today, for a nightly job).")],
+    out: Annotated[Path, typer.Option(help="Folder for monitor.json and monitor.html.")] = Path("monitoring"),
+    horizon_days: Annotated[int, typer.Option(help="Label horizon the model predicts.")] = 90,
+    months: Annotated[int, typer.Option(help="Monthly cohorts to judge (raw data).")] = 12,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the cohort intervals.")] = 200,
+) -> None:
+    """Drift, matured outcomes and a verdict (exit 0 ok, 10 watch, 20 retrain) with an HTML report."""
+
+    def body() -> None:
+        import pandas as pd
+
+        from .io import write_json
+        from .monitor import run_monitor
+        from .registry import load_scorer
+        from .report import monitor_html, monitor_plots, write_report
+
+        scorer = load_scorer(model)
+        when = pd.Timestamp(as_of, tz="UTC")
+        with console.status("building the monitoring frames"):
+            current, labelled = _monitoring_frames(data, when, horizon_days, months)
+        result = run_monitor(scorer, current, labelled, as_of=when, horizon_days=horizon_days, n_boot=n_boot)
+        write_json(result.to_dict(), out / "monitor.json")
+        write_report(monitor_html(result, monitor_plots(result)), out / "monitor.html")
+        console.print(f"verdict: [bold]{result.verdict.status}[/]", highlight=False)
+        for reason in result.verdict.reasons:
+            console.print(f"  - {reason}", highlight=False, soft_wrap=True)
+        console.print(f"monitor.json and monitor.html in {out}", highlight=False, soft_wrap=True)
+        raise typer.Exit(MONITOR_EXIT[result.verdict.status])
+
+    _run(body)
+
+
+def _monitoring_frames(data: Path, when, horizon_days: int, months: int):
+    """(rows to check for drift, labelled rows) from raw data or from a training-set file."""
+    import pandas as pd
+
+    from .io import read_lead_data, read_raw
+
+    if data.is_file():
+        frame = read_raw(data)
+        if "as_of" not in frame or "converted" not in frame:
+            raise ValueError(f"{data.name}: needs as_of and converted columns (a training set from build-dataset)")
+        dates = pd.to_datetime(frame["as_of"], utc=True)
+        earlier = frame[dates <= when]
+        if earlier.empty:
+            raise ValueError(f"{data.name}: no rows at or before {when.date()}")
+        return earlier[dates[dates <= when] == dates[dates <= when].max()], earlier
+    from .features import build_scoring_frame, build_training_set
+
+    tables = read_lead_data(data)
+    current = build_scoring_frame(tables["leads"], tables["events"], as_of=when, conversions=tables["conversions"],
+                                  now=when)  # fmt: skip
+    last = (when - pd.Timedelta(days=horizon_days)).floor("D")
+    snapshots = pd.date_range(end=last.to_period("M").to_timestamp().tz_localize("UTC"), periods=months, freq="MS")
+    labelled = build_training_set(tables["leads"], tables["events"], tables["conversions"], as_of=snapshots,
+                                  horizon_days=horizon_days, observed_until=when, now=when)  # fmt: skip
+    return current, labelled
+
+
 @app.command()
 def register(
     run_id: Annotated[str, typer.Option(help="MLflow run that logged the model (train --mlflow prints it).")],
@@ -522,10 +589,11 @@ def promote(
 
     def body() -> None:
         from .io import read_raw
-        from .registry import Gate
+        from .promotion import Gate
         from .registry import promote as promote_model
 
-        decision = promote_model(name, read_raw(data), target=target, gate=Gate(max_auc_drop, max_ece_increase))
+        gate = Gate(max_auc_drop=max_auc_drop, max_ece_increase=max_ece_increase)
+        decision = promote_model(name, read_raw(data), target=target, gate=gate)
         console.print(f"{name}: {'promoted' if decision.promoted else 'not promoted'} — {decision.reason} "
                       f"({decision.rows:,} rows)", highlight=False, soft_wrap=True)  # fmt: skip
         if not decision.promoted:

@@ -24,6 +24,7 @@ from .scoring import DEFAULT_GRADES, ScoreMap, Thresholds, choose_thresholds, gr
 FORMAT_VERSION = 1
 MODEL_FILE = "model.txt"
 META_FILE = "scorer.json"
+PROFILE_FILE = "profile.json"  # the reference profile for monitoring (optional)
 
 
 class ModelError(ValueError):
@@ -207,7 +208,17 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             mql_capacity=self.mql_capacity,
         )
         self.reference_ = {"rows": len(ref), "positives": int(y[ref].sum()), "runs": runs}
+        self.profile_ = self._profile(data.iloc[ref], y[ref], p_ref)
         return self
+
+    def _profile(self, encoded: pd.DataFrame, y: np.ndarray, p: np.ndarray) -> dict:
+        """The reference profile for monitoring (:func:`predictive_leads.monitor.reference_profile`)."""
+        from .monitor import reference_profile
+
+        sample = encoded.iloc[:: max(1, len(encoded) // 2000)]
+        importance = np.abs(self._tree_shap().contributions(sample)[:, :-1]).mean(axis=0)
+        return reference_profile(encoded, self.categories_, y, p, self.score_map_.score(p),
+                                 dict(zip(self.feature_names_in_, importance.tolist(), strict=True)))  # fmt: skip
 
     def _lgb_params(self, columns: list[str]) -> dict:
         unknown = sorted(set(self.monotone_increasing) - set(columns))
@@ -393,6 +404,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         }
         with atomic_path(path / META_FILE) as tmp:
             tmp.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        if getattr(self, "profile_", None) is not None:
+            with atomic_path(path / PROFILE_FILE) as tmp:
+                tmp.write_text(json.dumps(self.profile_, indent=1, sort_keys=True) + "\n")
         return path
 
     @classmethod
@@ -426,6 +440,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         scorer.thresholds_ = Thresholds.from_dict(meta["thresholds"])
         scorer.split_ = meta["split"]
         scorer.reference_ = meta["reference"]
+        profile = path / PROFILE_FILE
+        scorer.profile_ = json.loads(profile.read_text()) if profile.exists() else None
         return scorer
 
 

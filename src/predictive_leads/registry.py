@@ -12,13 +12,12 @@ import json
 import os
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .model import LeadScorer, ModelError
+from .promotion import Gate, Promotion, judge
 
 DEFAULT_STORE = Path("models") / "mlflow"
 DEFAULT_EXPERIMENT = "predictive-leads"
@@ -230,60 +229,28 @@ def load_scorer(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> LeadSc
     return LeadScorer.load(data)
 
 
-@dataclass
-class Gate:
-    """A challenger replaces the champion only if its AUC is at most ``max_auc_drop`` below the champion's
-    and its expected calibration error at most ``max_ece_increase`` above it, on the same later rows."""
-
-    max_auc_drop: float = 0.005
-    max_ece_increase: float = 0.005
-
-
-@dataclass
-class Promotion:
-    promoted: bool
-    reason: str
-    challenger: dict
-    champion: dict | None
-    rows: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
 def promote(name: str, frame: pd.DataFrame, *, target: str = "converted", gate: Gate | None = None,
             store: str | Path = DEFAULT_STORE) -> Promotion:  # fmt: skip
     """Compare ``name@challenger`` with ``name@champion`` on ``frame`` (labelled rows later than both models'
     training data) and move ``champion`` to the challenger only if the gate passes. The first model always
     passes. Both outcomes are recorded as tags on the challenger version."""
-    from .evaluate import classification_metrics
-
-    gate = gate or Gate()
     mlflow = _mlflow(store)
     client = mlflow.MlflowClient()
     challenger_version = _alias_version(client, name, CHALLENGER)
     if challenger_version is None:
         raise ModelError(f"{name}: no version has the alias {CHALLENGER!r}; register one first")
     champion_version = _alias_version(client, name, CHAMPION)
-    scorers = {CHALLENGER: load_scorer(f"models:/{name}@{CHALLENGER}", store=store)}
-    if champion_version is not None:
-        scorers[CHAMPION] = load_scorer(f"models:/{name}@{CHAMPION}", store=store)
-    rows = _later_than_training(frame, scorers.values())
-    if target not in rows:
-        raise ValueError(f"no target column {target!r} in the promotion data")
-    y = rows[target].to_numpy().astype(int)
-    measured = {}
-    for alias, scorer in scorers.items():
-        m = classification_metrics(y, scorer.predict_proba(rows)[:, 1])
-        measured[alias] = {"version": _version_of(alias, challenger_version, champion_version),
-                           "roc_auc": m["roc_auc"], "ece": m["ece"], "brier": m["brier"]}  # fmt: skip
-    promoted, reason = _decide(measured.get(CHAMPION), measured[CHALLENGER], gate)
-    decision = Promotion(promoted, reason, measured[CHALLENGER], measured.get(CHAMPION), len(rows))
-    tags = {"promotion.result": "promoted" if promoted else "refused", "promotion.reason": reason,
-            "promotion.rows": str(len(rows)), "promotion.comparison": json.dumps(measured, sort_keys=True)}  # fmt: skip
+    challenger = load_scorer(f"models:/{name}@{CHALLENGER}", store=store)
+    champion = load_scorer(f"models:/{name}@{CHAMPION}", store=store) if champion_version else None
+    decision = judge(challenger, champion, frame, target=target, gate=gate,
+                     versions=(challenger_version, champion_version))  # fmt: skip
+    comparison = {"challenger": decision.challenger, "champion": decision.champion}
+    tags = {"promotion.result": "promoted" if decision.promoted else "refused", "promotion.reason": decision.reason,
+            "promotion.rows": str(decision.rows),
+            "promotion.comparison": json.dumps(comparison, sort_keys=True)}  # fmt: skip
     for key, value in tags.items():
         client.set_model_version_tag(name, challenger_version, key, value)
-    if promoted:
+    if decision.promoted:
         client.set_registered_model_alias(name, CHAMPION, challenger_version)
     return decision
 
@@ -295,39 +262,6 @@ def _alias_version(client, name: str, alias: str) -> str | None:
         return str(client.get_model_version_by_alias(name, alias).version)
     except mlflow.exceptions.MlflowException:
         return None
-
-
-def _version_of(alias: str, challenger: str, champion: str | None) -> str | None:
-    return challenger if alias == CHALLENGER else champion
-
-
-def _later_than_training(frame: pd.DataFrame, scorers) -> pd.DataFrame:
-    """Rows after the last ``as_of`` any of the models was fitted or calibrated on (all rows without ``as_of``)."""
-    if "as_of" not in frame:
-        return frame
-    ends = [pd.Timestamp(s.split_["calibration_span"][1]) for s in scorers if (s.split_ or {}).get("calibration_span")]
-    if not ends:
-        return frame
-    later = frame[pd.to_datetime(frame["as_of"], utc=True) > max(ends)]
-    if later.empty:
-        raise ValueError(f"no promotion rows after {max(ends).date()}, the last date the models were trained on: "
-                         "give later, labelled rows (out of time)")  # fmt: skip
-    return later
-
-
-def _decide(champion: dict | None, challenger: dict, gate: Gate) -> tuple[bool, str]:
-    if champion is None:
-        return True, "first model: no champion to compare with"
-    problems = []
-    if challenger["roc_auc"] < champion["roc_auc"] - gate.max_auc_drop:
-        problems.append(f"AUC {challenger['roc_auc']:.4f} < champion {champion['roc_auc']:.4f} − "
-                        f"{gate.max_auc_drop:g}")  # fmt: skip
-    if not np.isnan(challenger["ece"]) and challenger["ece"] > champion["ece"] + gate.max_ece_increase:
-        problems.append(f"ECE {challenger['ece']:.4f} > champion {champion['ece']:.4f} + {gate.max_ece_increase:g}")
-    if problems:
-        return False, "refused: " + "; ".join(problems)
-    return True, (f"passed: AUC {challenger['roc_auc']:.4f} vs champion {champion['roc_auc']:.4f}, "
-                  f"ECE {challenger['ece']:.4f} vs {champion['ece']:.4f}")  # fmt: skip
 
 
 def serve_command(model_uri: str, port: int, *, workers: int = 1) -> list[str]:

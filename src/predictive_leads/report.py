@@ -569,3 +569,79 @@ def write_report(html: str, path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(html, encoding="utf-8")
     return path
+
+
+# ------------------------------------------------------------------------------------------ monitoring report
+
+
+def monitor_plots(result) -> dict[str, str]:
+    """Base64 PNGs for a :class:`predictive_leads.monitor.MonitorResult`: PSI bars, cohort AUC, bands."""
+    import matplotlib
+    import matplotlib.style
+
+    out = {}
+    with matplotlib.rc_context(), matplotlib.style.context("default"):
+        matplotlib.rcParams.update({"font.size": 9, "axes.grid": True, "grid.alpha": 0.3})
+        top = result.drift.head(15).iloc[::-1]
+        fig, ax = _figure(6.5, 4.2)
+        colors = [{"act": "#c0392b", "watch": "#d9822b"}.get(s, "#7f8c8d") for s in top["status"]]
+        ax.barh([f"{f}{' ★' if d else ''}" for f, d in zip(top["feature"], top["driver"], strict=True)], top["psi"],
+                color=colors)  # fmt: skip
+        for x in (0.1, 0.25):
+            ax.axvline(x, color="#333", lw=0.8, ls="--")
+        ax.set_xlabel("PSI against the reference (★ = driver)")
+        out["psi"] = _png(fig)
+        cohorts = result.cohorts
+        if len(cohorts) and "auc" in cohorts:
+            judged = cohorts.dropna(subset=["auc"])
+            fig, ax = _figure(6.5, 3.4)
+            ax.errorbar(judged["cohort"], judged["auc"], yerr=[judged["auc"] - judged["auc_low"],
+                        judged["auc_high"] - judged["auc"]], marker="o", color=_MODEL_COLOR, capsize=3)  # fmt: skip
+            ax.set_ylabel("AUC (mature rows, 95 % CI)")
+            ax.tick_params(axis="x", rotation=45)
+            out["cohort_auc"] = _png(fig)
+        if len(result.bands):
+            bands = result.bands
+            fig, ax = _figure(6.5, 3.4)
+            x = np.arange(len(bands))
+            ax.bar(x - 0.2, bands["mean_p"], 0.4, label="predicted", color=_MODEL_COLOR)
+            ax.bar(x + 0.2, bands["conversion_rate"], 0.4, label="realized", color=_RULE_COLORS[0])
+            ax.set_xticks(x, bands["band"], rotation=45)
+            ax.set_ylabel("conversion rate")
+            ax.legend()
+            out["bands"] = _png(fig)
+    return out
+
+
+def monitor_html(result, plots: Mapping[str, str], *, title: str = "Lead scoring model — monitoring") -> str:
+    """ONE self-contained HTML page for a monitoring run: verdict and reasons, drift, cohorts, bands."""
+    data = result.to_dict()
+    v = data["verdict"]
+    reasons = "".join(f"<li>{_esc(r)}</li>" for r in v["reasons"])
+    drift = result.drift.head(25)
+    drift_rows = [[r.feature, _num(r.psi), _pct(r.unseen) if r.unseen == r.unseen else "", _pct(r.importance),
+                   "yes" if r.driver else "", r.status] for r in drift.itertuples(index=False)]  # fmt: skip
+    parts = [
+        f'<section id="verdict"><h2>Verdict: {_esc(v["status"])}</h2><ul>{reasons}</ul>'
+        f"<p>Monitored as of {_esc(data['as_of'][:10])}; outcomes only from rows whose {data['horizon_days']}-day "
+        f"horizon had passed ({data['facts']['mature_rows']:,} mature rows; "
+        f"{data['facts']['immature_rows_left_out']:,} not yet mature left out).</p></section>",
+        '<section id="drift"><h2>Input drift</h2>' + _figures(["psi"], plots)
+        + _table(["feature", "PSI", "unseen", "weight", "driver", "status"], drift_rows, numeric=(1, 2, 3))
+        + "</section>",
+    ]
+    if len(result.cohorts):
+        cols = [c for c in ("cohort", "n", "positives", "realized", "predicted", "auc", "auc_low", "auc_high", "ece")
+                if c in result.cohorts]  # fmt: skip
+        rows = [[_plain(r[c]) if c in ("cohort", "n", "positives") else _num(r[c], 4) for c in cols]
+                for r in result.cohorts.to_dict("records")]  # fmt: skip
+        parts.append('<section id="cohorts"><h2>Mature cohorts</h2>' + _figures(["cohort_auc"], plots)
+                     + _table(cols, rows, numeric=tuple(range(1, len(cols)))) + "</section>")  # fmt: skip
+    if len(result.bands):
+        parts.append('<section id="bands"><h2>Predicted vs realized per score band</h2>'
+                     + _figures(["bands"], plots) + "</section>")  # fmt: skip
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
+        f"<h1>{_esc(title)}</h1>\n" + "\n".join(parts) + "\n</main>\n</body>\n</html>\n"
+    )

@@ -1,0 +1,84 @@
+"""The promotion gate: does a challenger replace the champion? Judged on the same later, labelled rows."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class Gate:
+    """A challenger replaces the champion only if, on the same rows later than both models' training data, its
+    AUC is at most ``max_auc_drop`` below the champion's and its ECE at most ``max_ece_increase`` above it.
+    Fewer than ``min_positives`` conversions in those rows: no judgement (refused, with the reason)."""
+
+    max_auc_drop: float = 0.005
+    max_ece_increase: float = 0.005
+    min_positives: int = 30
+
+
+@dataclass
+class Promotion:
+    promoted: bool
+    reason: str
+    challenger: dict
+    champion: dict | None
+    rows: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def later_than_training(frame: pd.DataFrame, scorers) -> pd.DataFrame:
+    """Rows after the last ``as_of`` any of the models was fitted or calibrated on (all rows without ``as_of``)."""
+    if "as_of" not in frame:
+        return frame
+    ends = [pd.Timestamp(s.split_["calibration_span"][1]) for s in scorers if (s.split_ or {}).get("calibration_span")]
+    if not ends:
+        return frame
+    later = frame[pd.to_datetime(frame["as_of"], utc=True) > max(ends)]
+    if later.empty:
+        raise ValueError(f"no evaluation rows after {max(ends).date()}, the last date the models were trained on: "
+                         "give later, labelled rows (out of time)")  # fmt: skip
+    return later
+
+
+def judge(challenger, champion, frame: pd.DataFrame, *, target: str = "converted", gate: Gate | None = None,
+          versions: tuple[str | None, str | None] = (None, None)) -> Promotion:  # fmt: skip
+    """Measure both models on ``frame``'s rows later than both trainings and apply the gate (no champion: pass)."""
+    from .evaluate import classification_metrics
+
+    gate = gate or Gate()
+    models = {"challenger": challenger} | ({"champion": champion} if champion is not None else {})
+    rows = later_than_training(frame, models.values())
+    if target not in rows:
+        raise ValueError(f"no target column {target!r} in the evaluation data")
+    y = rows[target].to_numpy().astype(int)
+    measured = {}
+    for (name, model), version in zip(models.items(), versions, strict=False):
+        p = model.predict_proba(rows)[:, 1]
+        m = classification_metrics(y, p) if len(np.unique(y)) == 2 else {"roc_auc": np.nan, "ece": np.nan,
+                                                                          "brier": np.nan}  # fmt: skip
+        measured[name] = {"version": version, "roc_auc": m["roc_auc"], "ece": m["ece"], "brier": m["brier"]}
+    promoted, reason = _decide(measured.get("champion"), measured["challenger"], gate, int(y.sum()))
+    return Promotion(promoted, reason, measured["challenger"], measured.get("champion"), len(rows))
+
+
+def _decide(champion: dict | None, challenger: dict, gate: Gate, positives: int) -> tuple[bool, str]:
+    if champion is None:
+        return True, "first model: no champion to compare with"
+    if positives < gate.min_positives:
+        return False, (f"refused: only {positives} conversions in the evaluation rows (< {gate.min_positives}); "
+                       "too few to judge")  # fmt: skip
+    problems = []
+    if challenger["roc_auc"] < champion["roc_auc"] - gate.max_auc_drop:
+        problems.append(f"AUC {challenger['roc_auc']:.4f} < champion {champion['roc_auc']:.4f} − "
+                        f"{gate.max_auc_drop:g}")  # fmt: skip
+    if challenger["ece"] > champion["ece"] + gate.max_ece_increase:
+        problems.append(f"ECE {challenger['ece']:.4f} > champion {champion['ece']:.4f} + {gate.max_ece_increase:g}")
+    if problems:
+        return False, "refused: " + "; ".join(problems)
+    return True, (f"passed: AUC {challenger['roc_auc']:.4f} vs champion {champion['roc_auc']:.4f}, "
+                  f"ECE {challenger['ece']:.4f} vs {champion['ece']:.4f}")  # fmt: skip
