@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -115,8 +117,9 @@ def test_a_row_scores_the_same_alone_or_in_any_batch(fitted):
 def test_save_load_gives_identical_predictions_without_pickle(fitted, tmp_path):
     model, X, _ = fitted
     path = model.save(tmp_path / "m")
-    assert sorted(p.name for p in path.iterdir()) == ["model.txt", "scorer.json"]
+    assert sorted(p.name for p in path.iterdir()) == ["model.txt", "profile.json", "scorer.json"]
     again = LeadScorer.load(path)
+    assert again.profile_ == json.loads(json.dumps(model.profile_))
     X = X.drop(columns="as_of")
     pd.testing.assert_frame_equal(again.score_frame(X), model.score_frame(X))
 
