@@ -513,12 +513,12 @@ def monitor(
         import pandas as pd
 
         from .io import write_json
-        from .monitor import run_monitor
+        from .monitor import check_monitorable, run_monitor
         from .registry import load_scorer
         from .report import monitor_html, monitor_plots, write_report
 
         scorer = load_scorer(model)
-        when = pd.Timestamp(as_of, tz="UTC")
+        when = check_monitorable(scorer, pd.Timestamp(as_of, tz="UTC"))
         with console.status("building the monitoring frames"):
             current, labelled = _monitoring_frames(data, when, horizon_days, months)
         result = run_monitor(scorer, current, labelled, as_of=when, horizon_days=horizon_days, n_boot=n_boot)
@@ -554,10 +554,65 @@ def _monitoring_frames(data: Path, when, horizon_days: int, months: int):
     current = build_scoring_frame(tables["leads"], tables["events"], as_of=when, conversions=tables["conversions"],
                                   now=when)  # fmt: skip
     last = (when - pd.Timedelta(days=horizon_days)).floor("D")
-    snapshots = pd.date_range(end=last.to_period("M").to_timestamp().tz_localize("UTC"), periods=months, freq="MS")
+    month_start = last.tz_convert(None).to_period("M").to_timestamp().tz_localize("UTC")
+    snapshots = pd.date_range(end=month_start, periods=months, freq="MS")
     labelled = build_training_set(tables["leads"], tables["events"], tables["conversions"], as_of=snapshots,
                                   horizon_days=horizon_days, observed_until=when, now=when)  # fmt: skip
     return current, labelled
+
+
+@app.command()
+def retrain(
+    data: Annotated[Path, typer.Option(help="Raw data folder (leads, events, conversions).")],
+    as_of: Annotated[str, typer.Option(help="Today: labels are used up to as_of minus the horizon.")],
+    name: Annotated[str | None, typer.Option(help="Registered model: champion from @champion, challenger "
+                                                  "registered and promoted through the gate.")] = None,
+    model: Annotated[Path | None, typer.Option(help="Champion model directory (without a registry).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where the challenger is written (model directory mode).")] = None,
+    months: Annotated[int, typer.Option(help="Monthly snapshots to train on.")] = 12,
+    horizon_days: Annotated[int, typer.Option(help="Label horizon.")] = 90,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the report's intervals.")] = 200,
+) -> None:
+    """Train a challenger on the newest mature labels with the champion's settings; promote only through the gate
+    (exit 3 if refused). Registry (--name) or model directories (--model, --out)."""
+
+    def body() -> None:
+        import pandas as pd
+
+        from .features import build_training_set
+        from .io import read_lead_data, write_json
+        from .registry import load_scorer
+        from .retrain import retrain as retrain_model
+        from .retrain import retraining_dates, test_window
+
+        if (name is None) == (model is None) or (model is not None and out is None):
+            raise ValueError("give --name (registry) or --model with --out (model directories)")
+        champion = load_scorer(f"models:/{name}@champion" if name else model)
+        when = pd.Timestamp(as_of, tz="UTC")
+        tables = read_lead_data(data)
+        dates = retraining_dates(when, horizon_days, months)
+        with console.status(f"building {len(dates)} monthly snapshots up to {dates[-1].date()}"):
+            frame = build_training_set(tables["leads"], tables["events"], tables["conversions"], as_of=dates,
+                                       horizon_days=horizon_days, observed_until=when, now=when)  # fmt: skip
+        with console.status("training the challenger and judging it against the champion"):
+            result, decision = retrain_model(champion, frame, n_boot=n_boot)
+        if name:
+            from . import registry
+
+            run_id = registry.log_training_run(result)
+            version = registry.register(run_id, name)
+            decision = registry.promote(name, test_window(result, frame))
+            where = f"{name} version {version}"
+        else:
+            result.save(out)
+            write_json(decision.to_dict(), out / "promotion.json")
+            where = str(out)
+        console.print(f"challenger {where}: {'promoted' if decision.promoted else 'not promoted'} — "
+                      f"{decision.reason} ({decision.rows:,} rows)", highlight=False, soft_wrap=True)  # fmt: skip
+        if not decision.promoted:
+            raise typer.Exit(3)
+
+    _run(body)
 
 
 @app.command()

@@ -287,6 +287,19 @@ def training_end(scorer) -> pd.Timestamp | None:
     return pd.Timestamp(span[1]) if span else None
 
 
+def check_monitorable(scorer, as_of) -> pd.Timestamp:
+    """The monitoring date as UTC, or a clear error: no reference profile, or a date inside the training data."""
+    as_of = pd.Timestamp(as_of, tz="UTC") if pd.Timestamp(as_of).tzinfo is None else pd.Timestamp(as_of)
+    if not getattr(scorer, "profile_", None):
+        raise ValueError("the model has no reference profile (trained before monitoring existed): retrain it with "
+                         "this version of predictive_leads")  # fmt: skip
+    end = training_end(scorer)
+    if end is not None and as_of <= end:
+        raise ValueError(f"as_of {as_of.date()} is not after the model's training data (up to {end.date()}): "
+                         "monitor a later period")  # fmt: skip
+    return as_of
+
+
 def run_monitor(scorer, current: pd.DataFrame, labelled: pd.DataFrame, *, as_of, horizon_days: int = 90,
                 config: MonitorConfig | None = None, n_boot: int = 200) -> MonitorResult:  # fmt: skip
     """Drift of ``current`` (the rows scored now) against the model's reference profile; outcomes of the rows of
@@ -294,15 +307,8 @@ def run_monitor(scorer, current: pd.DataFrame, labelled: pd.DataFrame, *, as_of,
     from .evaluate import band_table, group_table
 
     config = config or MonitorConfig()
-    as_of = pd.Timestamp(as_of, tz="UTC") if pd.Timestamp(as_of).tzinfo is None else pd.Timestamp(as_of)
-    profile = getattr(scorer, "profile_", None)
-    if not profile:
-        raise ValueError("the model has no reference profile (trained before monitoring existed): retrain it with "
-                         "this version of predictive_leads")  # fmt: skip
-    end = training_end(scorer)
-    if end is not None and as_of <= end:
-        raise ValueError(f"as_of {as_of.date()} is not after the model's training data (up to {end.date()}): "
-                         "monitor a later period")  # fmt: skip
+    as_of = check_monitorable(scorer, as_of)
+    profile, end = scorer.profile_, training_end(scorer)
     if current.empty:
         raise ValueError("no rows to check for drift at this as_of")
     scores = scorer.score_frame(current)

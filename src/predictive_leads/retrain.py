@@ -1,0 +1,31 @@
+"""Guarded retraining: rebuild the training set up to the newest mature labels, train a challenger with the
+champion's settings, judge both on the same most recent out-of-time window, and let the gate decide."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .promotion import Gate, judge
+
+
+def retraining_dates(as_of: pd.Timestamp, horizon_days: int, months: int) -> pd.DatetimeIndex:
+    """Monthly snapshots ending at the last month start whose label window has fully passed at ``as_of``."""
+    last = (as_of - pd.Timedelta(days=horizon_days)).tz_convert(None).to_period("M").to_timestamp()
+    return pd.date_range(end=last.tz_localize("UTC"), periods=months, freq="MS")
+
+
+def retrain(champion, frame: pd.DataFrame, *, gate: Gate | None = None, n_boot: int = 200):
+    """(``TrainResult`` of the challenger, ``Promotion``): the challenger is trained on ``frame`` with the
+    champion's parameters (out-of-time split, audit, rule baseline alongside, as ``train`` does) and judged
+    against the champion on the challenger's test window — only rows later than both models' training."""
+    from .train import train_model
+
+    params = {k: v for k, v in champion.get_params().items() if k != "time_column"}
+    result = train_model(frame, scorer_params=params, n_boot=n_boot)
+    return result, judge(result.model, champion, test_window(result, frame), gate=gate)
+
+
+def test_window(result, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` in the challenger's out-of-time test window."""
+    return frame[pd.to_datetime(frame["as_of"], utc=True) >= pd.Timestamp(result.meta["split"]["test"][0])]
+
