@@ -181,17 +181,23 @@ def _parse(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
 
 
 class _SeenIds:
-    """Ids scored so far, as sorted 64-bit hashes (8 bytes an id): finds repeats within and across chunks."""
+    """Ids scored so far, as 64-bit hashes (8 bytes an id) in a few sorted runs of doubling size (merged like a
+    binary counter, so remembering n ids costs O(n log n) in all): finds repeats within and across chunks."""
 
     def __init__(self) -> None:
-        self._seen = np.empty(0, dtype=np.uint64)
+        self._runs: list[np.ndarray] = []
 
     def repeats(self, ids: pd.Series) -> np.ndarray:
         keys = pd.util.hash_array(ids.to_numpy(dtype=object))
-        earlier = np.isin(keys, self._seen, assume_unique=False)
+        earlier = np.zeros(len(keys), dtype=bool)
+        for run in self._runs:
+            at = np.minimum(np.searchsorted(run, keys), len(run) - 1)
+            earlier |= run[at] == keys
         within = pd.Series(keys).duplicated().to_numpy()
-        fresh = np.unique(keys[~earlier])
-        self._seen = np.union1d(self._seen, fresh)
+        self._runs.append(np.unique(keys))
+        while len(self._runs) > 1 and len(self._runs[-2]) <= 2 * len(self._runs[-1]):
+            newer, older = self._runs.pop(), self._runs.pop()
+            self._runs.append(np.union1d(older, newer))
         return earlier | within
 
 
