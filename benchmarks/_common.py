@@ -40,3 +40,17 @@ class Timer:
     def __exit__(self, *exc) -> None:
         self.wall = time.perf_counter() - self._wall
         self.cpu = time.process_time() - self._cpu
+
+
+def synthetic_training_set(n_leads: int, seed: int):
+    """A generated world's point-in-time training set (monthly snapshots 2025-06 … 2026-03) and its features."""
+    import pandas as pd
+
+    from predictive_leads.features import build_training_set, feature_columns
+    from predictive_leads.synth import generate_world
+
+    world = generate_world(n_leads=n_leads, seed=seed)
+    data = build_training_set(world.leads, world.events, world.conversions,
+                              as_of=pd.date_range("2025-06-01", "2026-03-01", freq="MS", tz="UTC"),
+                              observed_until=world.observed_until, now=world.observed_until)  # fmt: skip
+    return data, feature_columns(data)

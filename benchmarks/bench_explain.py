@@ -24,11 +24,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from _common import Timer
+from _common import Timer, synthetic_training_set
 
-from predictive_leads.features import build_training_set, feature_columns
 from predictive_leads.model import LeadScorer
-from predictive_leads.synth import generate_world
 from predictive_leads.treeshap import TreeShap
 
 
@@ -52,11 +50,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with Timer() as t_data:
-        world = generate_world(n_leads=args.n_leads, seed=args.seed)
-        data = build_training_set(world.leads, world.events, world.conversions,
-                                  as_of=pd.date_range("2025-06-01", "2026-03-01", freq="MS", tz="UTC"),
-                                  observed_until=world.observed_until, now=world.observed_until)  # fmt: skip
-        features = feature_columns(data)
+        data, features = synthetic_training_set(args.n_leads, args.seed)
     with Timer() as t_fit:
         scorer = LeadScorer(time_column="as_of").fit(data[[*features, "as_of"]], data["converted"])
     booster = scorer.booster_

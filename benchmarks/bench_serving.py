@@ -40,14 +40,12 @@ for _var in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"):
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from _common import Timer  # noqa: E402
+from _common import Timer, synthetic_training_set  # noqa: E402
 
 from predictive_leads import registry  # noqa: E402
 from predictive_leads.explain import scored_with_reasons  # noqa: E402
-from predictive_leads.features import build_training_set, feature_columns  # noqa: E402
 from predictive_leads.model import LeadScorer  # noqa: E402
 from predictive_leads.serving import to_model_input  # noqa: E402
-from predictive_leads.synth import generate_world  # noqa: E402
 
 NAME = "bench-leads"
 MAX_REQUESTS = 5_000
@@ -144,11 +142,7 @@ def main() -> None:
     n_seq, n_conc = min(args.requests, MAX_REQUESTS), min(args.concurrent_requests, MAX_REQUESTS)
 
     with Timer() as t_data:
-        world = generate_world(n_leads=args.n_leads, seed=args.seed)
-        data = build_training_set(world.leads, world.events, world.conversions,
-                                  as_of=pd.date_range("2025-06-01", "2026-03-01", freq="MS", tz="UTC"),
-                                  observed_until=world.observed_until, now=world.observed_until)  # fmt: skip
-        features = feature_columns(data)
+        data, features = synthetic_training_set(args.n_leads, args.seed)
     with Timer() as t_fit:
         scorer = LeadScorer(time_column="as_of").fit(data[[*features, "as_of"]], data["converted"])
     print(f"world: {args.n_leads} leads, {len(data)} training rows ({t_data.wall:.1f} s); model: "

@@ -607,12 +607,17 @@ def retrain(
             result.save(out)
             write_json(decision.to_dict(), out / "promotion.json")
             where = str(out)
-        console.print(f"challenger {where}: {'promoted' if decision.promoted else 'not promoted'} — "
-                      f"{decision.reason} ({decision.rows:,} rows)", highlight=False, soft_wrap=True)  # fmt: skip
-        if not decision.promoted:
-            raise typer.Exit(3)
+        _report_promotion(f"challenger {where}", decision)
 
     _run(body)
+
+
+def _report_promotion(what: str, decision) -> None:
+    """One line with the gate's decision and reason; exit 3 when the challenger was refused."""
+    verdict = "promoted" if decision.promoted else "not promoted"
+    console.print(f"{what}: {verdict} — {decision.reason} ({decision.rows:,} rows)", highlight=False, soft_wrap=True)
+    if not decision.promoted:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -648,11 +653,7 @@ def promote(
         from .registry import promote as promote_model
 
         gate = Gate(max_auc_drop=max_auc_drop, max_ece_increase=max_ece_increase)
-        decision = promote_model(name, read_raw(data), target=target, gate=gate)
-        console.print(f"{name}: {'promoted' if decision.promoted else 'not promoted'} — {decision.reason} "
-                      f"({decision.rows:,} rows)", highlight=False, soft_wrap=True)  # fmt: skip
-        if not decision.promoted:
-            raise typer.Exit(3)
+        _report_promotion(name, promote_model(name, read_raw(data), target=target, gate=gate))
 
     _run(body)
 
