@@ -75,7 +75,9 @@ def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """Stream a Parquet or CSV file in chunks of at most ``chunk_rows`` (CSV values stay text)."""
     if path.suffix == ".parquet":
         try:
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+            # pre_buffer=False: pre-buffered column chunks stay in memory until the reader closes (apache/arrow
+            # #39808), so RSS would grow with the file instead of staying at one chunk
+            for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=chunk_rows):
                 yield batch.to_pandas()
         except (pa.ArrowException, OSError) as exc:
             raise ContractError(f"{path.name}: not a readable Parquet file ({exc})") from None
