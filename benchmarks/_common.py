@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import os
 import resource
 import sys
 import time
+from pathlib import Path
 
 MIB = 1024 * 1024
 
@@ -54,3 +56,51 @@ def synthetic_training_set(n_leads: int, seed: int):
                               as_of=pd.date_range("2025-06-01", "2026-03-01", freq="MS", tz="UTC"),
                               observed_until=world.observed_until, now=world.observed_until)  # fmt: skip
     return data, feature_columns(data)
+
+
+def fmt_int(x: int) -> str:
+    return f"{x:,}".replace(",", "_")
+
+
+def goal_word(ok: bool) -> str:
+    return "MET" if ok else "NOT MET"
+
+
+def warm_page_cache(path: Path) -> None:
+    """Read a file once, so every measurement sees the same (warm) page cache."""
+    with open(path, "rb") as f:
+        while f.read(1 << 24):
+            pass
+
+
+class OtherLoad:
+    """CPU seconds spent by other processes on this machine while the measurements ran (Linux only).
+
+    System-wide busy time from /proc/stat, minus the CPU time of this process and its children. Other
+    work competing for the cores makes every timing pessimistic.
+    """
+
+    def __init__(self) -> None:
+        self._busy, self._ours, self._wall = self._system_busy(), self._our_cpu(), time.perf_counter()
+
+    @staticmethod
+    def _system_busy() -> float | None:
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(x) for x in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _our_cpu() -> float:
+        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def stop(self) -> tuple[float | None, float]:
+        wall = time.perf_counter() - self._wall
+        busy = self._system_busy()
+        if busy is None or self._busy is None:
+            return None, wall
+        return max(0.0, (busy - self._busy) - (self._our_cpu() - self._ours)), wall

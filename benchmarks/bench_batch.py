@@ -38,7 +38,6 @@ import gc
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -46,7 +45,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import MIB, Timer, peak_rss_mib
+from _common import MIB, OtherLoad, Timer, fmt_int, goal_word, peak_rss_mib, warm_page_cache
 
 GOAL_SCORE_OVER_RAW = 0.5
 GOAL_RSS_FLAT = 0.2
@@ -76,45 +75,8 @@ PHASES = (
 # ------------------------------------------------------------------------------------------ helpers
 
 
-def fmt_int(x: int) -> str:
-    return f"{x:,}".replace(",", "_")
-
-
 def size_label(n: int) -> str:
     return f"{n / 1e6:g}M" if n >= 1_000_000 and n % 100_000 == 0 else f"{n / 1e3:g}k" if n % 1000 == 0 else str(n)
-
-
-def goal_word(ok: bool) -> str:
-    return "MET" if ok else "NOT MET"
-
-
-class OtherLoad:
-    """CPU seconds other processes spent on this machine while the measurements ran (Linux /proc/stat)."""
-
-    def __init__(self) -> None:
-        self._busy, self._ours, self._wall = self._system_busy(), self._our_cpu(), time.perf_counter()
-
-    @staticmethod
-    def _system_busy() -> float | None:
-        try:
-            with open("/proc/stat") as f:
-                fields = [int(x) for x in f.readline().split()[1:]]
-        except (OSError, ValueError):
-            return None
-        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-    @staticmethod
-    def _our_cpu() -> float:
-        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-    def stop(self) -> tuple[float | None, float]:
-        wall = time.perf_counter() - self._wall
-        busy = self._system_busy()
-        if busy is None or self._busy is None:
-            return None, wall
-        return max(0.0, (busy - self._busy) - (self._our_cpu() - self._ours)), wall
 
 
 class Phases:
@@ -373,12 +335,6 @@ def write_input(base, rows: int, path: Path, jitter: str | None) -> float:
             writer.write_table(part, row_group_size=ROW_GROUP)
             done += n
     return time.perf_counter() - start
-
-
-def warm_page_cache(path: Path) -> None:
-    with open(path, "rb") as f:
-        while f.read(1 << 24):
-            pass
 
 
 # ------------------------------------------------------------------------------------------ main

@@ -42,7 +42,6 @@ import gc
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -50,7 +49,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import MIB, Timer, peak_rss_mib
+from _common import MIB, OtherLoad, Timer, fmt_int, goal_word, peak_rss_mib, warm_page_cache
 
 GOAL_EVENTS_PER_S = 4_000_000
 GOAL_RSS_RATIO = 1.5
@@ -151,47 +150,6 @@ def pin_cores(cores: int) -> tuple[int, bool]:
         return len(allowed), False
     os.sched_setaffinity(0, allowed[:cores])
     return cores, True
-
-
-class OtherLoad:
-    """CPU seconds spent by other processes on this machine while the measurements ran (Linux only).
-
-    System-wide busy time from /proc/stat, minus the CPU time of this process and its children. Other
-    work competing for the cores makes every timing pessimistic.
-    """
-
-    def __init__(self) -> None:
-        self._busy, self._ours, self._wall = self._system_busy(), self._our_cpu(), time.perf_counter()
-
-    @staticmethod
-    def _system_busy() -> float | None:
-        try:
-            with open("/proc/stat") as f:
-                fields = [int(x) for x in f.readline().split()[1:]]
-        except (OSError, ValueError):
-            return None
-        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
-        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-    @staticmethod
-    def _our_cpu() -> float:
-        me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-    def stop(self) -> tuple[float | None, float]:
-        wall = time.perf_counter() - self._wall
-        busy = self._system_busy()
-        if busy is None or self._busy is None:
-            return None, wall
-        return max(0.0, (busy - self._busy) - (self._our_cpu() - self._ours)), wall
-
-
-def fmt_int(x: int) -> str:
-    return f"{x:,}".replace(",", "_")
-
-
-def goal_word(ok: bool) -> str:
-    return "MET" if ok else "NOT MET"
 
 
 # ------------------------------------------------------------------------------------------ children
@@ -376,12 +334,10 @@ def observed_until(folder: Path) -> str:
     return latest.isoformat()
 
 
-def warm_page_cache(folder: Path) -> None:
+def warm_folder(folder: Path) -> None:
     """Read the Parquet files once, so every measurement sees the same (warm) page cache."""
     for path in folder.glob("*.parquet"):
-        with open(path, "rb") as f:
-            while f.read(1 << 24):
-                pass
+        warm_page_cache(path)
 
 
 def main(argv: list[str] | None = None) -> dict | None:
@@ -429,7 +385,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         parquet_bytes = events_path.stat().st_size
         now = observed_until(folder)
         print(f"events: {fmt_int(n_events)} in {parquet_bytes / MIB:.1f} MiB of Parquet; now = {now}", flush=True)
-        warm_page_cache(folder)
+        warm_folder(folder)
         others = OtherLoad()
 
         measured = {}
