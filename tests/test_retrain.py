@@ -10,13 +10,14 @@ from typer.testing import CliRunner
 
 from predictive_leads.cli import app
 from predictive_leads.promotion import Gate, judge
-from predictive_leads.retrain import retrain, retraining_dates
+from predictive_leads.retrain import retrain
+from predictive_leads.spine import mature_snapshot_dates
 
 runner = CliRunner()
 
 
 def test_retraining_uses_only_snapshots_whose_labels_have_matured():
-    dates = retraining_dates(pd.Timestamp("2026-08-15", tz="UTC"), 90, 6)
+    dates = mature_snapshot_dates(pd.Timestamp("2026-08-15", tz="UTC"), 90, 6)
     assert dates[-1] == pd.Timestamp("2026-05-01", tz="UTC") and len(dates) == 6
     assert (dates + pd.Timedelta(days=90) <= pd.Timestamp("2026-08-15", tz="UTC")).all()
 
@@ -55,7 +56,7 @@ def test_after_drift_the_retrained_challenger_beats_the_stale_champion_and_is_pr
     champion = LeadScorer(time_column="as_of", min_positives=20).fit(old[[*feature_columns(old), "as_of"]],
                                                                      old["converted"])  # fmt: skip
     when = pd.Timestamp("2026-09-01", tz="UTC")
-    new = build_training_set(world.leads, world.events, world.conversions, as_of=retraining_dates(when, 90, 8),
+    new = build_training_set(world.leads, world.events, world.conversions, as_of=mature_snapshot_dates(when, 90, 8),
                              observed_until=when, now=when)  # fmt: skip
     result, decision = retrain(champion, new, n_boot=20)
     assert decision.promoted, decision.reason

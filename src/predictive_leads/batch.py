@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from .contracts import ContractError
 from .io import OUTPUT_MODE, SUFFIXES, atomic_path, sniff_delimiter
 from .model import LeadScorer
+from .serving import OPTIONAL_INPUTS
 
 REJECT_COLUMNS = ("source", "row", "id", "reason")
 TRUE_TEXT = frozenset({"true", "1", "yes", "y", "t"})
@@ -144,7 +145,7 @@ def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tu
         reason = reason.where((reason != "") | ~problem.to_numpy(), f"{col}: {_PROBLEMS[kind]}")
     out = pd.DataFrame(typed, index=frame.index)
     out.insert(0, id_col, ids)
-    for extra in ("email_domain",):
+    for extra in OPTIONAL_INPUTS:
         if extra in frame.columns and extra not in out.columns:
             out[extra] = frame[extra]
     return out, reason

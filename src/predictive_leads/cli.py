@@ -549,13 +549,12 @@ def _monitoring_frames(data: Path, when, horizon_days: int, months: int):
             raise ValueError(f"{data.name}: no rows at or before {when.date()}")
         return earlier[dates[dates <= when] == dates[dates <= when].max()], earlier
     from .features import build_scoring_frame, build_training_set
+    from .spine import mature_snapshot_dates
 
     tables = read_lead_data(data)
     current = build_scoring_frame(tables["leads"], tables["events"], as_of=when, conversions=tables["conversions"],
                                   now=when)  # fmt: skip
-    last = (when - pd.Timedelta(days=horizon_days)).floor("D")
-    month_start = last.tz_convert(None).to_period("M").to_timestamp().tz_localize("UTC")
-    snapshots = pd.date_range(end=month_start, periods=months, freq="MS")
+    snapshots = mature_snapshot_dates(when, horizon_days, months)
     labelled = build_training_set(tables["leads"], tables["events"], tables["conversions"], as_of=snapshots,
                                   horizon_days=horizon_days, observed_until=when, now=when)  # fmt: skip
     return current, labelled
@@ -583,14 +582,15 @@ def retrain(
         from .io import read_lead_data, write_json
         from .registry import load_scorer
         from .retrain import retrain as retrain_model
-        from .retrain import retraining_dates, test_window
+        from .retrain import test_window
+        from .spine import mature_snapshot_dates
 
         if (name is None) == (model is None) or (model is not None and out is None):
             raise ValueError("give --name (registry) or --model with --out (model directories)")
         champion = load_scorer(f"models:/{name}@champion" if name else model)
         when = pd.Timestamp(as_of, tz="UTC")
         tables = read_lead_data(data)
-        dates = retraining_dates(when, horizon_days, months)
+        dates = mature_snapshot_dates(when, horizon_days, months)
         with console.status(f"building {len(dates)} monthly snapshots up to {dates[-1].date()}"):
             frame = build_training_set(tables["leads"], tables["events"], tables["conversions"], as_of=dates,
                                        horizon_days=horizon_days, observed_until=when, now=when)  # fmt: skip

@@ -211,6 +211,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.profile_ = self._profile(data.iloc[ref], y[ref], p_ref)
         return self
 
+    def trained_until(self) -> pd.Timestamp | None:
+        """The last ``as_of`` the model was fitted or calibrated on (None when fitted without a time column)."""
+        span = (getattr(self, "split_", None) or {}).get("calibration_span")
+        return pd.Timestamp(span[1]) if span else None
+
     def _profile(self, encoded: pd.DataFrame, y: np.ndarray, p: np.ndarray) -> dict:
         """The reference profile for monitoring (:func:`predictive_leads.monitor.reference_profile`)."""
         from .monitor import reference_profile

@@ -281,19 +281,13 @@ class MonitorResult:
         })  # fmt: skip
 
 
-def training_end(scorer) -> pd.Timestamp | None:
-    """The last ``as_of`` the model was fitted or calibrated on (None without a time column)."""
-    span = (getattr(scorer, "split_", None) or {}).get("calibration_span")
-    return pd.Timestamp(span[1]) if span else None
-
-
 def check_monitorable(scorer, as_of) -> pd.Timestamp:
     """The monitoring date as UTC, or a clear error: no reference profile, or a date inside the training data."""
     as_of = pd.Timestamp(as_of, tz="UTC") if pd.Timestamp(as_of).tzinfo is None else pd.Timestamp(as_of)
     if not getattr(scorer, "profile_", None):
         raise ValueError("the model has no reference profile (trained before monitoring existed): retrain it with "
                          "this version of predictive_leads")  # fmt: skip
-    end = training_end(scorer)
+    end = scorer.trained_until()
     if end is not None and as_of <= end:
         raise ValueError(f"as_of {as_of.date()} is not after the model's training data (up to {end.date()}): "
                          "monitor a later period")  # fmt: skip
@@ -308,7 +302,7 @@ def run_monitor(scorer, current: pd.DataFrame, labelled: pd.DataFrame, *, as_of,
 
     config = config or MonitorConfig()
     as_of = check_monitorable(scorer, as_of)
-    profile, end = scorer.profile_, training_end(scorer)
+    profile, end = scorer.profile_, scorer.trained_until()
     if current.empty:
         raise ValueError("no rows to check for drift at this as_of")
     scores = scorer.score_frame(current)

@@ -35,7 +35,7 @@ def later_than_training(frame: pd.DataFrame, scorers) -> pd.DataFrame:
     """Rows after the last ``as_of`` any of the models was fitted or calibrated on (all rows without ``as_of``)."""
     if "as_of" not in frame:
         return frame
-    ends = [pd.Timestamp(s.split_["calibration_span"][1]) for s in scorers if (s.split_ or {}).get("calibration_span")]
+    ends = [end for end in (s.trained_until() for s in scorers) if end is not None]
     if not ends:
         return frame
     later = frame[pd.to_datetime(frame["as_of"], utc=True) > max(ends)]

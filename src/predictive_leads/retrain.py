@@ -8,12 +8,6 @@ import pandas as pd
 from .promotion import Gate, judge
 
 
-def retraining_dates(as_of: pd.Timestamp, horizon_days: int, months: int) -> pd.DatetimeIndex:
-    """Monthly snapshots ending at the last month start whose label window has fully passed at ``as_of``."""
-    last = (as_of - pd.Timedelta(days=horizon_days)).tz_convert(None).to_period("M").to_timestamp()
-    return pd.date_range(end=last.tz_localize("UTC"), periods=months, freq="MS")
-
-
 def retrain(champion, frame: pd.DataFrame, *, gate: Gate | None = None, n_boot: int = 200):
     """(``TrainResult`` of the challenger, ``Promotion``): the challenger is trained on ``frame`` with the
     champion's parameters (out-of-time split, audit, rule baseline alongside, as ``train`` does) and judged

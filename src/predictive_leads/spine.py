@@ -127,3 +127,9 @@ def skipped_leads(leads: pd.DataFrame, conversions: pd.DataFrame, dates) -> dict
         "not_yet_created": sum(int((leads["created_at"] >= d).sum()) for d in set(dates)),
         "already_converted": sum(int((converted <= d).sum()) for d in set(dates)),
     }
+
+
+def mature_snapshot_dates(as_of, horizon_days: int, months: int) -> pd.DatetimeIndex:
+    """The last ``months`` month starts whose whole label window (``horizon_days``) has passed at ``as_of``."""
+    last = (to_utc(as_of) - pd.Timedelta(days=horizon_days)).tz_convert(None).to_period("M").to_timestamp()
+    return pd.date_range(end=last.tz_localize("UTC"), periods=months, freq="MS")
