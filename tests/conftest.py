@@ -64,6 +64,13 @@ def offline_mlflow():
             os.environ[key] = value
 
 
+@pytest.fixture
+def registry_store(offline_mlflow, tmp_path, monkeypatch):
+    """An embedded MLflow store that the CLI and the registry functions both use (through the environment)."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def spark():
     """One local[2] Spark session for the whole run (loopback only, UI off)."""

@@ -20,6 +20,7 @@ from predictive_leads.monitor import (
     mature_rows,
     numeric_profile,
     psi,
+    reference_profile,
     run_monitor,
 )
 
@@ -85,7 +86,10 @@ def test_clear_refusals(trained_world):
         run_monitor(no_profile, frame.iloc[:10], frame, as_of=later)
     first = frame[frame["as_of"] >= trained_world.train_before]
     early = pd.Timestamp(trained_world.train_before, tz="UTC") + pd.Timedelta(days=40)
-    result = run_monitor(scorer, first.iloc[:200], first[first["as_of"] < early], as_of=early, n_boot=10)
+    snapshot = first[first["as_of"] == first["as_of"].min()]
+    with pytest.raises(ValueError, match="no leads in their first 90 days"):
+        run_monitor(scorer, snapshot[snapshot["lead_age_days"] > 90], first, as_of=early, n_boot=10)
+    result = run_monitor(scorer, snapshot, first[first["as_of"] < early], as_of=early, n_boot=10)
     assert result.facts["mature_rows"] == 0 and result.cohorts.empty
     assert any(r.startswith("no mature labels yet") for r in result.verdict.reasons)
 
@@ -104,29 +108,79 @@ def test_monitor_command_writes_json_and_html_and_exits_with_the_verdict(trained
     assert (matured + pd.Timedelta(days=90) <= pd.Timestamp("2026-09-01", tz="UTC")).all()
 
 
-@pytest.mark.slow
-def test_a_drifted_world_is_ok_before_the_drift_and_retrain_after():
+def test_monitoring_a_registered_model_logs_a_run_linked_to_its_version(trained_world, registry_store):
+    import mlflow
+
+    from predictive_leads import registry
+
+    folder = registry_store / "frame.parquet"
+    trained_world.frame.to_parquet(folder)
+    with registry._mlflow().start_run() as run:
+        registry.log_pyfunc(trained_world.scorer)
+    registry.register(run.info.run_id, "leads", alias="champion")
+    out = registry_store / "mon"
+    result = runner.invoke(app, ["monitor", "--model", "models:/leads@champion", "--data", str(folder),
+                                 "--as-of", "2026-09-01", "--out", str(out), "--n-boot", "20"])  # fmt: skip
+    assert result.exit_code in (0, 10, 20) and "MLflow run" in result.output, result.output
+    client = mlflow.MlflowClient()
+    run_id = result.output.split("MLflow run ")[1].split()[0]
+    logged = client.get_run(run_id)
+    verdict = json.loads((out / "monitor.json").read_text())["verdict"]["status"]
+    assert logged.data.tags["model.name"] == "leads" and logged.data.tags["model.version"] == "1"
+    assert logged.data.tags["monitor.verdict"] == verdict and "score_psi" in logged.data.metrics
+    assert {a.path for a in client.list_artifacts(run_id)} == {"monitor.json", "monitor.html"}
+    assert client.get_model_version("leads", "1").tags["monitor.last"].endswith(f"{verdict} run {run_id}")
+
+
+def test_drift_compares_young_leads_then_and_now():
+    encoded = pd.DataFrame({"lead_age_days": [10.0, 89.0, 90.0, 91.0, 400.0], "x": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    profile = reference_profile(encoded, {}, np.array([0, 1, 0, 1, 0]), np.full(5, 0.3), np.full(5, 50),
+                                {"x": 1.0, "lead_age_days": 0.0})  # fmt: skip
+    assert profile["population"] == {"lead_age_days_max": 90, "rows": 3}
+    assert max(profile["features"]["x"]["edges"]) <= 3.0 and profile["rows"] == 5  # x of the young rows only
+    flat = reference_profile(encoded[["x"]], {}, np.array([0, 1, 0, 1, 0]), np.full(5, 0.3), np.full(5, 50),
+                             {"x": 1.0})  # fmt: skip
+    assert flat["population"]["lead_age_days_max"] is None and flat["population"]["rows"] == 5
+
+
+def _drift_world_monitor(drift: bool) -> dict:
     from predictive_leads.features import build_training_set, feature_columns
     from predictive_leads.model import LeadScorer
     from predictive_leads.synth import generate_world
 
-    world = generate_world(n_leads=8000, seed=3, drift=True)
+    world = generate_world(n_leads=8000, seed=3, drift=drift)
     frame = build_training_set(world.leads, world.events, world.conversions,
                                as_of=pd.date_range("2025-01-01", "2026-06-01", freq="MS", tz="UTC"),
                                observed_until=world.observed_until, now=world.observed_until)  # fmt: skip
     features = feature_columns(frame)
     train = frame[frame["as_of"] < "2025-09-01"]
     scorer = LeadScorer(time_column="as_of", min_positives=20).fit(train[[*features, "as_of"]], train["converted"])
-    verdicts = {}
-    for when in ("2025-12-01", "2026-08-01"):  # the world drifts on 2025-12-19
+    results = {}
+    for when in ("2025-12-01", "2026-08-01"):  # the drifted world changes on 2025-12-19
         at = pd.Timestamp(when, tz="UTC")
         seen = frame[frame["as_of"] < at]
         current = seen[seen["as_of"] == seen["as_of"].max()]
-        result = run_monitor(scorer, current, seen, as_of=at, n_boot=50, config=MonitorConfig())
-        verdicts[when] = result
-        cohorts = pd.to_datetime(result.cohorts["cohort"] + "-01", utc=True)
+        results[when] = run_monitor(scorer, current, seen, as_of=at, n_boot=50, config=MonitorConfig())
+        cohorts = pd.to_datetime(results[when].cohorts["cohort"] + "-01", utc=True)
         assert (cohorts + pd.Timedelta(days=90) <= at).all(), "an immature cohort was judged"
-    assert verdicts["2025-12-01"].verdict.status == "ok", verdicts["2025-12-01"].verdict.reasons
-    after = verdicts["2026-08-01"].verdict
-    assert after.status == "retrain" and any("AUC" in r for r in after.reasons)
+        assert results[when].facts["immature_rows_left_out"] > 0
+    return results
+
+
+@pytest.mark.slow
+def test_a_drifted_world_is_ok_before_the_drift_and_retrain_after_naming_the_drifted_driver():
+    results = _drift_world_monitor(drift=True)
+    before, after = results["2025-12-01"].verdict, results["2026-08-01"].verdict
+    assert before.status == "ok" and len(before.reasons) == 1, before.reasons
+    assert after.status == "retrain" and any("AUC" in r for r in after.reasons), after.reasons
+    assert any(r.startswith("drifted driver lead_source") for r in after.reasons), after.reasons
     assert any("pricing_page_view" in r for r in after.reasons), "the drifted pricing behaviour must be named"
+    top = results["2026-08-01"].bands.iloc[-1]
+    assert top["mean_p"] > top["ci_high"], "the top band's realized conversion should sit below its prediction"
+
+
+@pytest.mark.slow
+def test_the_same_world_without_drift_stays_ok_and_names_nothing():
+    for when, result in _drift_world_monitor(drift=False).items():
+        assert result.verdict.status == "ok" and len(result.verdict.reasons) == 1, (when, result.verdict.reasons)
+        assert (result.drift["status"] == "stable").all(), result.drift.head()

@@ -10,7 +10,6 @@ from typer.testing import CliRunner
 
 from predictive_leads.cli import app
 from predictive_leads.promotion import Gate, judge
-from predictive_leads.retrain import retrain
 from predictive_leads.spine import mature_snapshot_dates
 
 runner = CliRunner()
@@ -43,22 +42,55 @@ def test_retrain_command_on_model_directories_records_its_decision(trained_world
     assert (out / "model.txt").exists() and (out / "report.html").exists()
 
 
-@pytest.mark.slow
-def test_after_drift_the_retrained_challenger_beats_the_stale_champion_and_is_promoted():
+def _registered_champion(drift: bool, folder):
+    """An 8000-lead world written to ``folder`` and a champion trained on 2025-01..08, registered as @champion."""
+    from predictive_leads import registry
     from predictive_leads.features import build_training_set, feature_columns
+    from predictive_leads.io import write_world
     from predictive_leads.model import LeadScorer
     from predictive_leads.synth import generate_world
 
-    world = generate_world(n_leads=8000, seed=3, drift=True)  # the market changes on 2025-12-19
-    kwargs = dict(observed_until=world.observed_until, now=world.observed_until)
-    before = pd.date_range("2025-01-01", "2025-08-01", freq="MS", tz="UTC")
-    old = build_training_set(world.leads, world.events, world.conversions, as_of=before, **kwargs)
+    world = generate_world(n_leads=8000, seed=3, drift=drift)  # the drifted market changes on 2025-12-19
+    write_world(world, folder)
+    frame = build_training_set(world.leads, world.events, world.conversions,
+                               as_of=pd.date_range("2025-01-01", "2025-09-01", freq="MS", tz="UTC"),
+                               observed_until=world.observed_until, now=world.observed_until)  # fmt: skip
+    old = frame[frame["as_of"] < "2025-09-01"]
     champion = LeadScorer(time_column="as_of", min_positives=20).fit(old[[*feature_columns(old), "as_of"]],
                                                                      old["converted"])  # fmt: skip
-    when = pd.Timestamp("2026-09-01", tz="UTC")
-    new = build_training_set(world.leads, world.events, world.conversions, as_of=mature_snapshot_dates(when, 90, 8),
-                             observed_until=when, now=when)  # fmt: skip
-    result, decision = retrain(champion, new, n_boot=20)
-    assert decision.promoted, decision.reason
-    assert decision.challenger["roc_auc"] > decision.champion["roc_auc"] + 0.01, decision
-    assert decision.rows > 0 and result.meta["split"]["method"] == "out_of_time"
+    mlflow = registry._mlflow()
+    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "tests", registry.DEFAULT_STORE)) as run:
+        registry.log_pyfunc(champion)
+    registry.register(run.info.run_id, "leads")
+    assert registry.promote("leads", frame).promoted  # the first model becomes the champion
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("drift", [True, False], ids=["drifted", "stable"])
+def test_retrain_is_promoted_after_drift_and_refused_when_not_better_both_recorded(drift, registry_store):
+    import mlflow
+
+    _registered_champion(drift, registry_store / "world")
+    result = runner.invoke(app, ["retrain", "--name", "leads", "--data", str(registry_store / "world"),
+                                 "--as-of", "2026-09-01", "--months", "8", "--n-boot", "20"])  # fmt: skip
+    client = mlflow.MlflowClient()
+    challenger = client.get_model_version("leads", "2")
+    comparison = json.loads(challenger.tags["promotion.comparison"])
+    gain = comparison["challenger"]["roc_auc"] - comparison["champion"]["roc_auc"]
+    champion_now = str(client.get_model_version_by_alias("leads", "champion").version)
+    if drift:
+        assert result.exit_code == 0, result.output
+        assert challenger.tags["promotion.result"] == "promoted" and champion_now == "2"
+        assert gain > 0.01 and comparison["challenger"]["share_better"] >= 0.95
+    else:
+        assert result.exit_code == 3, result.output
+        assert challenger.tags["promotion.result"] == "refused" and champion_now == "1"
+        assert "not better" in challenger.tags["promotion.reason"]
+    assert int(challenger.tags["promotion.rows"]) > 1000
+
+
+def test_a_challenger_that_is_only_as_good_is_refused_by_the_retrain_gate(trained_world):
+    later = trained_world.frame[trained_world.frame["as_of"] >= trained_world.train_before]
+    same = judge(trained_world.scorer, trained_world.scorer, later, gate=Gate(must_beat=True, n_boot=50))
+    assert not same.promoted and "not better" in same.reason and same.challenger["share_better"] == 0.0
+    assert judge(trained_world.scorer, trained_world.scorer, later).promoted  # non-inferior is enough to register

@@ -4,6 +4,10 @@
   per feature the distribution (decile edges + shares, or category shares) and missing share, the score's
   distribution, each feature's share of the mean |SHAP| (so drift is weighed by how much the model uses the
   feature), and the slice's AUC, ECE and conversion per score band. Stored as JSON with the model.
+* **Like for like**: drift compares leads in their first ``YOUNG_LEAD_DAYS`` days (by ``lead_age_days``) in the
+  reference and now. The open book ages as a CRM fills up (lifetime counts grow, recency stretches), so comparing
+  all open leads raises alarms every month without any change in who arrives or how they behave; new leads are
+  also where a market change shows first. Data without ``lead_age_days`` (flat exports) compares all rows.
 * **Drift** per feature and for the score: PSI = Σ (cur − ref) · ln(cur / ref) over the reference bins, shares
   floored at ``PSI_FLOOR`` so empty bins stay finite; plus, where PSI is weak (rare and new categories), the
   share of values never seen in training. Thresholds (``MonitorConfig``): PSI < 0.10 stable, 0.10–0.25 watch,
@@ -24,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 PSI_FLOOR = 1e-4
+YOUNG_LEAD_DAYS = 90  # drift compares leads in their first 90 days, then and now
 SCORE_EDGES = tuple(range(10, 100, 10))  # score bands 1–10, 11–20, …, 91–100
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2  # 2: distributions of young leads (``population``)
 
 
 @dataclass(frozen=True)
@@ -70,26 +75,40 @@ def categorical_profile(values: pd.Series, categories: list[str]) -> dict:
             "unseen": max(0.0, 1.0 - sum(shares) - missing) if n else 0.0}  # fmt: skip
 
 
+def young_leads(encoded: pd.DataFrame, max_age: int | None) -> np.ndarray:
+    """Rows of leads in their first ``max_age`` days (all rows when ``max_age`` is None)."""
+    if max_age is None:
+        return np.ones(len(encoded), dtype=bool)
+    return encoded["lead_age_days"].to_numpy(dtype=float) <= max_age
+
+
 def reference_profile(encoded: pd.DataFrame, categories: dict[str, list[str]], y: np.ndarray, p: np.ndarray,
                       score: np.ndarray, importance: dict[str, float]) -> dict:  # fmt: skip
-    """The JSON-ready reference a later period is compared with (see the module docstring)."""
+    """The JSON-ready reference a later period is compared with (see the module docstring): distributions of
+    the young leads (all rows without ``lead_age_days``), metrics and bands of all rows."""
     from .evaluate import band_table, classification_metrics
 
+    max_age = YOUNG_LEAD_DAYS if "lead_age_days" in encoded else None
+    young = young_leads(encoded, max_age)
+    if not young.any():
+        max_age, young = None, np.ones(len(encoded), dtype=bool)
     features = {}
     for col in encoded.columns:
+        values = encoded.loc[young, col]
         if col in categories:
-            features[col] = categorical_profile(encoded[col].astype("object"), categories[col])
+            features[col] = categorical_profile(values.astype("object"), categories[col])
         else:
-            features[col] = numeric_profile(encoded[col].to_numpy(dtype=float))
+            features[col] = numeric_profile(values.to_numpy(dtype=float))
     total = sum(importance.values()) or 1.0
     metrics = classification_metrics(y, p) if len(np.unique(y)) == 2 else {}
     bands = band_table(y, p, score, _score_bands()) if len(y) else pd.DataFrame()
     return {
         "version": PROFILE_VERSION,
         "rows": len(y),
+        "population": {"lead_age_days_max": max_age, "rows": int(young.sum())},
         "features": features,
         "importance": {k: float(v / total) for k, v in importance.items()},
-        "score": {"edges": list(SCORE_EDGES), "shares": _score_shares(score).tolist()},
+        "score": {"edges": list(SCORE_EDGES), "shares": _score_shares(np.asarray(score)[young]).tolist()},
         "roc_auc": metrics.get("roc_auc"),
         "ece": metrics.get("ece"),
         "bands": bands[["band", "n", "conversion_rate", "mean_p"]].to_dict("records") if len(bands) else [],
@@ -303,11 +322,10 @@ def run_monitor(scorer, current: pd.DataFrame, labelled: pd.DataFrame, *, as_of,
     config = config or MonitorConfig()
     as_of = check_monitorable(scorer, as_of)
     profile, end = scorer.profile_, scorer.trained_until()
-    if current.empty:
-        raise ValueError("no rows to check for drift at this as_of")
-    scores = scorer.score_frame(current)
-    drift = drift_table(profile, scorer._encode(current), scores["score"].to_numpy(), config)
-    trend = _score_trend(profile, current, scores["score"].to_numpy())
+    recent = _drift_rows(current, profile)
+    score = scorer.score_frame(recent)["score"].to_numpy()
+    drift = drift_table(profile, scorer._encode(recent), score, config)
+    trend = _score_trend(profile, recent, score)
     ready = mature_rows(labelled, as_of, horizon_days) if len(labelled) else pd.Series(dtype=bool)
     if end is not None and len(labelled):
         ready &= pd.to_datetime(labelled["as_of"], utc=True) > end
@@ -325,11 +343,29 @@ def run_monitor(scorer, current: pd.DataFrame, labelled: pd.DataFrame, *, as_of,
         first = _first_mature(end, horizon_days)
         result.reasons.append(f"no mature labels yet: rows count for outcomes once as_of + {horizon_days} days "
                               f"has passed (the first after training matures {first})")  # fmt: skip
-    facts = {"current_rows": len(current), "labelled_rows": len(labelled), "mature_rows": len(mature),
+    facts = {"current_rows": len(current), "drift_rows": len(recent),
+             "drift_population": _population_text(profile), "labelled_rows": len(labelled), "mature_rows": len(mature),
              "immature_rows_left_out": len(labelled) - len(mature), "reference_rows": profile["rows"],
              "reference_auc": profile.get("roc_auc"), "reference_ece": profile.get("ece"),
              "training_end": None if end is None else end.isoformat(), "config": asdict(config)}  # fmt: skip
     return MonitorResult(as_of.isoformat(), horizon_days, result, drift, trend, cohorts, bands, grades, facts)
+
+
+def _drift_rows(current: pd.DataFrame, profile: dict) -> pd.DataFrame:
+    """The rows compared with the reference: the same population (young leads) the reference was profiled on."""
+    max_age = profile.get("population", {}).get("lead_age_days_max")
+    if max_age is not None and "lead_age_days" not in current:
+        raise ValueError("the reference profile compares leads by lead_age_days; the rows to monitor have none")
+    rows = current[young_leads(current, max_age)]
+    if rows.empty:
+        what = "rows" if max_age is None else f"leads in their first {max_age} days"
+        raise ValueError(f"no {what} to check for drift at this as_of")
+    return rows
+
+
+def _population_text(profile: dict) -> str:
+    max_age = profile.get("population", {}).get("lead_age_days_max")
+    return "all rows" if max_age is None else f"leads in their first {max_age} days"
 
 
 def _first_mature(end: pd.Timestamp | None, horizon_days: int) -> str:

@@ -12,11 +12,16 @@ import pandas as pd
 class Gate:
     """A challenger replaces the champion only if, on the same rows later than both models' training data, its
     AUC is at most ``max_auc_drop`` below the champion's and its ECE at most ``max_ece_increase`` above it.
-    Fewer than ``min_positives`` conversions in those rows: no judgement (refused, with the reason)."""
+    With ``must_beat`` (retraining) it must also be better: its AUC higher than the champion's in at least
+    ``confidence`` of ``n_boot`` paired bootstrap resamples of those rows. Fewer than ``min_positives``
+    conversions in those rows: no judgement (refused, with the reason)."""
 
     max_auc_drop: float = 0.005
     max_ece_increase: float = 0.005
     min_positives: int = 30
+    must_beat: bool = False
+    confidence: float = 0.95
+    n_boot: int = 200
 
 
 @dataclass
@@ -62,8 +67,18 @@ def judge(challenger, champion, frame: pd.DataFrame, *, target: str = "converted
         m = classification_metrics(y, p) if len(np.unique(y)) == 2 else {"roc_auc": np.nan, "ece": np.nan,
                                                                           "brier": np.nan}  # fmt: skip
         measured[name] = {"version": version, "roc_auc": m["roc_auc"], "ece": m["ece"], "brier": m["brier"]}
+    if gate.must_beat and champion is not None and len(np.unique(y)) == 2:
+        measured["challenger"]["share_better"] = _share_better(y, models, rows, gate)
     promoted, reason = _decide(measured.get("champion"), measured["challenger"], gate, int(y.sum()))
     return Promotion(promoted, reason, measured["challenger"], measured.get("champion"), len(rows))
+
+
+def _share_better(y: np.ndarray, models: dict, rows: pd.DataFrame, gate: Gate) -> float:
+    """Share of paired bootstrap resamples in which the challenger's AUC is above the champion's."""
+    from .evaluate import compare
+
+    scores = {name: models[name].predict_proba(rows)[:, 1] for name in ("challenger", "champion")}
+    return float(compare(y, scores, n_boot=gate.n_boot, top=()).iloc[1]["share_first_better"])
 
 
 def _decide(champion: dict | None, challenger: dict, gate: Gate, positives: int) -> tuple[bool, str]:
@@ -78,7 +93,12 @@ def _decide(champion: dict | None, challenger: dict, gate: Gate, positives: int)
                         f"{gate.max_auc_drop:g}")  # fmt: skip
     if challenger["ece"] > champion["ece"] + gate.max_ece_increase:
         problems.append(f"ECE {challenger['ece']:.4f} > champion {champion['ece']:.4f} + {gate.max_ece_increase:g}")
+    share = challenger.get("share_better")
+    if gate.must_beat and share is not None and share < gate.confidence:
+        problems.append(f"not better: AUC {challenger['roc_auc']:.4f} vs champion {champion['roc_auc']:.4f}, higher "
+                        f"in {share:.0%} of paired resamples (needs {gate.confidence:.0%})")  # fmt: skip
     if problems:
         return False, "refused: " + "; ".join(problems)
-    return True, (f"passed: AUC {challenger['roc_auc']:.4f} vs champion {champion['roc_auc']:.4f}, "
+    better = "" if share is None else f", higher in {share:.0%} of paired resamples"
+    return True, (f"passed: AUC {challenger['roc_auc']:.4f} vs champion {champion['roc_auc']:.4f}{better}, "
                   f"ECE {challenger['ece']:.4f} vs {champion['ece']:.4f}")  # fmt: skip

@@ -21,6 +21,7 @@ from .promotion import Gate, Promotion, judge
 
 DEFAULT_STORE = Path("models") / "mlflow"
 DEFAULT_EXPERIMENT = "predictive-leads"
+MONITOR_EXPERIMENT = "predictive-leads-monitoring"
 MODEL_ARTIFACT = "model"
 MODEL_URI_TAG = "predictive_leads.model_uri"
 CHALLENGER, CHAMPION = "challenger", "champion"
@@ -125,6 +126,37 @@ def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file:
                 _log_rule_table(mlflow, table, tmp)
         log_pyfunc(result.model, top_k=top_k)
         return run.info.run_id
+
+
+def log_monitor_run(result, out: str | Path, model_ref: str | Path, *, experiment: str = MONITOR_EXPERIMENT,
+                    store: str | Path = DEFAULT_STORE) -> str:  # fmt: skip
+    """One MLflow run for a monitoring result (verdict, drift and cohort metrics, ``monitor.json``/``.html`` from
+    ``out``), tagged with the model it judged; a registered version also gets a tag pointing at the run."""
+    mlflow = _mlflow(store)
+    name, version = describe_model(model_ref, store=store)
+    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment, store)) as run:
+        mlflow.set_tags({"model.name": name, "model.version": version, "monitor.as_of": result.as_of,
+                         "monitor.verdict": result.verdict.status})  # fmt: skip
+        mlflow.log_params({"horizon_days": result.horizon_days, "drift_population": result.facts["drift_population"]})
+        mlflow.log_metrics(_monitor_metrics(result))
+        for file in ("monitor.json", "monitor.html"):
+            mlflow.log_artifact(str(Path(out) / file))
+    if is_model_uri(model_ref):
+        last = f"{result.as_of[:10]} {result.verdict.status} run {run.info.run_id}"
+        mlflow.MlflowClient().set_model_version_tag(name, version, "monitor.last", last)
+    return run.info.run_id
+
+
+def _monitor_metrics(result) -> dict[str, float]:
+    drift = result.drift.set_index("feature")
+    features = drift.drop(index="score")
+    out = {"score_psi": drift.loc["score", "psi"], "max_psi": features["psi"].max(),
+           "max_driver_psi": features.loc[features["driver"], "psi"].max(),
+           "features_act": int((features["status"] == "act").sum()), "mature_rows": result.facts["mature_rows"]}
+    judged = result.cohorts.dropna(subset=["auc"]) if "auc" in result.cohorts else result.cohorts
+    if len(judged):
+        out |= {"latest_cohort_auc": judged["auc"].iloc[-1], "latest_cohort_ece": judged["ece"].iloc[-1]}
+    return {k: float(v) for k, v in out.items() if v == v}
 
 
 def _log_rule_table(mlflow, name: str, tmp: str) -> None:

@@ -626,7 +626,10 @@ def monitor_html(result, plots: Mapping[str, str], *, title: str = "Lead scoring
         f"<p>Monitored as of {_esc(data['as_of'][:10])}; outcomes only from rows whose {data['horizon_days']}-day "
         f"horizon had passed ({data['facts']['mature_rows']:,} mature rows; "
         f"{data['facts']['immature_rows_left_out']:,} not yet mature left out).</p></section>",
-        '<section id="drift"><h2>Input drift</h2>' + _figures(["psi"], plots)
+        '<section id="drift"><h2>Input drift</h2>'
+        f"<p>Compared like for like: {_esc(data['facts']['drift_population'])} now "
+        f"({data['facts']['drift_rows']:,} rows) against the same population in the reference.</p>"
+        + _figures(["psi"], plots)
         + _table(["feature", "PSI", "unseen", "weight", "driver", "status"], drift_rows, numeric=(1, 2, 3))
         + "</section>",
     ]

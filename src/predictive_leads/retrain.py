@@ -1,5 +1,7 @@
 """Guarded retraining: rebuild the training set up to the newest mature labels, train a challenger with the
-champion's settings, judge both on the same most recent out-of-time window, and let the gate decide."""
+champion's settings, judge both on the same most recent out-of-time window, and let the gate decide. A retrain
+must beat the champion (``Gate(must_beat=True)``): a challenger that is merely as good is not worth the churn of
+every lead's score changing overnight."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ import pandas as pd
 
 from .promotion import Gate, judge
 
+RETRAIN_GATE = Gate(must_beat=True)
 
-def retrain(champion, frame: pd.DataFrame, *, gate: Gate | None = None, n_boot: int = 200):
+
+def retrain(champion, frame: pd.DataFrame, *, gate: Gate = RETRAIN_GATE, n_boot: int = 200):
     """(``TrainResult`` of the challenger, ``Promotion``): the challenger is trained on ``frame`` with the
     champion's parameters (out-of-time split, audit, rule baseline alongside, as ``train`` does) and judged
     against the champion on the challenger's test window — only rows later than both models' training."""

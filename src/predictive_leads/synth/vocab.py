@@ -196,16 +196,16 @@ LEAD_SOURCES: dict[str, tuple[float, float, tuple[float, float, float, float], s
     "outbound": (0.12, -0.2, (0.55, 0.30, 0.13, 0.02), "email_reply"),
     "content_syndication": (0.17, -0.5, (0.70, 0.25, 0.05, 0.00), "ebook_download"),
 }
-# after drift the mix tilts towards cheap, low-intent channels
+# after drift the budget moves to cheap, low-intent channels (paid search, social, syndication)
 LEAD_SOURCE_SHARES_AFTER: dict[str, float] = {
-    "organic": 0.15,
-    "paid_search": 0.25,
-    "social": 0.18,
-    "referral": 0.05,
-    "event": 0.07,
-    "partner": 0.05,
-    "outbound": 0.10,
-    "content_syndication": 0.15,
+    "organic": 0.10,
+    "paid_search": 0.30,
+    "social": 0.25,
+    "referral": 0.02,
+    "event": 0.03,
+    "partner": 0.02,
+    "outbound": 0.08,
+    "content_syndication": 0.20,
 }
 LEAD_SOURCE_SPELLINGS: dict[str, tuple[str, ...]] = {
     "organic": ("Organic", "organic", "Organic Search", "SEO"),
