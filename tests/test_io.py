@@ -237,6 +237,20 @@ def test_atomic_path_renames_only_on_success(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.txt"]
 
 
+def test_atomic_dir_swaps_a_whole_folder_only_on_success(tmp_path):
+    target = tmp_path / "model"
+    with io.atomic_dir(target) as tmp:
+        (tmp / "a.txt").write_text("first")
+    with pytest.raises(ValueError, match="stop"), io.atomic_dir(target) as tmp:
+        (tmp / "a.txt").write_text("half")
+        raise ValueError("stop")
+    assert [p.name for p in target.iterdir()] == ["a.txt"] and (target / "a.txt").read_text() == "first"
+    with io.atomic_dir(target) as tmp:
+        (tmp / "b.txt").write_text("second")
+    assert [p.name for p in target.iterdir()] == ["b.txt"]  # replaced whole, nothing left over
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
 def test_written_files_are_readable_by_others(tmp_path):
     path = io.write_table(_leads(), tmp_path / "leads.csv")
     assert path.stat().st_mode & 0o777 == 0o644

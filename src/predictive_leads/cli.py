@@ -506,6 +506,8 @@ def monitor(
     horizon_days: Annotated[int, typer.Option(help="Label horizon the model predicts.")] = 90,
     months: Annotated[int, typer.Option(help="Monthly cohorts to judge (raw data).")] = 12,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the cohort intervals.")] = 200,
+    mlflow: Annotated[bool | None, typer.Option("--mlflow/--no-mlflow", help="Log the run to MLflow, linked to the "
+                                                "model version (default: on for models:/ references).")] = None,
 ) -> None:
     """Drift, matured outcomes and a verdict (exit 0 ok, 10 watch, 20 retrain) with an HTML report."""
 
@@ -514,7 +516,7 @@ def monitor(
 
         from .io import write_json
         from .monitor import check_monitorable, run_monitor
-        from .registry import load_scorer
+        from .registry import is_model_uri, load_scorer, log_monitor_run
         from .report import monitor_html, monitor_plots, write_report
 
         scorer = load_scorer(model)
@@ -528,6 +530,8 @@ def monitor(
         for reason in result.verdict.reasons:
             console.print(f"  - {reason}", highlight=False, soft_wrap=True)
         console.print(f"monitor.json and monitor.html in {out}", highlight=False, soft_wrap=True)
+        if mlflow or (mlflow is None and is_model_uri(model)):
+            console.print(f"MLflow run {log_monitor_run(result, out, model)}", highlight=False)
         raise typer.Exit(MONITOR_EXIT[result.verdict.status])
 
     _run(body)
@@ -581,8 +585,8 @@ def retrain(
         from .features import build_training_set
         from .io import read_lead_data, write_json
         from .registry import load_scorer
+        from .retrain import RETRAIN_GATE, test_window
         from .retrain import retrain as retrain_model
-        from .retrain import test_window
         from .spine import mature_snapshot_dates
 
         if (name is None) == (model is None) or (model is not None and out is None):
@@ -601,7 +605,7 @@ def retrain(
 
             run_id = registry.log_training_run(result)
             version = registry.register(run_id, name)
-            decision = registry.promote(name, test_window(result, frame))
+            decision = registry.promote(name, test_window(result, frame), gate=RETRAIN_GATE)
             where = f"{name} version {version}"
         else:
             result.save(out)
@@ -618,6 +622,56 @@ def _report_promotion(what: str, decision) -> None:
     console.print(f"{what}: {verdict} — {decision.reason} ({decision.rows:,} rows)", highlight=False, soft_wrap=True)
     if not decision.promoted:
         raise typer.Exit(3)
+
+
+@app.command()
+def summary(
+    model: Annotated[Path, typer.Option(help="Model directory written by train (its metrics.json).")],
+    scores: Annotated[Path | None, typer.Option(help="Batch output of score (and its .rejects.csv).")] = None,
+    name: Annotated[str | None, typer.Option(help="Registered model name (for the next commands).")] = None,
+    data: Annotated[Path | None, typer.Option(help="Raw data folder (for the monitor command).")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Date the scores were made (for the monitor command).")] = None,
+) -> None:
+    """What a run achieved, read back from its files: AUC model vs rule presets with intervals, lift, where the
+    report, model and scores are, and the next commands to try."""
+
+    def body() -> None:
+        import json
+
+        import pandas as pd
+
+        from .summary import evaluation_lines, scores_line
+
+        metrics = json.loads((model / "metrics.json").read_text())
+        ref = f"models:/{name}@champion" if name else str(model)
+        lines = ["[bold]out of time[/]", *evaluation_lines(metrics), "", "[bold]where[/]",
+                 f"report   {model / 'report.html'}", f"model    {model}" + (f" (registered: {ref})" if name else "")]
+        if name:
+            lines.append(f"MLflow   mlflow ui --backend-store-uri {_tracking_for_humans()}")
+        if scores is not None:
+            scored = pd.read_parquet(scores, columns=["id", "score", "tier"])
+            bad = scores.with_name(f"{scores.stem}.rejects.csv")
+            rejected = len(pd.read_csv(bad)) if bad.exists() else 0
+            lines += [f"scores   {scores}: {scores_line(scored, rejected)}", "", "[bold]next[/]"]
+            top = scored.sort_values(["score", "id"], ascending=[False, True])["id"].iloc[0]
+            frame = scores.with_name(f"{scores.stem}.scoring_frame.parquet")
+            lines.append(f"predictive-leads explain --model {ref} --input {frame} --lead-id {top}")
+        lines.append(f"predictive-leads serve --model {ref}")
+        if data is not None and as_of:
+            lines.append(f"predictive-leads monitor --model {ref} --data {data} --as-of {as_of} --out monitoring")
+        for line in lines:
+            console.print(line, highlight=False, soft_wrap=True)
+
+    _run(body)
+
+
+def _tracking_for_humans() -> str:
+    """The tracking URI to paste into ``mlflow ui``, relative to the working directory when it is embedded."""
+    import os
+
+    from .registry import DEFAULT_STORE
+
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{DEFAULT_STORE / 'mlflow.db'}"
 
 
 @app.command()

@@ -38,16 +38,18 @@ class TrainResult:
     notes: list[str] = field(default_factory=list)
 
     def save(self, out: str | Path) -> Path:
-        """Model (LightGBM text + JSON), metrics.json, report.html, audit.csv and the learned scorecard YAML."""
-        from .io import write_json, write_table
+        """Model (LightGBM text + JSON), metrics.json, report.html, audit.csv and the learned scorecard YAML.
+        The folder is swapped in whole: a failed run leaves the previous one as it was."""
+        from .io import atomic_dir, write_json, write_table
 
         out = Path(out)
-        self.model.save(out)
-        write_json(self.evaluation | {"meta": self.meta}, out / "metrics.json")
-        write_report(self.report_html, out / "report.html")
-        write_table(self.audit, out / "audit.csv")
-        if self.scorecard is not None:
-            self.scorecard.table_.to_yaml(out / "learned_scorecard.yaml")
+        with atomic_dir(out) as tmp:
+            self.model.save(tmp)
+            write_json(self.evaluation | {"meta": self.meta}, tmp / "metrics.json")
+            write_report(self.report_html, tmp / "report.html")
+            write_table(self.audit, tmp / "audit.csv")
+            if self.scorecard is not None:
+                self.scorecard.table_.to_yaml(tmp / "learned_scorecard.yaml")
         return out
 
 
@@ -172,29 +174,10 @@ def train_model(
 
 
 def summary_lines(result: TrainResult) -> list[str]:
-    """A short, honest summary for the terminal."""
-    ev, meta = result.evaluation, result.meta
-    comp = {row["scorer"]: row for row in ev["comparison"]}
-    model = comp.get("model", {})
-    best = max((r for k, r in comp.items() if k != "model"), key=lambda r: r["roc_auc"], default=None)
-    split = meta["split"]
-    lines = [
-        f"evaluated {split['method'].replace('_', ' ')}"
-        + (f" on {split['test'][0][:10]} … {split['test'][1][:10]}" if split["method"] == "out_of_time" else "")
-        + f": {meta['rows']['test']:,} rows, {meta['positives']['test']:,} conversions",
-        f"model AUC {model['roc_auc']:.3f} [{model['roc_auc_low']:.3f}, {model['roc_auc_high']:.3f}], "
-        f"top-decile lift {model['lift_at_10']:.1f}×",
-    ]
-    if best:
-        interval = f"[{best['roc_auc_low']:.3f}, {best['roc_auc_high']:.3f}]"
-        lines.append(
-            f"best points score ({best['scorer']}) AUC {best['roc_auc']:.3f} {interval}, lift {best['lift_at_10']:.1f}×"
-        )
-    cal = ev["classification"]
-    lines.append(f"calibration: Brier {cal['brier']:.4f}, ECE {cal['ece']:.4f}, log loss {cal['log_loss']:.4f}")
-    if result.dropped:
-        lines.append(f"leakage audit dropped: {', '.join(result.dropped)}")
-    return lines
+    """A short, honest summary for the terminal (the same lines ``predictive-leads summary`` prints)."""
+    from .summary import evaluation_lines
+
+    return evaluation_lines(result.evaluation | {"meta": result.meta})
 
 
 def load_training_frame(
