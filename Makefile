@@ -1,11 +1,21 @@
 # The two commands a new user needs (see README): `make demo` and `make test`.
-# Each creates the virtual environment it needs on first use.
+# Each creates the virtual environment it needs on first use. A second `make demo` reuses every step whose
+# output exists (delete data/ and models/, or run `make demo-clean`, to start over); each step writes
+# atomically, so an interrupted run never leaves a half-written file behind.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+PL := $(BIN)/predictive-leads
 
-.PHONY: demo test lint clean-data
+WORLD := data/raw/demo
+TRAIN_SET := data/processed/demo_train.parquet
+MODEL := models/demo
+CHAMPION := $(MODEL)/.champion
+SCORES := data/scores/demo_scores.parquet
+AS_OF := 2026-09-01
+
+.PHONY: demo test lint demo-clean clean-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,16 +23,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/predictive-leads generate --n-leads 50000 --seed 42 --out data/raw/demo
-	$(BIN)/predictive-leads validate --data data/raw/demo
-	$(BIN)/predictive-leads describe --data data/raw/demo
-	$(BIN)/predictive-leads build-dataset --data data/raw/demo --every month --from 2025-03-01 --to 2026-06-01 \
-		--horizon-days 90 --out data/processed/demo_train.parquet
-	$(BIN)/predictive-leads train --data data/processed/demo_train.parquet --out models/demo --register lead-scoring
-	$(BIN)/predictive-leads promote --name lead-scoring --data data/processed/demo_train.parquet
-	$(BIN)/predictive-leads score --model models:/lead-scoring@champion --data data/raw/demo --as-of 2026-09-01 \
-		--output data/scores/demo_scores.parquet --scored-at 2026-09-01
+demo: $(SCORES)
+	@echo "== summary"
+	$(PL) summary --model $(MODEL) --scores $(SCORES) --name lead-scoring --data $(WORLD) --as-of $(AS_OF)
+
+$(WORLD)/manifest.json: | $(STAMP)
+	@echo "== 1/5 synthetic lead world (50k leads, seed 42)"
+	$(PL) generate --n-leads 50000 --seed 42 --out $(WORLD)
+	$(PL) validate --data $(WORLD)
+	$(PL) describe --data $(WORLD)
+
+$(TRAIN_SET): $(WORLD)/manifest.json
+	@echo "== 2/5 point-in-time training set (monthly snapshots, 90-day horizon)"
+	$(PL) build-dataset --data $(WORLD) --every month --from 2025-03-01 --to 2026-06-01 --horizon-days 90 \
+		--out $(TRAIN_SET)
+
+$(CHAMPION): $(TRAIN_SET)
+	@echo "== 3/5 model, rule presets and learned scorecard, evaluated out of time; report; MLflow"
+	$(PL) train --data $(TRAIN_SET) --out $(MODEL) --register lead-scoring
+	@echo "== 4/5 promotion gate (the first model becomes @champion)"
+	$(PL) promote --name lead-scoring --data $(TRAIN_SET)
+	touch $(CHAMPION)
+
+$(SCORES): $(CHAMPION)
+	@echo "== 5/5 batch scores of the leads open on $(AS_OF), with reasons"
+	$(PL) score --model models:/lead-scoring@champion --data $(WORLD) --as-of $(AS_OF) --output $(SCORES) \
+		--scored-at $(AS_OF)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -31,6 +57,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+demo-clean:
+	rm -rf $(WORLD) $(TRAIN_SET) $(MODEL) models/mlflow data/scores
 
 clean-data:
 	rm -rf data/raw

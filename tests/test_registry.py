@@ -111,3 +111,20 @@ def test_promotion_needs_rows_after_the_training_data(trained_world, store, cham
     early = trained_world.frame[trained_world.frame["as_of"] < "2025-06-01"]
     with pytest.raises(ValueError, match="out of time"):
         registry.promote(NAME, early, store=store)
+
+
+def test_register_and_promote_commands(trained_world, registry_store):
+    from typer.testing import CliRunner
+
+    from predictive_leads.cli import app
+
+    runner = CliRunner()
+    with registry._mlflow().start_run() as run:
+        registry.log_pyfunc(trained_world.scorer)
+    registered = runner.invoke(app, ["register", "--run-id", run.info.run_id, "--name", "cli"])
+    assert registered.exit_code == 0 and "cli version 1 is @challenger" in registered.output, registered.output
+    data = registry_store / "later.parquet"
+    trained_world.frame.to_parquet(data)
+    promoted = runner.invoke(app, ["promote", "--name", "cli", "--data", str(data)])
+    assert promoted.exit_code == 0 and "promoted — first model" in promoted.output, promoted.output
+    assert str(registry._mlflow().MlflowClient().get_model_version_by_alias("cli", "champion").version) == "1"

@@ -123,6 +123,7 @@ def _log_and_promote(scorer, store) -> str:
 class Server:
     proc: subprocess.Popen
     port: int
+    folder: Path
 
     def invoke(self, payload: dict) -> tuple[int, str]:
         return _request(self.port, "POST", "/invocations", json.dumps(payload).encode())
@@ -130,14 +131,15 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(trained_world, tmp_path_factory, request) -> Server:
-    """``mlflow models serve`` of ``models:/leads@champion`` from an embedded store, as the CLI starts it."""
+    """``predictive-leads serve`` (which becomes ``mlflow models serve``) of ``models:/leads@champion`` from an
+    embedded store; it runs in its own folder, where it writes ``models/mlflow/example_request.json``."""
     store = tmp_path_factory.mktemp("serving-store")
     uri = _log_and_promote(trained_world.scorer, store)
-    port = _free_port()
-    proc = _start(registry.serve_command(uri, port), _env(registry.tracking_uri(store)),
-                  f"http://127.0.0.1:{port}/ping", tmp_path_factory.mktemp("serve-logs"))  # fmt: skip
+    port, folder = _free_port(), tmp_path_factory.mktemp("serve")
+    cli = [str(Path(sys.executable).parent / "predictive-leads"), "serve", "--model", uri, "--port", str(port)]
+    proc = _start(cli, _env(registry.tracking_uri(store)), f"http://127.0.0.1:{port}/ping", folder)
     request.addfinalizer(lambda: _stop(proc))
-    return Server(proc, port)
+    return Server(proc, port, folder)
 
 
 # ------------------------------------------------------------------------------------------ payloads and checks
@@ -178,6 +180,15 @@ def test_a_batch_of_leads_is_scored_and_explained_as_in_process(trained_world, s
     served = pd.DataFrame(json.loads(body)["predictions"])
     _assert_same(served, scored_with_reasons(scorer, leads).reset_index(drop=True))
     assert served["tier"].nunique() > 1 and served["reason_3"].notna().all()
+
+
+def test_the_example_request_serve_writes_is_answered_like_the_readme_curl(trained_world, server):
+    example = server.folder / "models" / "mlflow" / "example_request.json"
+    status, body = _request(server.port, "POST", "/invocations", example.read_bytes())
+    assert status == 200, body
+    answer = json.loads(body)["predictions"]
+    assert len(answer) == len(json.loads(example.read_text())["dataframe_split"]["data"])
+    assert all(1 <= row["score"] <= 100 and 0 < row["probability"] < 1 for row in answer)
 
 
 def test_a_missing_feature_column_is_refused_naming_it(trained_world, server):

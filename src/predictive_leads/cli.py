@@ -721,11 +721,17 @@ def serve(
     """Serve the model over REST with `mlflow models serve` on 127.0.0.1 (POST /invocations).
 
     Writes a synthetic example request to models/mlflow/example_request.json and prints a curl line for it."""
+    from .io import atomic_path
     from .registry import DEFAULT_STORE, load_scorer, offline_env, serve_command, tracking_uri
     from .serving import example_request
 
     example = DEFAULT_STORE / "example_request.json"
-    example.write_text(example_request(load_scorer(model)))
+
+    def write_example() -> None:
+        with atomic_path(example) as tmp:
+            tmp.write_text(example_request(load_scorer(model)))
+
+    _run(write_example)
     console.print(f"try: curl -s 127.0.0.1:{port}/invocations -H 'Content-Type: application/json' -d @{example}",
                   highlight=False, soft_wrap=True)  # fmt: skip
     env = os.environ | offline_env() | {"MLFLOW_TRACKING_URI": tracking_uri(), "MLFLOW_REGISTRY_URI": tracking_uri(),
@@ -795,3 +801,31 @@ def main() -> None:  # pragma: no cover - console entry point
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def cli_reference() -> str:
+    """The README's command table, generated from the commands themselves (a test keeps the README in step)."""
+    rows = ["| command | what it does | options |", "|---|---|---|"]
+
+    def visit(command, path: list[str]) -> None:
+        if hasattr(command, "commands"):  # a group (typer's own click types)
+            for name in sorted(command.commands):
+                if not command.commands[name].hidden:
+                    visit(command.commands[name], [*path, name])
+            return
+        args = [p.name.upper() for p in command.params if p.param_type_name == "argument"]
+        options = [p for p in command.params if p.param_type_name == "option" and p.name != "help"]
+        required = [f"{p.opts[0]} {p.name.upper()}" for p in options if p.required]
+        optional = ", ".join(f"`{p.opts[0]}`" for p in options if not p.required)
+        usage = " ".join(["predictive-leads", *path, *args, *required] + (["[options]"] if optional else []))
+        summary = (command.help or "").split("\n\n")[0].replace("\n", " ").split(". ")[0].rstrip(".")
+        rows.append(f"| `{usage}` | {summary.replace('|', '/')} | {optional} |")
+
+    visit(typer.main.get_command(app), [])
+    return "\n".join(rows)
+
+
+@app.command("cli-reference", hidden=True)
+def print_cli_reference() -> None:
+    """Print the README's command table (Markdown)."""
+    typer.echo(cli_reference())
