@@ -286,3 +286,12 @@ def test_to_jsonable_cleans_numpy_and_nan():
     out = to_jsonable({"a": np.float32(0.5), "b": np.nan, 1: (np.int64(3), np.bool_(True)), "c": pd.NA})
     assert out == {"a": 0.5, "b": None, "1": [3, True], "c": None}
     json.dumps(out, allow_nan=False)
+
+
+def test_the_wilson_interval_always_contains_the_observed_rate():
+    from predictive_leads.evaluate import wilson_interval
+
+    for n in range(1, 200):
+        for k in (0, 1, n // 2, n - 1, n):
+            low, high = wilson_interval(k, n)
+            assert 0.0 <= low <= k / n <= high <= 1.0, (k, n, low, high)  # n=3, k=0 gave low = 5.5e-17 > 0

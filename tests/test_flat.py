@@ -193,3 +193,16 @@ def test_repeated_and_missing_ids_are_reported():
     notes = prepare_flat_frame(df, target="y", id_col="id").notes
     assert "id column 'id': 1 row without an id" in notes
     assert "id column 'id': 2 rows share an id with another row: a" in notes
+
+
+def test_the_synthetic_export_carries_a_leak_that_the_audit_finds_from_the_data():
+    from predictive_leads.audit import apply_audit, leakage_audit
+    from predictive_leads.flat import synthetic_export
+    from predictive_leads.synth import generate_world
+
+    export = synthetic_export(generate_world(n_leads=4000, seed=5))
+    assert export["lead_id"].is_unique and not export.attrs and export["converted"].sum() >= 40
+    assert export.loc[export["converted"] == 0, "deal_value"].isna().all()  # filled in only once a deal closed
+    X = export.drop(columns=["lead_id", "converted"])
+    _, dropped = apply_audit(X, leakage_audit(X, export["converted"].to_numpy()))
+    assert "deal_value" in dropped

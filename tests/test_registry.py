@@ -29,7 +29,7 @@ def store(offline_mlflow, tmp_path_factory):
 
 def _log(scorer, store) -> str:
     mlflow = registry._mlflow(store)
-    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "tests", store)) as run:
+    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "tests")) as run:
         registry.log_pyfunc(scorer)
     return run.info.run_id
 

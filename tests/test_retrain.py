@@ -59,7 +59,7 @@ def _registered_champion(drift: bool, folder):
     champion = LeadScorer(time_column="as_of", min_positives=20).fit(old[[*feature_columns(old), "as_of"]],
                                                                      old["converted"])  # fmt: skip
     mlflow = registry._mlflow()
-    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "tests", registry.DEFAULT_STORE)) as run:
+    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "tests")) as run:
         registry.log_pyfunc(champion)
     registry.register(run.info.run_id, "leads")
     assert registry.promote("leads", frame).promoted  # the first model becomes the champion

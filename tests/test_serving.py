@@ -112,7 +112,7 @@ def _stop(proc: subprocess.Popen) -> None:
 def _log_and_promote(scorer, store) -> str:
     """Log ``scorer`` in a run, register it and point ``champion`` at it; returns ``models:/NAME@champion``."""
     mlflow = registry._mlflow(store)
-    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "tests", store)) as run:
+    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "tests")) as run:
         registry.log_pyfunc(scorer)
     version = registry.register(run.info.run_id, NAME, store=store)
     mlflow.MlflowClient().set_registered_model_alias(NAME, registry.CHAMPION, version)

@@ -22,7 +22,7 @@ pytestmark = [
 def model_uri(trained_world, offline_mlflow, tmp_path_factory):
     store = tmp_path_factory.mktemp("mlflow")
     mlflow = registry._mlflow(store)
-    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "spark", store)) as run:
+    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "spark")) as run:
         registry.log_pyfunc(trained_world.scorer)
     registry.register(run.info.run_id, "spark-leads", alias="champion", store=store)
     return "models:/spark-leads@champion"

@@ -552,16 +552,11 @@ def _monitoring_frames(data: Path, when, horizon_days: int, months: int):
         if earlier.empty:
             raise ValueError(f"{data.name}: no rows at or before {when.date()}")
         return earlier[dates[dates <= when] == dates[dates <= when].max()], earlier
-    from .features import build_scoring_frame, build_training_set
-    from .spine import mature_snapshot_dates
+    from .monitor import monitoring_frames
 
     tables = read_lead_data(data)
-    current = build_scoring_frame(tables["leads"], tables["events"], as_of=when, conversions=tables["conversions"],
-                                  now=when)  # fmt: skip
-    snapshots = mature_snapshot_dates(when, horizon_days, months)
-    labelled = build_training_set(tables["leads"], tables["events"], tables["conversions"], as_of=snapshots,
-                                  horizon_days=horizon_days, observed_until=when, now=when)  # fmt: skip
-    return current, labelled
+    return monitoring_frames(tables["leads"], tables["events"], tables["conversions"], as_of=when,
+                             horizon_days=horizon_days, months=months)  # fmt: skip
 
 
 @app.command()

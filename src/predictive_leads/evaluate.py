@@ -216,7 +216,7 @@ def wilson_interval(k: float, n: float, z: float = WILSON_Z) -> tuple[float, flo
     denom = 1 + z2 / n
     centre = (rate + z2 / (2 * n)) / denom
     half = z * math.sqrt(rate * (1 - rate) / n + z2 / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    return (min(rate, max(0.0, centre - half)), max(rate, min(1.0, centre + half)))  # rounding never excludes k/n
 
 
 def _equal_mass_bins(p: np.ndarray, n_bins: int) -> np.ndarray:

@@ -32,10 +32,6 @@ def tracking_uri(store: str | Path = DEFAULT_STORE) -> str:
     if os.environ.get("MLFLOW_TRACKING_URI"):
         return os.environ["MLFLOW_TRACKING_URI"]
     Path(store).mkdir(parents=True, exist_ok=True)
-    return _embedded_uri(store)
-
-
-def _embedded_uri(store: str | Path) -> str:
     return f"sqlite:///{Path(store).resolve() / 'mlflow.db'}"
 
 
@@ -62,13 +58,13 @@ def _mlflow(store: str | Path = DEFAULT_STORE):
     return mlflow
 
 
-def _experiment_id(mlflow, name: str, store: str | Path) -> str:
+def _experiment_id(mlflow, name: str) -> str:
     found = mlflow.get_experiment_by_name(name)
     if found is not None:
         return found.experiment_id
-    location = None
-    if mlflow.get_tracking_uri() == _embedded_uri(store):  # embedded store: keep artifacts next to the database
-        location = (Path(store).resolve() / "artifacts").as_uri()
+    uri, location = mlflow.get_tracking_uri(), None
+    if uri.startswith("sqlite:///"):  # a database file: keep the artifacts beside it, not in ./mlruns
+        location = (Path(uri.removeprefix("sqlite:///")).resolve().parent / "artifacts").as_uri()
     return mlflow.create_experiment(name, artifact_location=location)
 
 
@@ -110,7 +106,7 @@ def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file:
     rule baseline side by side), report, audit, feature spec, rules, data facts, git commit, and the pyfunc
     model. Returns the run id."""
     mlflow = _mlflow(store)
-    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment, store)) as run:
+    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment)) as run:
         mlflow.log_params(_params(result, data_file))
         mlflow.log_metrics(_metrics(result.evaluation))
         mlflow.set_tags(_tags(result))
@@ -134,7 +130,7 @@ def log_monitor_run(result, out: str | Path, model_ref: str | Path, *, experimen
     ``out``), tagged with the model it judged; a registered version also gets a tag pointing at the run."""
     mlflow = _mlflow(store)
     name, version = describe_model(model_ref, store=store)
-    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment, store)) as run:
+    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment)) as run:
         mlflow.set_tags({"model.name": name, "model.version": version, "monitor.as_of": result.as_of,
                          "monitor.verdict": result.verdict.status})  # fmt: skip
         mlflow.log_params({"horizon_days": result.horizon_days, "drift_population": result.facts["drift_population"]})

@@ -134,6 +134,7 @@ def train_model(
     time_col = time_col if time_col in frame else None
     context = {target, *(c for c in (id_col, time_col) if c), *CONTEXT_COLUMNS, *drop}
     X = frame[[c for c in frame.columns if c not in context]]
+    set_aside = [c for c in CONTEXT_COLUMNS if c in frame and c not in {target, id_col, time_col, *drop}]
     audit = leakage_audit(X, y, time=frame[time_col] if time_col else None)
     X, dropped = apply_audit(X, audit, keep=keep)
     train, test, split = _split(frame, y, time_col, horizon_days, test_fraction, seed)
@@ -142,6 +143,8 @@ def train_model(
     model = LeadScorer(**params).fit(fit_frame, y[train])
     X_test, y_test = X.iloc[test], y[test]
     rule_scores, notes = _rule_scores(X.iloc[train], X_test, rules)
+    if flat_export and set_aside:
+        notes.append(f"not used as features (names the feature pipeline reserves for context): {', '.join(set_aside)}")
     card = None
     if learned_scorecard:
         card = LearnedScorecard().fit(X.iloc[train], y[train])
