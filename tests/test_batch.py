@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from predictive_leads.batch import score_files
 from predictive_leads.cli import app
+from predictive_leads.disqualify import apply, disqualify
 from predictive_leads.explain import scored_with_reasons
 
 runner = CliRunner()
@@ -76,7 +78,9 @@ def test_planted_bad_rows_are_rejected_with_exact_counts_and_reasons(trained_wor
 def test_scores_equal_in_process_scoring_whatever_the_chunking_and_format(trained_world, leads, tmp_path):
     source = tmp_path / "leads.parquet"
     leads.to_parquet(source)
-    expected = scored_with_reasons(trained_world.scorer, leads, 3).reset_index(drop=True)
+    verdict = disqualify(leads)
+    assert verdict["disqualified"].any()  # spam, bots and competitors are among them: floored, not dropped
+    expected = apply(scored_with_reasons(trained_world.scorer, leads, 3), verdict).reset_index(drop=True)
     for chunk_rows, name in ((50, "a.parquet"), (100_000, "b.csv")):
         summary = score_files(trained_world.scorer, source, tmp_path / name, chunk_rows=chunk_rows)
         assert summary.rejected == 0 and summary.scored == len(leads)
@@ -86,6 +90,9 @@ def test_scores_equal_in_process_scoring_whatever_the_chunking_and_format(traine
         assert got["score"].tolist() == expected["score"].tolist()
         assert got["reason_1"].tolist() == expected["reason_1"].tolist()
         assert got["reasons_json"].tolist() == expected["reasons_json"].tolist()
+        assert got["tier"].tolist() == expected["tier"].tolist()
+        assert got["disqualification_code"].fillna("").tolist() == expected["disqualification_code"].fillna("").tolist()
+        assert summary.disqualified == Counter(verdict["disqualification_code"].dropna())
     assert not (tmp_path / "a.rejects.csv").exists(), "no rejects file when nothing was rejected"
 
 

@@ -23,9 +23,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .contracts import ContractError
+from .disqualify import CHECKS, DisqualifyConfig, disqualify
+from .disqualify import apply as apply_disqualification
+from .disqualify import counts as dq_counts
 from .io import OUTPUT_MODE, SUFFIXES, atomic_path, sniff_delimiter
 from .model import LeadScorer
 from .serving import OPTIONAL_INPUTS
+from .stages import heat_of, stage_of
+
+CHECK_COLUMNS = tuple(dict.fromkeys(check.column for check in CHECKS.values()))
 
 REJECT_COLUMNS = ("source", "row", "id", "reason")
 TRUE_TEXT = frozenset({"true", "1", "yes", "y", "t"})
@@ -41,6 +47,8 @@ class BatchSummary:
     rejected: int = 0
     reasons: Counter = field(default_factory=Counter)
     unseen_categories: Counter = field(default_factory=Counter)
+    disqualified: Counter = field(default_factory=Counter)
+    skipped_checks: set = field(default_factory=set)
     files: int = 0
     seconds: float = 0.0
 
@@ -52,6 +60,12 @@ class BatchSummary:
         if self.unseen_categories:
             seen = ", ".join(f"{c} ({n:,})" for c, n in sorted(self.unseen_categories.items()))
             out.append(f"  values never seen in training (scored as missing): {seen}")
+        if self.disqualified or self.skipped_checks:
+            by_code = ", ".join(f"{c} {n:,}" for c, n in sorted(self.disqualified.items())) or "none"
+            out.append(f"  disqualified (scored, tier 'disqualified', score floored): "
+                       f"{sum(self.disqualified.values()):,} ({by_code})")  # fmt: skip
+        if self.skipped_checks:
+            out.append(f"  disqualification checks not run (column absent): {', '.join(sorted(self.skipped_checks))}")
         return out
 
 
@@ -148,7 +162,19 @@ def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tu
     for extra in OPTIONAL_INPUTS:
         if extra in frame.columns and extra not in out.columns:
             out[extra] = frame[extra]
+    for col in CHECK_COLUMNS:  # what disqualification reads, when the model does not use it
+        if col in frame.columns and col not in out.columns:
+            out[col] = _parse(frame[col], "string")[0] if col == "email_kind" else _flag(frame[col])
     return out, reason
+
+
+def _flag(values: pd.Series) -> pd.Series:
+    """A true/false column as nullable booleans (unreadable or missing → <NA>, so no check fires on it)."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype("boolean")
+    text = values.astype("string").str.strip().str.lower()
+    return pd.Series(pd.NA, index=values.index, dtype="boolean").mask(text.isin(TRUE_TEXT), True).mask(
+        text.isin(FALSE_TEXT), False)
 
 
 _PROBLEMS = {
@@ -208,27 +234,40 @@ class _SeenIds:
 
 
 def score_frame(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: int, model_name: str,
-                model_version: str, scored_at: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
-    """The output rows for checked input rows: id, probability, score, grade, tier, reasons, model, time."""
+                model_version: str, scored_at: pd.Timestamp,
+                checks: DisqualifyConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """The output rows for checked input rows (id, probability, score, grade, tier, disqualification, reasons,
+    model, time) and the disqualification verdict of each row."""
     from .explain import scored_with_reasons
 
     schema = output_schema(top_k)
+    verdict = disqualify(rows, checks)
     if not len(rows):
-        return schema.empty_table().to_pandas()
+        return schema.empty_table().to_pandas(), verdict
     scores = scored_with_reasons(scorer, rows, top_k) if top_k else scorer.score_frame(rows)
+    scores = apply_disqualification(scores, verdict)
+    scores["stage"] = stage_of(scores["score"], disqualified=verdict["disqualified"])
+    scores["heat"] = heat_of(scores["score"], disqualified=verdict["disqualified"])
     out = pd.concat([rows[[id_col]].rename(columns={id_col: "id"}), scores], axis=1)
     out["model_name"], out["model_version"] = model_name, model_version
     out["scored_at"] = scored_at
-    return out[schema.names].reset_index(drop=True)
+    return out[schema.names].reset_index(drop=True), verdict
 
 
 def output_schema(top_k: int) -> pa.Schema:
-    """Columns of a batch output: id, probability, score, grade, tier, [reasons], model name/version, scored_at."""
+    """Columns of a batch output: id, probability, score, grade, tier, funnel stage and heat (default
+    :class:`~predictive_leads.stages.Stages`), disqualification code and reason, [reasons], model name/version,
+    scored_at."""
     from .serving import output_columns
 
     kinds = {"double": pa.float64(), "long": pa.int64(), "string": pa.string()}
     scores = {n: t for n, t in output_columns(top_k).items() if top_k or n != "reasons_json"}
-    fields = [("id", pa.string()), *((n, kinds[t]) for n, t in scores.items())]
+    fields = [("id", pa.string())]
+    for name, kind in scores.items():
+        fields.append((name, kinds[kind]))
+        if name == "tier":
+            fields += [(extra, pa.string()) for extra in ("stage", "heat", "disqualification_code",
+                                                          "disqualification_reason")]  # fmt: skip
     fields += [("model_name", pa.string()), ("model_version", pa.string()), ("scored_at", pa.timestamp("s", "UTC"))]
     return pa.schema(fields)
 
@@ -236,11 +275,14 @@ def output_schema(top_k: int) -> pa.Schema:
 def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, *, rejects: str | Path | None = None,
                 id_col: str = "lead_id", top_k: int = 3, chunk_rows: int = 100_000, model_name: str = "model",
                 model_version: str = "", scored_at: pd.Timestamp | None = None,
+                checks: DisqualifyConfig | None = None,
                 progress: Callable[[int, int], None] | None = None) -> BatchSummary:  # fmt: skip
     """Score every row of ``input_path`` into ``output``; unusable rows go to ``rejects`` with a reason.
 
     ``rejects`` defaults to ``<output stem>.rejects.csv`` beside the output and is written only when a row is
-    rejected. ``progress(rows_done, rows_rejected)`` is called after each chunk.
+    rejected. Rows that fail a disqualification check (``checks``, default :class:`DisqualifyConfig`) are scored
+    and kept, with tier ``disqualified`` and a floored score. ``progress(rows_done, rows_rejected)`` is called
+    after each chunk.
     """
     output = Path(output)
     rejects = Path(rejects) if rejects else output.with_name(f"{output.stem}.rejects.csv")
@@ -268,8 +310,12 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
                 good = rows[ok]
                 if len(good):
                     _count_unseen(scorer, good, summary.unseen_categories)
-                out.write(score_frame(scorer, good, id_col=id_col, top_k=top_k, model_name=model_name,
-                                      model_version=model_version, scored_at=scored_at))  # fmt: skip
+                scored, verdict = score_frame(scorer, good, id_col=id_col, top_k=top_k, model_name=model_name,
+                                              model_version=model_version, scored_at=scored_at,
+                                              checks=checks)  # fmt: skip
+                out.write(scored)
+                summary.disqualified.update(dq_counts(verdict))
+                summary.skipped_checks.update(verdict.attrs["skipped_checks"])
                 if (~ok).any():
                     bad.write(pd.DataFrame({
                         "source": path.name, "row": row_number + 1 + np.flatnonzero(~ok),

@@ -425,13 +425,25 @@ def score(
     scored_at: Annotated[str | None, typer.Option(help="Pin the scored_at timestamp (repeatable outputs).")] = None,
     allow_rejects: Annotated[bool, typer.Option("--allow-rejects", help="Exit 0 even if rows were rejected.")]
     = False,
+    b2b_only: Annotated[bool, typer.Option("--b2b-only", help="Also disqualify free and edu email addresses.")]
+    = False,
+    out_of_area: Annotated[bool, typer.Option("--disqualify-out-of-area", help="Also disqualify leads outside "
+                                              "the service area.")] = False,
+    no_disqualify: Annotated[bool, typer.Option("--no-disqualify", help="Run no disqualification check.")] = False,
 ) -> None:
-    """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects)."""
+    """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects).
+
+    Bots, spam, test names, disposable, competitor and internal addresses are disqualified: scored and kept, with
+    tier 'disqualified', score 1 and the reason."""
 
     def body() -> None:
         import pandas as pd
 
         from .batch import score_files
+        from .disqualify import DisqualifyConfig
+
+        checks = DisqualifyConfig.off() if no_disqualify else DisqualifyConfig(
+            free_email=b2b_only, edu_email=b2b_only, out_of_service_area=out_of_area)
         from .registry import describe_model, load_scorer
 
         if (input is None) == (data is None):
@@ -444,6 +456,7 @@ def score(
             task = progress.add_task("scoring", total=None, rows="")
             summary = score_files(scorer, source, output, rejects=rejects, id_col=id_col, top_k=explain,
                                   chunk_rows=chunk_rows, model_name=name, model_version=version, scored_at=pinned,
+                                  checks=checks,
                                   progress=lambda done, bad: _report_rows(progress, task, done, bad))  # fmt: skip
         for line in summary.lines():
             console.print(line, highlight=False, soft_wrap=True)

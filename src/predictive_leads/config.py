@@ -26,6 +26,16 @@ EDU_DOMAINS = ("tu-berlin.de", "cuni.cz", "ox.ac.uk", "unimelb.edu.au")
 PLACEHOLDERS = ("", "n/a", "na", "none", "null", "unknown", "-", "--", "select", "other/unknown", "x", "?")
 IDEAL_INDUSTRIES = ("Software", "Financial Services", "Manufacturing", "Professional Services")
 SERVICE_REGIONS = ("North America", "Europe")
+# words and names people type into forms when they are testing or hiding (whole words, any case)
+TEST_NAME_WORDS = ("test", "testing", "tester", "asdf", "qwerty", "fake", "dummy", "sample", "foo", "bar", "xxx",
+                   "abc", "noname", "anonymous", "nobody")  # fmt: skip
+PLACEHOLDER_PERSONS = ("john doe", "jane doe", "mickey mouse", "minnie mouse", "donald duck", "max mustermann",
+                       "erika mustermann", "joe bloggs", "fred bloggs")  # fmt: skip
+# phrases of form spam (SEO, link and list sellers, prizes, get-rich offers); whole words, any case
+SPAM_PHRASES = ("seo", "backlink", "backlinks", "guest post", "crypto", "bitcoin", "forex", "casino", "viagra",
+                "you have won", "claim your prize", "click here", "email list", "email lists", "make money",
+                "from home", "investment opportunity", "cheap rates", "high da", "web traffic",
+                "buy followers")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,9 @@ class FeatureConfig:
     ideal_industries: tuple[str, ...] = IDEAL_INDUSTRIES
     service_regions: tuple[str, ...] = SERVICE_REGIONS
     placeholders: tuple[str, ...] = PLACEHOLDERS
+    test_name_words: tuple[str, ...] = TEST_NAME_WORDS
+    placeholder_persons: tuple[str, ...] = PLACEHOLDER_PERSONS
+    spam_phrases: tuple[str, ...] = SPAM_PHRASES
     extra_country_regions: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -234,6 +234,10 @@ _FIXED: dict[str, FeatureText] = {
     "has_phone": FeatureText("PHONE", "phone number", _flag("Gave a phone number", "No phone number given")),
     "has_form_message": FeatureText("FORM_MESSAGE", "form message",
                                     _flag("Left a message in a form", "No message left in a form")),
+    "is_spam_message": FeatureText("FORM_MESSAGE", "form message",
+                                   _flag("Form message reads as spam", "Form message does not read as spam")),
+    "has_test_name": FeatureText("TEST_NAME", "contact name", _flag("Test or placeholder name",
+                                                                    "Real-looking contact name")),
     "lead_age_days": FeatureText("LEAD_AGE", "lead age", lambda v: (
         "Lead age unknown" if _missing(v) else f"Lead created {_days_ago(v)}")),
 }  # fmt: skip

@@ -33,7 +33,7 @@ ATTRIBUTE_COLUMNS: tuple[str, ...] = (
     "seniority", "department", "email_domain", "email_kind", "is_free_email", "is_disposable_domain",
     "industry", "is_ideal_industry", "employees", "company_size_band", "annual_revenue", "revenue_band",
     "country", "region", "in_service_area", "lead_source", "is_duplicate_contact", "has_phone",
-    "has_form_message",
+    "has_form_message", "has_test_name", "is_spam_message",
 )  # fmt: skip
 
 _ABBREVIATION_DOT = re.compile(r"\b(\w)\.(?=\w\b)")
@@ -470,6 +470,49 @@ def _present(values: pd.Series, placeholders: Iterable[str]) -> np.ndarray:
     return np.append(present.fillna(False).to_numpy(dtype=bool), False)[codes]
 
 
+# ------------------------------------------------------------------------------------------ test names and spam
+
+_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+_KEYBOARD_RUNS = ("qwer", "asdf", "zxcv", "hjkl", "uiop")
+_NO_VOWEL_WORD = re.compile(r"\b[b-df-hj-np-tv-xz]{6,}\b")
+
+
+def _flags(values: pd.Series, fn: Callable[[str], bool]) -> np.ndarray:
+    """``fn`` of each distinct present value (missing → False), as a row array."""
+    codes, uniques = _factorize(values)
+    return np.array([*(fn(u) for u in uniques), False], dtype=bool)[codes]
+
+
+def looks_like_test_name(first: pd.Series, last: pd.Series, config: FeatureConfig) -> np.ndarray:
+    """Names typed to test a form or to hide: a test word ("test", "asdf", …), a placeholder person ("John Doe"),
+    the same word twice ("Test Test") or initials only. Only this flag leaves the pipeline, never the name."""
+    words, persons = frozenset(config.test_name_words), frozenset(config.placeholder_persons)
+
+    def is_test(full: str) -> bool:
+        first_last = normalise_text(full).split()
+        if not first_last:
+            return False
+        joined = " ".join(first_last)
+        return (bool(words.intersection(first_last)) or joined in persons or all(len(w) == 1 for w in first_last)
+                or (len(first_last) == 2 and first_last[0] == first_last[1]))  # fmt: skip
+
+    full = first.astype("string").fillna("") + " " + last.astype("string").fillna("")
+    return _flags(full.where(full.str.strip() != "", None), is_test)
+
+
+def looks_like_spam(messages: pd.Series, config: FeatureConfig) -> np.ndarray:
+    """Form messages that read as spam: a spam phrase (SEO, backlinks, prizes, get-rich offers…), a link, three or
+    more exclamation marks, or keyboard mashing ("asdfgh", six consonants in a row)."""
+    phrases = _pad(normalise_text(p) for p in config.spam_phrases)
+
+    def is_spam(text: str) -> bool:
+        clean = normalise_text(text)
+        return (_has(f" {clean} ", phrases) or bool(_URL.search(text)) or text.count("!") >= 3
+                or any(run in clean for run in _KEYBOARD_RUNS) or bool(_NO_VOWEL_WORD.search(clean)))  # fmt: skip
+
+    return _flags(messages, is_spam)
+
+
 def lead_attributes(leads: pd.DataFrame, config: FeatureConfig | None = None) -> pd.DataFrame:
     """Cleaned attributes of every lead, indexed by lead_id in input order (no PII columns).
 
@@ -506,6 +549,8 @@ def lead_attributes(leads: pd.DataFrame, config: FeatureConfig | None = None) ->
         "is_duplicate_contact": _duplicates(leads, email_parts),
         "has_phone": _present(_column(leads, "phone"), ph),
         "has_form_message": _present(_column(leads, "form_message"), ph),
+        "has_test_name": looks_like_test_name(_column(leads, "first_name"), _column(leads, "last_name"), config),
+        "is_spam_message": looks_like_spam(_column(leads, "form_message"), config),
     }
     index = pd.Index(leads["lead_id"].to_numpy(), name="lead_id")
     out = pd.DataFrame({k: v.array if isinstance(v, pd.Series) else v for k, v in columns.items()}, index=index)
