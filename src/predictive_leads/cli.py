@@ -682,6 +682,108 @@ def _tracking_for_humans() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{DEFAULT_STORE / 'mlflow.db'}"
 
 
+def _scores_with_frame(scores: Path, frame: Path | None, columns):
+    """A batch output (``id`` → ``lead_id``) joined with the named columns of its scoring frame (default: the
+    ``<stem>.scoring_frame.parquet`` that ``score --data`` writes beside it), where the frame has them."""
+    from .io import read_raw
+
+    scored = read_raw(scores).rename(columns={"id": "lead_id"})
+    frame = frame or scores.with_name(f"{scores.stem}.scoring_frame.parquet")
+    if not frame.exists():
+        return scored
+    context = read_raw(frame)
+    wanted = [c for c in dict.fromkeys(columns) if c in context and c not in scored]
+    missing = sorted(set(scored["lead_id"].astype(str)) - set(context["lead_id"].astype(str)))
+    if missing:
+        raise ValueError(f"{frame.name}: no row for scored lead(s) {', '.join(missing[:5])}")
+    return scored.merge(context[["lead_id", *wanted]].astype({"lead_id": str}), on="lead_id", how="left",
+                        validate="one_to_one") if wanted else scored  # fmt: skip
+
+
+@app.command()
+def route(
+    scores: Annotated[Path, typer.Option(help="Batch output of score (.parquet/.csv).")],
+    reps: Annotated[Path, typer.Option(help="Reps, teams, capacities and routing rules (YAML).")],
+    out: Annotated[Path, typer.Option(help="Assignments to write (.parquet/.csv).")],
+    mode: Annotated[str, typer.Option(help="balanced, rules or round_robin.")] = "balanced",
+    seed: Annotated[int, typer.Option(help="Seed of the rotation (same seed, same assignment).")] = 0,
+    frame: Annotated[Path | None, typer.Option(help="Scoring frame with the columns rules use (default: the one "
+                                                    "score --data wrote beside the scores).")] = None,
+) -> None:
+    """Hand the scored leads to reps: every lead assigned once or left unassigned with the reason."""
+
+    def body() -> None:
+        from .io import write_table
+        from .routing import MODES, REP_FILTERS, load_reps, rep_report, spread_summary
+        from .routing import route as route_leads
+
+        if mode not in MODES:
+            raise ValueError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
+        config = load_reps(reps)
+        needed = [*REP_FILTERS.values(), *(col for rule in config.rules for col in rule.when)]
+        leads = _scores_with_frame(scores, frame, needed)
+        assignments = route_leads(leads, config, mode=mode, seed=seed, id_col="lead_id")
+        write_table(assignments, out)
+        table = Table("rep", "team", "leads", "top tier", "expected conversions", "capacity used", title=f"{mode}")
+        for r in rep_report(assignments, config).itertuples():
+            used = "" if r.capacity_used != r.capacity_used else f"{r.capacity_used:.0%}"
+            table.add_row(r.rep, r.team or "", f"{r.leads:,}", f"{r.top_tier:,}", f"{r.expected_conversions:.2f}", used)
+        console.print(table)
+        for r in spread_summary(assignments, config).itertuples():
+            sign = "≤" if r.within_bound else ">"
+            console.print(f"{r.team or 'all reps'}: spread of expected conversions {r.spread:.2f} {sign} largest "
+                          f"single lead {r.largest_lead:.2f}", highlight=False)  # fmt: skip
+        unassigned = assignments["unassigned_reason"].value_counts()
+        console.print(f"rows in {len(leads):,} = assigned {int(assignments['rep'].notna().sum()):,} + unassigned "
+                      f"{int(unassigned.sum()):,}" + "".join(f"; {n:,} {why}" for why, n in unassigned.items())
+                      + f"; assignments in {out}", highlight=False, soft_wrap=True)  # fmt: skip
+
+    _run(body)
+
+
+SEGMENT_ALIASES = {"source": "lead_source", "role": "seniority"}
+
+
+@app.command("report-segments")
+def report_segments(
+    scores: Annotated[Path, typer.Option(help="Batch output of score (.parquet/.csv).")],
+    outcomes: Annotated[Path, typer.Option(help="Conversions (lead_id, converted_at, deal_value).")],
+    out: Annotated[Path, typer.Option(help="Folder for segments.csv and segments.html.")] = Path("segments"),
+    by: Annotated[str, typer.Option(help="Comma-separated columns (source = lead_source, role = seniority).")]
+    = "source,role",
+    rules: Annotated[str, typer.Option(help="Rule preset or YAML scored alongside (the rule baseline).")]
+    = "fit_and_engagement",
+    frame: Annotated[Path | None, typer.Option(help="Scoring frame with the segment and rule columns (default: "
+                                                    "the one score --data wrote beside the scores).")] = None,
+    horizon_days: Annotated[int, typer.Option(help="A conversion counts within this many days of scoring.")] = 90,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
+) -> None:
+    """Conversion, MQL/SQL rates, days to convert, deal value and the model's gain over the rule score, by
+    segment, with intervals (HTML + CSV)."""
+
+    def body() -> None:
+        from .io import read_raw, write_table
+        from .report import write_report
+        from .rules import RuleScorer, load_table
+        from .segments import segment_report, segments_csv_frame, segments_html
+
+        dims = [SEGMENT_ALIASES.get(d.strip(), d.strip()) for d in by.split(",") if d.strip()]
+        table = load_table(rules)
+        leads = _scores_with_frame(scores, frame, [*dims, *table.columns])
+        leads["rule_score"] = RuleScorer(table=table).fit(leads).predict_score(leads)
+        thrown_out = leads["tier"].eq("disqualified").to_numpy()  # the rule baseline disqualifies them too
+        leads.loc[thrown_out, "rule_score"] = leads["rule_score"].min()
+        report = segment_report(leads, read_raw(outcomes), by=dims, horizon_days=horizon_days, n_boot=n_boot)
+        write_table(segments_csv_frame(report), out / "segments.csv")
+        write_report(segments_html(report, title="Lead scoring by segment"), out / "segments.html")
+        for note in report.attrs.get("notes", []):
+            console.print(f"note: {note}", highlight=False, soft_wrap=True)
+        console.print(f"{len(report):,} segment rows ({', '.join(dims)}; rule baseline {table.name}) in {out}",
+                      highlight=False, soft_wrap=True)  # fmt: skip
+
+    _run(body)
+
+
 @app.command()
 def register(
     run_id: Annotated[str, typer.Option(help="MLflow run that logged the model (train --mlflow prints it).")],
