@@ -157,7 +157,10 @@ def test_train_from_a_training_set_writes_an_honest_report(generated, tmp_path):
             "2026-06-01", "--out", str(data)]  # fmt: skip
     assert runner.invoke(app, args).exit_code == 0
     out = tmp_path / "model"
-    result = runner.invoke(app, ["train", "--data", str(data), "--out", str(out), "--n-boot", "50"])
+    refused = runner.invoke(app, ["train", "--data", str(data), "--out", str(out), "--n-boot", "50"])
+    assert refused.exit_code == 1 and "not enough data for a model" in refused.output, refused.output
+    assert "rules list" in refused.output and not out.exists(), "below the minimum: no model, the rules instead"
+    result = runner.invoke(app, ["train", "--data", str(data), "--out", str(out), "--n-boot", "50", "--force"])
     assert result.exit_code == 0, result.output
     assert "evaluated out of time on 2026-" in result.output and "model AUC" in result.output
     assert {"model.txt", "scorer.json", "metrics.json", "report.html", "audit.csv"} <= {p.name for p in out.iterdir()}
@@ -165,6 +168,8 @@ def test_train_from_a_training_set_writes_an_honest_report(generated, tmp_path):
 
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["meta"]["split"]["method"] == "out_of_time" and metrics["meta"]["split"]["gap_days"] == 90
+    assert metrics["meta"]["cold_start"]["level"] == "refuse" and metrics["meta"]["cold_start"]["forced"]
+    assert any("only because it was forced" in note for note in metrics["meta"]["notes"])
     first_test = pd.Timestamp(metrics["meta"]["split"]["test"][0])
     last_train = pd.Timestamp(metrics["meta"]["split"]["train"][1])
     assert last_train + pd.Timedelta(days=90) < first_test, "a training label window reaches into the test period"

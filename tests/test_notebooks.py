@@ -122,7 +122,10 @@ def _text(nb) -> str:
 
 # (notebook, where 07 finds its flat export, leads in the generated world)
 CASES = [
-    *(pytest.param(stem, None, SMALL, id=stem) for stem in EXPECTED[:5]),
+    *(pytest.param(stem, None, SMALL, id=stem) for stem in EXPECTED[:2]),
+    # notebooks that train: the cold-start ladder refuses below 160 training conversions (3000 leads give ~124);
+    # 8000 leads give ~330, the small-data level
+    *(pytest.param(stem, None, "8000", id=stem) for stem in EXPECTED[2:5]),
     # the drift shows from 8000 leads (the world of tests/test_monitor.py and tests/test_retrain.py)
     pytest.param("06_monitor_and_retrain", None, "8000", id="06_monitor_and_retrain"),
     pytest.param("07_flat_crm_export", "shared", SMALL, id="07_flat_crm_export-x_education"),

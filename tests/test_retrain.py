@@ -35,7 +35,7 @@ def test_retrain_command_on_model_directories_records_its_decision(trained_world
     out = tmp_path / "challenger"
     result = runner.invoke(app, ["retrain", "--data", str(folder), "--as-of", "2026-09-01", "--model",
                                  str(trained_world.model_dir), "--out", str(out), "--months", "10",
-                                 "--n-boot", "20"])  # fmt: skip
+                                 "--n-boot", "20", "--force"])  # fmt: skip
     decision = json.loads((out / "promotion.json").read_text())
     assert result.exit_code == (0 if decision["promoted"] else 3), result.output
     assert decision["champion"]["roc_auc"] > 0 and decision["challenger"]["roc_auc"] > 0 and decision["reason"]

@@ -17,7 +17,8 @@ runner = CliRunner()
 def test_the_summary_prints_the_numbers_of_metrics_json(trained_world, tmp_path):
     data = tmp_path / "train.parquet"
     trained_world.frame.to_parquet(data)
-    trained = runner.invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--n-boot", "20"])
+    trained = runner.invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "m"), "--n-boot", "20",
+                                  "--force"])  # fmt: skip
     assert trained.exit_code == 0, trained.output
     scores = tmp_path / "scores.parquet"
     scored = pd.DataFrame({"id": ["L2", "L1", "L3"], "score": [90, 90, 10], "tier": ["SQL", "SQL", "nurture"]})

@@ -263,6 +263,8 @@ def train(
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = "predictive-leads",
     register: Annotated[str | None, typer.Option(help="Register the logged model under this name (alias "
                                                        "challenger); implies --mlflow.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Train even below the cold-start minimum (the report "
+                                        "says so).")] = False,
 ) -> None:
     """Audit, train and evaluate out of time against the rule presets; write the model and its report.
 
@@ -276,7 +278,7 @@ def train(
                                            drop=tuple(drop or ()))  # fmt: skip
         with console.status("auditing, training and evaluating"):
             result = train_model(frame, rules=rules, keep=tuple(keep or ()), drop=tuple(drop or ()), n_boot=n_boot,
-                                 **roles)  # fmt: skip
+                                 force=force, **roles)  # fmt: skip
             result.save(out)
         for line in summary_lines(result):
             console.print(line, highlight=False, soft_wrap=True)
@@ -583,6 +585,7 @@ def retrain(
     months: Annotated[int, typer.Option(help="Monthly snapshots to train on.")] = 12,
     horizon_days: Annotated[int, typer.Option(help="Label horizon.")] = 90,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the report's intervals.")] = 200,
+    force: Annotated[bool, typer.Option("--force", help="Train even below the cold-start minimum.")] = False,
 ) -> None:
     """Train a challenger on the newest mature labels with the champion's settings; promote only through the gate
     (exit 3 if refused). Registry (--name) or model directories (--model, --out)."""
@@ -607,7 +610,7 @@ def retrain(
             frame = build_training_set(tables["leads"], tables["events"], tables["conversions"], as_of=dates,
                                        horizon_days=horizon_days, observed_until=when, now=when)  # fmt: skip
         with console.status("training the challenger and judging it against the champion"):
-            result, decision = retrain_model(champion, frame, n_boot=n_boot)
+            result, decision = retrain_model(champion, frame, n_boot=n_boot, force=force)
         if name:
             from . import registry
 

@@ -12,14 +12,14 @@ from .promotion import Gate, judge
 RETRAIN_GATE = Gate(must_beat=True)
 
 
-def retrain(champion, frame: pd.DataFrame, *, gate: Gate = RETRAIN_GATE, n_boot: int = 200):
+def retrain(champion, frame: pd.DataFrame, *, gate: Gate = RETRAIN_GATE, n_boot: int = 200, force: bool = False):
     """(``TrainResult`` of the challenger, ``Promotion``): the challenger is trained on ``frame`` with the
     champion's parameters (out-of-time split, audit, rule baseline alongside, as ``train`` does) and judged
     against the champion on the challenger's test window — only rows later than both models' training."""
     from .train import train_model
 
     params = {k: v for k, v in champion.get_params().items() if k != "time_column"}
-    result = train_model(frame, scorer_params=params, n_boot=n_boot)
+    result = train_model(frame, scorer_params=params, n_boot=n_boot, force=force)
     return result, judge(result.model, champion, test_window(result, frame), gate=gate)
 
 

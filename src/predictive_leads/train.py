@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .audit import apply_audit, leakage_audit
+from .coldstart import assess, require_trainable, small_data_params, time_split
 from .evaluate import evaluation, to_jsonable
 from .features.guard import ATTRS_KEY, assert_point_in_time
 from .features.pipeline import CONTEXT_COLUMNS
@@ -62,14 +63,10 @@ def _split(frame: pd.DataFrame, y: np.ndarray, time_col: str | None, horizon_day
         train, test = train_test_split(idx, test_size=test_fraction, stratify=y, random_state=seed)
         return np.sort(train), np.sort(test), {"method": "random_stratified", "note": "no time column"}
     time = pd.to_datetime(frame[time_col], utc=True)
-    values = np.sort(time.unique())
-    n_test = max(1, round(len(values) * test_fraction))
-    if len(values) - n_test < 1:
-        raise ModelError(f"{time_col} has {len(values)} distinct value(s): too few for an out-of-time test")
-    test_start = pd.Timestamp(values[-n_test])
-    test = np.flatnonzero((time >= test_start).to_numpy())
-    gap = pd.Timedelta(days=horizon_days or 0)
-    train = np.flatnonzero((time + gap < test_start).to_numpy() if horizon_days else (time < test_start).to_numpy())
+    train_mask, test_mask, test_start = time_split(time, horizon_days=horizon_days, test_fraction=test_fraction)
+    if test_mask.all():
+        raise ModelError(f"{time_col} has {time.nunique()} distinct value(s): too few for an out-of-time test")
+    train, test = np.flatnonzero(train_mask), np.flatnonzero(test_mask)
     if not len(train):
         raise ModelError("no training rows are left before the test period once the label horizon is respected")
     split = {
@@ -123,8 +120,13 @@ def train_model(
     n_boot: int = 200,
     scorer_params: dict | None = None,
     seed: int = 0,
+    force: bool = False,
 ) -> TrainResult:
-    """Train and evaluate a lead scorer on a training set (feature pipeline output, or a flat export)."""
+    """Train and evaluate a lead scorer on a training set (feature pipeline output, or a flat export).
+
+    The cold-start ladder (:mod:`predictive_leads.coldstart`) decides first: below the documented minimum of the
+    training part it refuses (``ColdStartError``, recommending the rule presets) unless ``force``; with little
+    data the small, regularised model is fitted and the report says so."""
     assert_point_in_time(frame, flat_export=flat_export)
     meta_in = frame.attrs.get(ATTRS_KEY, {}).get("summary", {})
     horizon_days = horizon_days or meta_in.get("horizon_days")
@@ -132,6 +134,11 @@ def train_model(
         raise ValueError(f"target column {target!r} is not in the data")
     y = frame[target].to_numpy().astype(int)
     time_col = time_col if time_col in frame else None
+    readiness = assess(y, as_of=frame[time_col] if time_col else None, horizon_days=horizon_days,
+                       test_fraction=test_fraction)  # fmt: skip
+    if not force:
+        require_trainable(readiness)  # ColdStartError below the documented minimum: use the rules instead
+    level_params = small_data_params() if readiness.level != "full" else {}
     context = {target, *(c for c in (id_col, time_col) if c), *CONTEXT_COLUMNS, *drop}
     X = frame[[c for c in frame.columns if c not in context]]
     set_aside = [c for c in CONTEXT_COLUMNS if c in frame and c not in {target, id_col, time_col, *drop}]
@@ -139,10 +146,13 @@ def train_model(
     X, dropped = apply_audit(X, audit, keep=keep)
     train, test, split = _split(frame, y, time_col, horizon_days, test_fraction, seed)
     fit_frame = X.iloc[train].assign(**({time_col: frame[time_col].iloc[train].to_numpy()} if time_col else {}))
-    params = {"time_column": time_col} | (scorer_params or {})
+    params = {"time_column": time_col} | level_params | (scorer_params or {})
     model = LeadScorer(**params).fit(fit_frame, y[train])
     X_test, y_test = X.iloc[test], y[test]
     rule_scores, notes = _rule_scores(X.iloc[train], X_test, rules)
+    if readiness.level != "full":
+        forced = " — trained below the documented minimum only because it was forced" if not readiness.trainable else ""
+        notes.append(f"{readiness.message()}: fitted with the small-data parameters{forced}")
     if flat_export and set_aside:
         notes.append(f"not used as features (names the feature pipeline reserves for context): {', '.join(set_aside)}")
     card = None
@@ -166,6 +176,7 @@ def train_model(
         "trees": model.booster_.num_trees(),
         "rules": [str(r) for r in (preset_names() if rules is None else rules)],
         "notes": notes,
+        "cold_start": readiness.to_dict() | {"forced": force and not readiness.trainable, "params": level_params},
     }
     report = html_report(
         result,
