@@ -443,11 +443,10 @@ def score(
 
         from .batch import score_files
         from .disqualify import DisqualifyConfig
+        from .registry import describe_model, load_scorer
 
         checks = DisqualifyConfig.off() if no_disqualify else DisqualifyConfig(
             free_email=b2b_only, edu_email=b2b_only, out_of_service_area=out_of_area)
-        from .registry import describe_model, load_scorer
-
         if (input is None) == (data is None):
             raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
         scorer = load_scorer(model)
