@@ -61,23 +61,24 @@ def judge(challenger, champion, frame: pd.DataFrame, *, target: str = "converted
     if target not in rows:
         raise ValueError(f"no target column {target!r} in the evaluation data")
     y = rows[target].to_numpy().astype(int)
+    both_classes = len(np.unique(y)) == 2
+    p = {name: model.predict_proba(rows)[:, 1] for name, model in models.items()}
     measured = {}
-    for (name, model), version in zip(models.items(), versions, strict=False):
-        p = model.predict_proba(rows)[:, 1]
-        m = classification_metrics(y, p) if len(np.unique(y)) == 2 else {"roc_auc": np.nan, "ece": np.nan,
-                                                                          "brier": np.nan}  # fmt: skip
+    for name, version in zip(models, versions, strict=False):
+        m = classification_metrics(y, p[name]) if both_classes else {"roc_auc": np.nan, "ece": np.nan,
+                                                                     "brier": np.nan}  # fmt: skip
         measured[name] = {"version": version, "roc_auc": m["roc_auc"], "ece": m["ece"], "brier": m["brier"]}
-    if gate.must_beat and champion is not None and len(np.unique(y)) == 2:
-        measured["challenger"]["share_better"] = _share_better(y, models, rows, gate)
+    if gate.must_beat and champion is not None and both_classes:
+        measured["challenger"]["share_better"] = _share_better(y, p, gate)
     promoted, reason = _decide(measured.get("champion"), measured["challenger"], gate, int(y.sum()))
     return Promotion(promoted, reason, measured["challenger"], measured.get("champion"), len(rows))
 
 
-def _share_better(y: np.ndarray, models: dict, rows: pd.DataFrame, gate: Gate) -> float:
+def _share_better(y: np.ndarray, p: dict[str, np.ndarray], gate: Gate) -> float:
     """Share of paired bootstrap resamples in which the challenger's AUC is above the champion's."""
     from .evaluate import compare
 
-    scores = {name: models[name].predict_proba(rows)[:, 1] for name in ("challenger", "champion")}
+    scores = {name: p[name] for name in ("challenger", "champion")}
     return float(compare(y, scores, n_boot=gate.n_boot, top=()).iloc[1]["share_first_better"])
 
 
