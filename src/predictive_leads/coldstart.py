@@ -182,15 +182,20 @@ def _times(as_of) -> pd.Series:
     return pd.to_datetime(pd.Series(as_of).reset_index(drop=True), utc=True)
 
 
-def _random_split_counts(y: np.ndarray, test_fraction: float) -> tuple[int, int, int, int]:
-    """(train positives, train negatives, test positives, test negatives) of train's stratified random split."""
+def random_split(y: np.ndarray, *, test_fraction: float = DEFAULT_TEST_FRACTION, seed: int = 0):
+    """(training rows, test rows), sorted: ``train._split``'s stratified random split for data without time."""
     from sklearn.model_selection import train_test_split
 
-    idx = np.arange(len(y))
+    train, test = train_test_split(np.arange(len(y)), test_size=test_fraction, stratify=y, random_state=seed)
+    return np.sort(train), np.sort(test)
+
+
+def _random_split_counts(y: np.ndarray, test_fraction: float, seed: int) -> tuple[int, int, int, int]:
+    """(train positives, train negatives, test positives, test negatives) of :func:`random_split`."""
     try:
-        train, test = train_test_split(idx, test_size=test_fraction, stratify=y, random_state=0)
+        train, test = random_split(y, test_fraction=test_fraction, seed=seed)
     except ValueError:  # a class with fewer than 2 rows: train._split cannot run either; count it all as training
-        train, test = idx, idx[:0]
+        train, test = np.arange(len(y)), np.arange(0)
     pos_tr, pos_te = int(y[train].sum()), int(y[test].sum())
     return pos_tr, len(train) - pos_tr, pos_te, len(test) - pos_te
 
@@ -204,15 +209,16 @@ def assess(
     as_of=None,
     horizon_days: int | None = None,
     test_fraction: float = DEFAULT_TEST_FRACTION,
+    seed: int = 0,
 ) -> Readiness:
     """Where the data stands on the ladder. ``y``: the 0/1 target of every row (before the split); ``as_of``:
-    the rows' time column (None = no time column: a stratified random split); ``horizon_days``: the label
-    window (the frame's ``horizon_days``, as ``train_model`` uses it)."""
+    the rows' time column (None = no time column: a stratified random split with ``seed``); ``horizon_days``: the
+    label window (the frame's ``horizon_days``, as ``train_model`` uses it)."""
     y = np.asarray(y).astype(int)  # as train_model reads the target
     reasons: list[str] = []
     if as_of is None:
         split = "random_stratified"
-        pos, neg, test_pos, test_neg = _random_split_counts(y, test_fraction)
+        pos, neg, test_pos, test_neg = _random_split_counts(y, test_fraction, seed)
         periods = None
         part = f"a random {1 - test_fraction:.0%} of the rows (no time column)"
     else:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .audit import apply_audit, leakage_audit
-from .coldstart import assess, require_trainable, small_data_params, time_split
+from .coldstart import assess, random_split, require_trainable, small_data_params, time_split
 from .evaluate import evaluation, to_jsonable
 from .features.guard import ATTRS_KEY, assert_point_in_time
 from .features.pipeline import CONTEXT_COLUMNS
@@ -57,11 +57,8 @@ class TrainResult:
 def _split(frame: pd.DataFrame, y: np.ndarray, time_col: str | None, horizon_days: int | None, test_fraction: float,
            seed: int):  # fmt: skip
     if time_col is None:
-        from sklearn.model_selection import train_test_split
-
-        idx = np.arange(len(frame))
-        train, test = train_test_split(idx, test_size=test_fraction, stratify=y, random_state=seed)
-        return np.sort(train), np.sort(test), {"method": "random_stratified", "note": "no time column"}
+        train, test = random_split(y, test_fraction=test_fraction, seed=seed)
+        return train, test, {"method": "random_stratified", "note": "no time column"}
     time = pd.to_datetime(frame[time_col], utc=True)
     train_mask, test_mask, test_start = time_split(time, horizon_days=horizon_days, test_fraction=test_fraction)
     if test_mask.all():
@@ -135,7 +132,7 @@ def train_model(
     y = frame[target].to_numpy().astype(int)
     time_col = time_col if time_col in frame else None
     readiness = assess(y, as_of=frame[time_col] if time_col else None, horizon_days=horizon_days,
-                       test_fraction=test_fraction)  # fmt: skip
+                       test_fraction=test_fraction, seed=seed)  # fmt: skip
     if not force:
         require_trainable(readiness)  # ColdStartError below the documented minimum: use the rules instead
     level_params = small_data_params() if readiness.level != "full" else {}
