@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .contracts import ContractError
-from .disqualify import CHECKS, DisqualifyConfig, disqualify
+from .disqualify import CHECKS, TEXT_COLUMNS, DisqualifyConfig, disqualify
 from .disqualify import apply as apply_disqualification
 from .disqualify import counts as dq_counts
 from .io import OUTPUT_MODE, SUFFIXES, atomic_path, sniff_delimiter
@@ -164,17 +164,9 @@ def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tu
             out[extra] = frame[extra]
     for col in CHECK_COLUMNS:  # what disqualification reads, when the model does not use it
         if col in frame.columns and col not in out.columns:
-            out[col] = _parse(frame[col], "string")[0] if col == "email_kind" else _flag(frame[col])
+            parsed, unreadable = _parse(frame[col], "string" if col in TEXT_COLUMNS else "boolean")
+            out[col] = parsed.mask(unreadable.to_numpy())  # unreadable or missing → <NA>: no check fires on it
     return out, reason
-
-
-def _flag(values: pd.Series) -> pd.Series:
-    """A true/false column as nullable booleans (unreadable or missing → <NA>, so no check fires on it)."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype("boolean")
-    text = values.astype("string").str.strip().str.lower()
-    return pd.Series(pd.NA, index=values.index, dtype="boolean").mask(text.isin(TRUE_TEXT), True).mask(
-        text.isin(FALSE_TEXT), False)
 
 
 _PROBLEMS = {

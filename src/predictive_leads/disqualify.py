@@ -19,24 +19,26 @@ SCORE_FLOOR = 1
 
 @dataclass(frozen=True)
 class Check:
+    """A check fires where ``column`` equals ``fires_on`` (missing values never fire)."""
+
     code: str
     reason: str
     column: str
+    fires_on: bool | str = True
 
 
 CHECKS: dict[str, Check] = {
     "bots": Check("DQ_BOT", "bot-like burst of page views", "bot_like_burst"),
     "spam": Check("DQ_SPAM", "form message reads as spam", "is_spam_message"),
     "test_names": Check("DQ_TEST_NAME", "test or placeholder contact name", "has_test_name"),
-    "disposable_email": Check("DQ_DISPOSABLE_EMAIL", "disposable email address", "email_kind"),
-    "competitors": Check("DQ_COMPETITOR", "competitor's email domain", "email_kind"),
-    "internal": Check("DQ_INTERNAL", "our own staff (internal email domain)", "email_kind"),
-    "free_email": Check("DQ_FREE_EMAIL", "personal email address (B2B only)", "email_kind"),
-    "edu_email": Check("DQ_EDU_EMAIL", "education email address (B2B only)", "email_kind"),
-    "out_of_service_area": Check("DQ_OUT_OF_AREA", "outside the service area", "in_service_area"),
+    "disposable_email": Check("DQ_DISPOSABLE_EMAIL", "disposable email address", "email_kind", "disposable"),
+    "competitors": Check("DQ_COMPETITOR", "competitor's email domain", "email_kind", "competitor"),
+    "internal": Check("DQ_INTERNAL", "our own staff (internal email domain)", "email_kind", "internal"),
+    "free_email": Check("DQ_FREE_EMAIL", "personal email address (B2B only)", "email_kind", "free"),
+    "edu_email": Check("DQ_EDU_EMAIL", "education email address (B2B only)", "email_kind", "edu"),
+    "out_of_service_area": Check("DQ_OUT_OF_AREA", "outside the service area", "in_service_area", False),
 }
-_EMAIL_KIND = {"disposable_email": "disposable", "competitors": "competitor", "internal": "internal",
-               "free_email": "free", "edu_email": "edu"}  # fmt: skip
+TEXT_COLUMNS = frozenset(c.column for c in CHECKS.values() if isinstance(c.fires_on, str))
 
 
 @dataclass(frozen=True)
@@ -69,14 +71,9 @@ class DisqualifyConfig:
         return [f.name for f in fields(self) if getattr(self, f.name)]
 
 
-def _hits(frame: pd.DataFrame, name: str) -> np.ndarray:
-    check = CHECKS[name]
-    values = frame[check.column]
-    if name in _EMAIL_KIND:
-        return (values.astype("string") == _EMAIL_KIND[name]).fillna(False).to_numpy(dtype=bool)
-    if name == "out_of_service_area":
-        return (values.astype("boolean") == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 - NA stays NA
-    return values.astype("boolean").fillna(False).to_numpy(dtype=bool)
+def _hits(frame: pd.DataFrame, check: Check) -> np.ndarray:
+    values = frame[check.column].astype("string" if check.column in TEXT_COLUMNS else "boolean")
+    return values.eq(check.fires_on).fillna(False).to_numpy(dtype=bool)
 
 
 def disqualify(frame: pd.DataFrame, config: DisqualifyConfig | None = None) -> pd.DataFrame:
@@ -91,7 +88,7 @@ def disqualify(frame: pd.DataFrame, config: DisqualifyConfig | None = None) -> p
         if CHECKS[name].column not in frame:
             skipped.append(name)
             continue
-        for i in np.flatnonzero(_hits(frame, name)):
+        for i in np.flatnonzero(_hits(frame, CHECKS[name])):
             codes[i] = codes[i] or CHECKS[name].code
             reasons[i].append(CHECKS[name].reason)
     joined = ["; ".join(r) or None for r in reasons]
