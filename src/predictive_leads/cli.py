@@ -562,10 +562,11 @@ def _monitoring_frames(data: Path, when, horizon_days: int, months: int):
         if "as_of" not in frame or "converted" not in frame:
             raise ValueError(f"{data.name}: needs as_of and converted columns (a training set from build-dataset)")
         dates = pd.to_datetime(frame["as_of"], utc=True)
-        earlier = frame[dates <= when]
-        if earlier.empty:
+        known = (dates <= when).to_numpy()
+        if not known.any():
             raise ValueError(f"{data.name}: no rows at or before {when.date()}")
-        return earlier[dates[dates <= when] == dates[dates <= when].max()], earlier
+        latest = (dates == dates[known].max()).to_numpy()
+        return frame[latest], frame[known]
     from .monitor import monitoring_frames
 
     tables = read_lead_data(data)

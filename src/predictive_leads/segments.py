@@ -38,7 +38,9 @@ from . import __version__
 from .evaluate import MISSING, compare, to_jsonable, wilson_interval
 from .report import _esc, _figure, _img, _num, _pct, _png, _range, _signed, _table, _times, page
 from .spine import to_utc
+from .stages import Stages
 
+STAGE_CUTS = dict(Stages().cuts)  # MQL and SQL rates use the funnel's default cut-offs
 ALL_LEADS = "(all leads)"
 MODEL = "model"
 RULE = "rule"
@@ -296,8 +298,8 @@ def segment_report(
     by: Sequence[str],
     scored_at: str | pd.Timestamp | None = None,
     horizon_days: int = 90,
-    mql: float = 50,
-    sql: float = 80,
+    mql: float = STAGE_CUTS["MQL"],
+    sql: float = STAGE_CUTS["SQL"],
     min_leads: int = 30,
     n_boot: int = 200,
     seed: int = 0,
