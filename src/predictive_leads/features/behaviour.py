@@ -1,16 +1,32 @@
 """Behavioural features as Ibis expressions: written once, run on DuckDB (default) or PySpark.
 
 :func:`event_aggregates` joins each spine row to its lead's events with ``events.ts < spine.as_of``: an
-event at or after as_of can never reach a feature, by construction. Windows are whole UTC days before the
-as_of date, in integer epoch days, so the arithmetic is identical on every engine. Bursts are counted in
-fixed epoch-aligned buckets (which never straddle midnight, so ``bucket < as_of`` is exact).
-:func:`finish_event_features` derives the published ratios and recencies in pandas, so that arithmetic
+event at or after as_of can never reach a feature, by construction. An event's *age* is the number of whole
+UTC days between its day and the as_of date (0 = the day before as_of), in integer epoch days, so the
+arithmetic is identical on every engine. The engine returns three narrow tables instead of one wide row per
+lead: a handful of cheap aggregates over millions of events, where a hundred conditional sums per event
+would cost ~5x the CPU and memory (see ``benchmarks/README.md``):
+
+- ``by_type``: per (spine row, event type, age bucket) the count, the latest timestamp and the high-intent
+  form count. Bucket ``i`` holds the events younger than ``edges[i]`` days but not ``edges[i-1]``, so every
+  window count is a cumulative sum over buckets.
+- ``day_masks``: per (spine row, block of 63 days of age) a bit mask of the days with any activity, combined
+  with ``BIT_OR`` (DuckDB and Spark SQL both have it); distinct active days in a window are popcounts.
+- ``bursts``: the largest number of page views in one fixed, epoch-aligned bucket (only buckets of 2+ views,
+  so few rows). Buckets never straddle midnight, so ``bucket start < as_of`` is exact.
+
+:func:`finish_event_features` turns them into the published wide columns with NumPy, so that arithmetic
 cannot differ between engines either.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import ibis
+import ibis.expr.datatypes as dt
+import numpy as np
 import pandas as pd
 from ibis import _
 
@@ -18,109 +34,192 @@ from ..config import FeatureConfig
 from ..contracts import EVENT_TYPES
 
 DAY = pd.Timedelta(days=1)
-SECONDS_PER_DAY = 86_400
+MICROS_PER_DAY = 86_400_000_000
 TREND_RECENT, TREND_BEFORE = 7, 30
+BLOCK_DAYS = 63  # days per activity bit mask: bits 0..62 stay positive in a signed 64-bit integer
 
 
-def _epoch_day(ts: ibis.Value) -> ibis.Value:
-    return ts.epoch_seconds() // SECONDS_PER_DAY
+@ibis.udf.agg.builtin
+def bit_or(value: int) -> int:  # pragma: no cover - compiled to the engine's BIT_OR, never called
+    """Bitwise OR of the values in a group."""
+
+
+@dataclass(frozen=True)
+class EventAggregates:
+    """The three narrow per-spine-row aggregates (Ibis tables) :func:`finish_event_features` assembles."""
+
+    by_type: ibis.Table
+    day_masks: ibis.Table
+    bursts: ibis.Table
+
+
+def window_edges(config: FeatureConfig) -> list[int]:
+    """Window lengths in days: the configured ones plus the two the activity trend compares."""
+    return sorted(set(config.windows_days) | {TREND_RECENT, TREND_RECENT + TREND_BEFORE})
+
+
+@ibis.udf.scalar.builtin(name="epoch_us")
+def _duckdb_epoch_us(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # pragma: no cover - compiled, never called
+    """Microseconds since 1970-01-01 UTC (DuckDB)."""
+
+
+@ibis.udf.scalar.builtin(name="unix_micros")
+def _spark_epoch_us(ts: dt.Timestamp(timezone="UTC")) -> dt.int64:  # pragma: no cover - compiled, never called
+    """Microseconds since 1970-01-01 UTC (Spark SQL)."""
+
+
+def _epoch_us(ts: ibis.Value, engine: str) -> ibis.Value:
+    """Microseconds since 1970 as an integer: the one primitive each engine spells its own way. Ibis' own
+    ``epoch_seconds`` first casts to a naive timestamp, which costs DuckDB a time-zone conversion per event
+    (5x the time of the whole day arithmetic here)."""
+    return (_spark_epoch_us if engine == "pyspark" else _duckdb_epoch_us)(ts)
 
 
 def _count(condition: ibis.Value) -> ibis.Value:
-    # ifelse + sum runs ~2.5x faster on DuckDB than FILTER (WHERE …) aggregates
     return ibis.ifelse(condition, 1, 0).sum()
 
 
-def event_aggregates(events: ibis.Table, spine: ibis.Table, config: FeatureConfig) -> ibis.Table:
-    """One row per spine row that has any earlier event: raw point-in-time aggregates before as_of."""
-    ev = events.mutate(day=_epoch_day(events.ts))
-    sp = spine.mutate(as_of_day=_epoch_day(spine.as_of))
+def canonical_event_types(spellings: pd.Series) -> pd.Series:
+    """Event types as the catalog spells them (surrounding blanks removed, lower case); missing stays missing."""
+    return spellings.astype("string").str.strip().str.lower()
+
+
+def event_aggregates(
+    events: ibis.Table,
+    spine: ibis.Table,
+    config: FeatureConfig,
+    *,
+    spelling: Mapping[str, str] | None = None,
+    engine: str = "duckdb",
+) -> EventAggregates:
+    """Point-in-time aggregates of the events before each spine row's as_of (spine: row, lead_id, as_of).
+
+    ``spelling`` maps each raw ``event_type`` value of ``events`` to its catalog name (default: the catalog
+    names themselves); events are grouped by their raw spelling and :func:`finish_event_features` merges them.
+    """
+    spelling = spelling or {t: t for t in EVENT_TYPES}
+    kinds = ibis.memtable(  # raw spelling → the type's position in the catalog: events are keyed by a small int
+        pd.DataFrame({"event_type": list(spelling), "kind": [EVENT_TYPES.index(t) for t in spelling.values()]})
+    )
+    ev = events.join(kinds, "event_type").mutate(us=_epoch_us(events.ts, engine))
+    ev = ev.mutate(day=ev.us // MICROS_PER_DAY)
+    sp = spine.mutate(as_of_us=_epoch_us(spine.as_of, engine))
+    sp = sp.mutate(as_of_day=sp.as_of_us // MICROS_PER_DAY)
     joined = sp.join(ev, [sp.lead_id == ev.lead_id, ev.ts < sp.as_of])
-    windows = sorted(set(config.windows_days) | {TREND_RECENT, TREND_RECENT + TREND_BEFORE})
-    in_window = {w: joined.day >= joined.as_of_day - w for w in windows}
-    aggs = {}
-    for t in EVENT_TYPES:
-        is_type = joined.event_type == t
-        aggs[f"{t}_total"] = _count(is_type)
-        for w in config.windows_days:
-            aggs[f"{t}_{w}d"] = _count(is_type & in_window[w])
-    for w in windows:
-        aggs[f"events_{w}d"] = _count(in_window[w])
-    aggs["events_total"] = joined.count()
-    high_intent = (joined.event_type == "form_submit") & joined.url.isin(list(config.high_intent_form_urls))
-    aggs["high_intent_form_total"] = _count(high_intent)
-    aggs["burst_views"] = _count(joined.event_type.isin(list(config.burst_event_types)))
-    aggs["last_event_at"] = joined.ts.max()
-    for t in config.recency_event_types:
-        aggs[f"last_{t}_at"] = joined.ts.max(where=joined.event_type == t)
-    per_row = joined.group_by([sp.lead_id, sp.as_of]).aggregate(**aggs)
-    before_last = ev.filter(ev.ts < sp.as_of.max())  # no spine row can use a later event
-    days = _active_days(before_last, sp, windows)
-    bursts = _bursts(before_last, sp, config)
-    out = per_row.join(days, ["lead_id", "as_of"]).left_join(bursts, ["lead_id", "as_of"])
-    return out.select(
-        *[per_row[c] for c in per_row.columns if c != "burst_views"],
-        *[days[c] for c in days.columns if c.startswith("active_days")],
-        # no bucket of 2+ views: the largest burst is the single view (or nothing)
-        max_events_in_burst_window=ibis.coalesce(bursts.burst, ibis.ifelse(per_row.burst_views > 0, 1, 0)),
+    age = joined.as_of_day - 1 - joined.day
+    older_than = [ibis.ifelse(age >= edge, 1, 0) for edge in window_edges(config)]
+    high_intent = (joined.kind == EVENT_TYPES.index("form_submit")) & joined.url.isin(
+        list(config.high_intent_form_urls)
     )
+    bucket = sum(older_than[1:], older_than[0])
+    rows = joined.select("row", "kind", "us", age=age, bucket=bucket, high_intent=high_intent)
+    by_type = rows.group_by(["row", "kind", "bucket"]).aggregate(
+        n=rows.count(), last_us=rows.us.max(), high_intent=_count(rows.high_intent)
+    )
+    day_masks = rows.group_by(["row", rows.age.__floordiv__(BLOCK_DAYS).name("block")]).aggregate(
+        mask=bit_or(ibis.literal(1).cast("int64") << (rows.age % BLOCK_DAYS))
+    )
+    views = ev.filter(ev.kind.isin([EVENT_TYPES.index(t) for t in config.burst_event_types]))
+    return EventAggregates(by_type, day_masks, _bursts(views, sp, config))
 
 
-def _active_days(ev: ibis.Table, sp: ibis.Table, windows: list[int]) -> ibis.Table:
-    """Distinct days with activity before as_of, per window (a thin (lead, day) table: cheap to fan out)."""
-    days = ev.select("lead_id", "day").distinct()
-    joined = sp.join(days, [sp.lead_id == days.lead_id, days.day < sp.as_of_day])
-    aggs = {f"active_days_{w}d": _count(joined.day >= joined.as_of_day - w) for w in windows}
-    return joined.group_by([sp.lead_id, sp.as_of]).aggregate(active_days_total=joined.count(), **aggs)
-
-
-def _bursts(ev: ibis.Table, sp: ibis.Table, config: FeatureConfig) -> ibis.Table:
+def _bursts(views: ibis.Table, sp: ibis.Table, config: FeatureConfig) -> ibis.Table:
     """Largest number of page views in one fixed bucket before as_of (buckets of 2+ views only: few rows)."""
-    width = config.burst_window_minutes * 60
-    views = ev.filter(ev.event_type.isin(list(config.burst_event_types)))
+    width = config.burst_window_minutes * 60_000_000
     buckets = (
-        views.mutate(bucket=views.ts.epoch_seconds() // width)
-        .group_by(["lead_id", "bucket"])
-        .aggregate(n=_.count())
-        .filter(_.n > 1)
+        views.mutate(bucket=views.us // width).group_by(["lead_id", "bucket"]).aggregate(n=_.count()).filter(_.n > 1)
     )
-    joined = sp.join(buckets, [sp.lead_id == buckets.lead_id, buckets.bucket * width < sp.as_of.epoch_seconds()])
-    return joined.group_by([sp.lead_id, sp.as_of]).aggregate(burst=joined.n.max())
+    joined = sp.join(buckets, [sp.lead_id == buckets.lead_id, buckets.bucket * width < sp.as_of_us])
+    return joined.group_by("row").aggregate(burst=joined.n.max())
 
 
-def finish_event_features(raw: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
-    """Align raw aggregates with the spine (0 for leads without events) and derive the published features."""
-    raw = raw.copy()
-    for col in raw.columns:
-        if col.endswith("_at") or col == "as_of":
-            raw[col] = _utc(raw[col])
-    out = spine[["lead_id", "as_of"]].merge(raw, on=["lead_id", "as_of"], how="left", validate="one_to_one")
-    counts = [c for c in raw.columns if c not in ("lead_id", "as_of") and not c.endswith("_at")]
-    out[counts] = out[counts].fillna(0).astype("int64")
-    as_of = out["as_of"]
-    features = {}
-    features["days_since_last_event"] = (as_of - out["last_event_at"]) / DAY
+def finish_event_features(
+    by_type: pd.DataFrame, day_masks: pd.DataFrame, bursts: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig
+) -> pd.DataFrame:
+    """The published behavioural columns for each spine row (in order; 0 for rows without events)."""
+    n, edges = len(spine), window_edges(config)
+    within, last = _per_type(by_type, n, len(edges) + 1)
+    cols: dict[str, np.ndarray] = {}
+    for j, event_type in enumerate(EVENT_TYPES):
+        cols[f"{event_type}_total"] = within[:, j, -1]
+        for w in config.windows_days:
+            cols[f"{event_type}_{w}d"] = within[:, j, edges.index(w)]
+    every_type = within.sum(axis=1)
+    cols |= {f"events_{w}d": every_type[:, i] for i, w in enumerate(edges)}
+    cols["events_total"] = every_type[:, -1]
+    cols["high_intent_form_total"] = _sum_by_row(by_type["row"], by_type["high_intent"], n)
+    cols |= _active_days(day_masks, n, edges)
+    views = sum(cols[f"{t}_total"] for t in config.burst_event_types)
+    largest = np.zeros(n, dtype=np.int64)
+    largest[bursts["row"].to_numpy(np.int64)] = bursts["burst"].to_numpy(np.int64)
+    # no bucket of 2+ views: the largest burst is the single view (or nothing)
+    cols["max_events_in_burst_window"] = np.where(largest > 0, largest, (views > 0).astype(np.int64))
+    recent = cols[f"events_{TREND_RECENT}d"]
+    trend = recent / TREND_RECENT - (cols[f"events_{TREND_RECENT + TREND_BEFORE}d"] - recent) / TREND_BEFORE
+    helpers = {f"{kind}_{w}d" for kind in ("events", "active_days") for w in edges if w not in config.windows_days}
+    counts = {name: values for name, values in cols.items() if name not in helpers}
+
+    as_of = spine["as_of"].reset_index(drop=True)
+    ids = pd.DataFrame({"lead_id": spine["lead_id"].to_numpy(), "as_of": as_of, "last_event_at": _utc(last.max(1))})
+    # one 2-D int64 block (columns stacked once) instead of ~90 single columns pandas would consolidate
+    stacked = np.stack([np.asarray(v, dtype=np.int64) for v in counts.values()])
+    counts = pd.DataFrame(stacked.T, columns=list(counts), copy=False)
+    last_at = {t: _utc(last[:, EVENT_TYPES.index(t)]) for t in config.recency_event_types}
+    derived = pd.DataFrame(_derived(ids["last_event_at"], counts, last_at, as_of, trend, config))
+    return pd.concat([ids, counts, derived], axis=1)
+
+
+def _per_type(by_type: pd.DataFrame, n: int, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative counts (row, type, bucket) and the latest event (row, type) in epoch microseconds (or the
+    int64 of NaT)."""
+    row_type = by_type["row"].to_numpy(np.int64) * len(EVENT_TYPES) + by_type["kind"].to_numpy(np.int64)
+    within = np.zeros((n * len(EVENT_TYPES), n_buckets), dtype=np.int64)
+    within[row_type, by_type["bucket"].to_numpy(np.int64)] = by_type["n"].to_numpy(np.int64)
+    within = within.reshape(n, len(EVENT_TYPES), n_buckets)
+    np.cumsum(within, axis=2, out=within)
+    last = np.full(n * len(EVENT_TYPES), np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, row_type, by_type["last_us"].to_numpy(np.int64))
+    return within, last.reshape(n, len(EVENT_TYPES))
+
+
+def _active_days(day_masks: pd.DataFrame, n: int, edges: list[int]) -> dict[str, np.ndarray]:
+    """Distinct days with activity, in all and within each window, by popcounts of the day masks."""
+    rows = day_masks["row"].to_numpy(np.int64)
+    block = day_masks["block"].to_numpy(np.int64)
+    mask = day_masks["mask"].to_numpy(np.int64).view(np.uint64)
+    out = {"active_days_total": _sum_by_row(rows, np.bitwise_count(mask), n)}
+    for w in edges:
+        keep = np.clip(w - block * BLOCK_DAYS, 0, BLOCK_DAYS).astype(np.uint64)  # days of the block inside
+        out[f"active_days_{w}d"] = _sum_by_row(rows, np.bitwise_count(mask & ((np.uint64(1) << keep) - 1)), n)
+    return out
+
+
+def _sum_by_row(rows, values, n: int) -> np.ndarray:
+    return np.bincount(np.asarray(rows, dtype=np.int64), weights=np.asarray(values, dtype=np.float64), minlength=n)
+
+
+def _derived(last_event_at: pd.Series, out: pd.DataFrame, last_at: dict[str, pd.Series], as_of: pd.Series, trend,
+             config: FeatureConfig) -> dict:  # fmt: skip
+    """Recencies, ratios, trend and negative-signal flags from the counts (pandas: identical on every engine)."""
+    features = {"days_since_last_event": (as_of - last_event_at) / DAY}
     for event_type in config.recency_event_types:
-        features[f"days_since_last_{event_type}"] = (as_of - out[f"last_{event_type}_at"]) / DAY
+        features[f"days_since_last_{event_type}"] = (as_of - last_at[event_type]) / DAY
     w = max(config.windows_days)
     opens = out[f"email_open_{w}d"].where(out[f"email_open_{w}d"] > 0)
     features[f"email_click_rate_{w}d"] = out[f"email_click_{w}d"] / opens
     features[f"email_reply_rate_{w}d"] = out[f"email_reply_{w}d"] / opens
-    recent = out[f"events_{TREND_RECENT}d"]
-    before = out[f"events_{TREND_RECENT + TREND_BEFORE}d"] - recent
-    features[f"activity_trend_{TREND_RECENT}d_vs_prev_{TREND_BEFORE}d"] = recent / TREND_RECENT - before / TREND_BEFORE
+    features[f"activity_trend_{TREND_RECENT}d_vs_prev_{TREND_BEFORE}d"] = trend
     features["has_unsubscribed"] = out["unsubscribe_total"] > 0
     features["has_bounced"] = out["email_bounce_total"] > 0
     features["bot_like_burst"] = out["max_events_in_burst_window"] >= config.burst_min_events
-    extra = pd.DataFrame(features, index=out.index)
-    helper = [f"events_{x}d" for x in (TREND_RECENT + TREND_BEFORE,) if x not in config.windows_days]
-    helper += [f"active_days_{x}d" for x in (TREND_RECENT + TREND_BEFORE,) if x not in config.windows_days]
-    helper += [f"last_{t}_at" for t in config.recency_event_types]
-    return pd.concat([out.drop(columns=helper), extra], axis=1)
+    return features
 
 
-def _utc(values: pd.Series) -> pd.Series:
-    values = pd.to_datetime(values)
+def _utc(values) -> pd.Series:
+    """UTC timestamps from timestamps of any zone, or from epoch microseconds (the int64 of NaT: missing)."""
+    if isinstance(values, np.ndarray) and values.dtype == np.int64:
+        values = values.view("datetime64[us]")
+    values = pd.to_datetime(pd.Series(values))
     if getattr(values.dt, "tz", None) is None:
         return values.dt.tz_localize("UTC")
     return values.dt.tz_convert("UTC")

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -51,7 +52,11 @@ def local_spark(app_name: str = "predictive-leads", cores: int = 2):
 
 
 def events_table(con, events) -> ibis.Table:
-    """Events as an Ibis table on ``con`` from a pandas frame, a Parquet path or an existing Ibis table."""
+    """Events as an Ibis table on ``con`` from a pandas frame, a Parquet path or an existing Ibis table.
+
+    ``event_type`` keeps its raw spelling: it is normalised once per distinct value (see ``pipeline._quality``),
+    not once per event.
+    """
     if isinstance(events, ibis.Table):
         table = events
     elif isinstance(events, str | os.PathLike):
@@ -61,11 +66,14 @@ def events_table(con, events) -> ibis.Table:
     if "url" not in table.columns:
         table = table.mutate(url=ibis.null(str))
     table = table.select(*EVENT_COLUMNS)
-    return table.mutate(event_type=table.event_type.cast(str).strip().lower(), lead_id=table.lead_id.cast(str))
+    as_text = {c: table[c].cast(str) for c in ("lead_id", "event_type") if not table[c].type().is_string()}
+    return table.mutate(**as_text) if as_text else table
 
 
 def spine_table(con, spine: pd.DataFrame) -> ibis.Table:
-    return upload(con, spine[["lead_id", "as_of"]].astype({"lead_id": str}))
+    """The spine with its row position (``row``): the key the narrow aggregates come back on."""
+    frame = spine[["lead_id", "as_of"]].astype({"lead_id": str}).reset_index(drop=True)
+    return upload(con, frame.assign(row=np.arange(len(frame), dtype=np.int64)))
 
 
 def upload(con, frame: pd.DataFrame) -> ibis.Table:

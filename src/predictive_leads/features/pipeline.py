@@ -19,7 +19,7 @@ from ..contracts import CONVERSIONS, EVENT_TYPES, LEADS, validate
 from ..spine import build_spine, label_spine, skipped_leads, to_utc
 from . import engine as engines
 from .attributes import lead_attributes
-from .behaviour import event_aggregates, finish_event_features
+from .behaviour import canonical_event_types, event_aggregates, finish_event_features
 from .guard import ATTRS_KEY
 
 CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain")
@@ -75,40 +75,52 @@ def _dates(as_of) -> list[pd.Timestamp]:
 
 
 def _quality(con, events: ibis.Table, lead_ids: pd.Series, now: pd.Timestamp):
-    """Filter events to known leads, known types and the past; count what was skipped and why."""
+    """Filter events to known leads, known types and the past; count what was skipped and why.
+
+    One pass over the events, grouped by the raw ``event_type`` spelling; spellings are normalised here (strip,
+    lower case), once per distinct value. Returns the usable events, their count, the skipped counts, the
+    unknown types and ``spelling``: each raw spelling of a known type → its canonical name.
+    """
     known_leads = engines.upload(con, pd.DataFrame({"lead_id": lead_ids.astype(str)}))
-    known_type = events.event_type.isin(list(EVENT_TYPES))
-    known_lead = events.lead_id.isin(known_leads.lead_id)
+    flagged = events.mutate(known_lead=events.lead_id.isin(known_leads.lead_id).fill_null(False))
     past = events.ts <= now
-    counts = events.aggregate(
-        total=events.count(),
-        unknown_type=(~known_type).sum(),
-        unknown_lead=(known_type & ~known_lead).sum(),
-        future=(known_type & known_lead & ~past).sum(),
-        missing_ts=events.ts.isnull().sum(),
+    by_spelling = flagged.group_by("event_type").aggregate(
+        total=flagged.count(),
+        unknown_lead=_count(~flagged.known_lead),
+        future=_count(flagged.known_lead & ~past),
+        missing_ts=_count(flagged.known_lead & flagged.ts.isnull()),
     )
-    counts = engines.to_pandas(con, counts).iloc[0].fillna(0).astype(int).to_dict()
-    unknown_types = []
-    if counts["unknown_type"]:
-        types = events.filter(~known_type).event_type.name("t").value_counts()
-        unknown_types = sorted(str(t) for t in engines.to_pandas(con, types)["t"].dropna())
+    counts = engines.to_pandas(con, by_spelling)
+    canonical = canonical_event_types(counts["event_type"])
+    known = canonical.isin(EVENT_TYPES).to_numpy(bool)
+    spelling = dict(zip(counts["event_type"][known], canonical[known], strict=True))
     skipped = {
-        "unknown event type": counts["unknown_type"],
-        "unknown lead": counts["unknown_lead"],
-        "future timestamp": counts["future"],
-        "missing timestamp": counts["missing_ts"],
+        "unknown_event_type": int(counts["total"][~known].sum()),
+        **{k: int(counts[k][known].sum()) for k in ("unknown_lead", "future", "missing_ts")},
     }
-    skipped = {k.replace(" ", "_"): v for k, v in skipped.items() if v}
-    used = counts["total"] - sum(skipped.values())
-    return events.filter(known_type & known_lead & past & events.ts.notnull()), used, skipped, unknown_types
+    skipped = {{"future": "future_timestamp", "missing_ts": "missing_timestamp"}.get(k, k): v
+               for k, v in skipped.items() if v}  # fmt: skip
+    unknown_types = sorted(canonical[~known].fillna("<missing>").astype(str).unique())
+    used = int(counts["total"].sum()) - sum(skipped.values())
+    # unknown leads and types need no filter here: the features join the spine (known leads only) and `spelling`
+    return events.filter(past & events.ts.notnull()), used, skipped, unknown_types, spelling
+
+
+def _count(condition: ibis.Value) -> ibis.Value:
+    return ibis.ifelse(condition, 1, 0).sum()
 
 
 def _features(leads, events, spine, *, config, engine, spark_session, now):
     con = engines.connect(engine, spark_session=spark_session) if isinstance(engine, str) else engine
     events_t = engines.events_table(con, events)
-    events_t, used, skipped, unknown = _quality(con, events_t, leads["lead_id"], now)
-    raw = engines.to_pandas(con, event_aggregates(events_t, engines.spine_table(con, spine), config))
-    behaviour = finish_event_features(raw, spine, config)
+    events_t, used, skipped, unknown, spelling = _quality(con, events_t, leads["lead_id"], now)
+    events_t = events_t.filter(events_t.ts < spine["as_of"].max())  # no spine row can use a later event
+    spine_t = engines.spine_table(con, spine)
+    aggregates = event_aggregates(events_t, spine_t, config, spelling=spelling, engine=con.name)
+    behaviour = finish_event_features(
+        *(engines.to_pandas(con, table) for table in (aggregates.by_type, aggregates.day_masks, aggregates.bursts)),
+        spine, config,
+    )  # fmt: skip
     attributes = lead_attributes(leads, config)
     frame = behaviour.merge(attributes, left_on="lead_id", right_index=True, how="left", validate="many_to_one")
     frame = _qualification_as_of(frame, leads)
