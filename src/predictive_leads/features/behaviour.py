@@ -92,7 +92,8 @@ def event_aggregates(
     spelling: Mapping[str, str] | None = None,
     engine: str = "duckdb",
 ) -> EventAggregates:
-    """Point-in-time aggregates of the events before each spine row's as_of (spine: row, lead_id, as_of).
+    """Point-in-time aggregates of the events before each spine row's as_of (spine: row, lead_id, lead, as_of;
+    ``lead`` numbers the distinct lead ids).
 
     ``spelling`` maps each raw ``event_type`` value of ``events`` to its catalog name (default: the catalog
     names themselves); events are grouped by their raw spelling and :func:`finish_event_features` merges them.
@@ -116,7 +117,7 @@ def event_aggregates(
     by_type = rows.group_by(["row", "kind", "bucket"]).aggregate(
         n=rows.count(), last_us=rows.us.max(), high_intent=_count(rows.high_intent)
     )
-    day_masks = rows.group_by(["row", rows.age.__floordiv__(BLOCK_DAYS).name("block")]).aggregate(
+    day_masks = rows.group_by(["row", (rows.age // BLOCK_DAYS).name("block")]).aggregate(
         mask=bit_or(ibis.literal(1).cast("int64") << (rows.age % BLOCK_DAYS))
     )
     views = ev.filter(ev.kind.isin([EVENT_TYPES.index(t) for t in config.burst_event_types]))
@@ -126,29 +127,63 @@ def event_aggregates(
 def _bursts(views: ibis.Table, sp: ibis.Table, config: FeatureConfig) -> ibis.Table:
     """Largest number of page views in one fixed bucket before as_of (buckets of 2+ views only: few rows)."""
     width = config.burst_window_minutes * 60_000_000
-    buckets = (
-        views.mutate(bucket=views.us // width).group_by(["lead_id", "bucket"]).aggregate(n=_.count()).filter(_.n > 1)
-    )
-    joined = sp.join(buckets, [sp.lead_id == buckets.lead_id, buckets.bucket * width < sp.as_of_us])
+    keyed = views.join(sp.select("lead_id", "lead").distinct(), "lead_id")  # integer keys hash faster
+    buckets = keyed.group_by(["lead", (keyed.us // width).name("bucket")]).aggregate(n=_.count()).filter(_.n > 1)
+    joined = sp.join(buckets, [sp.lead == buckets.lead, buckets.bucket * width < sp.as_of_us])
     return joined.group_by("row").aggregate(burst=joined.n.max())
 
 
+@dataclass(frozen=True)
+class TypeCounts:
+    """Per spine row and event type: counts by window (cumulative over age buckets) and the latest event."""
+
+    within: np.ndarray  # (row, type, bucket): events younger than edges[bucket] days; the last bucket: all
+    last_us: np.ndarray  # (row, type): latest event in epoch microseconds, the int64 of NaT when none
+    high_intent: np.ndarray  # (row,): high-intent form submissions
+
+
+def type_counts(by_type: pd.DataFrame, n: int, config: FeatureConfig) -> TypeCounts:
+    """:class:`TypeCounts` for ``n`` spine rows from the ``by_type`` aggregate."""
+    n_buckets = len(window_edges(config)) + 1
+    row_type = by_type["row"].to_numpy(np.int64) * len(EVENT_TYPES) + by_type["kind"].to_numpy(np.int64)
+    within = np.zeros((n * len(EVENT_TYPES), n_buckets), dtype=np.int64)
+    within[row_type, by_type["bucket"].to_numpy(np.int64)] = by_type["n"].to_numpy(np.int64)
+    within = within.reshape(n, len(EVENT_TYPES), n_buckets)
+    np.cumsum(within, axis=2, out=within)
+    last = np.full(n * len(EVENT_TYPES), np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, row_type, by_type["last_us"].to_numpy(np.int64))
+    high_intent = _sum_by_row(by_type["row"], by_type["high_intent"], n)
+    return TypeCounts(within, last.reshape(n, len(EVENT_TYPES)), high_intent)
+
+
+def active_days(day_masks: pd.DataFrame, n: int, config: FeatureConfig) -> dict[str, np.ndarray]:
+    """Distinct days with activity, in all and within each window, by popcounts of the ``day_masks`` aggregate."""
+    rows = day_masks["row"].to_numpy(np.int64)
+    block = day_masks["block"].to_numpy(np.int64)
+    mask = day_masks["mask"].to_numpy(np.int64).view(np.uint64)
+    out = {"active_days_total": _sum_by_row(rows, np.bitwise_count(mask), n)}
+    for w in window_edges(config):
+        keep = np.clip(w - block * BLOCK_DAYS, 0, BLOCK_DAYS).astype(np.uint64)  # days of the block inside
+        out[f"active_days_{w}d"] = _sum_by_row(rows, np.bitwise_count(mask & ((np.uint64(1) << keep) - 1)), n)
+    return out
+
+
 def finish_event_features(
-    by_type: pd.DataFrame, day_masks: pd.DataFrame, bursts: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig
+    types: TypeCounts, days: dict[str, np.ndarray], bursts: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig
 ) -> pd.DataFrame:
-    """The published behavioural columns for each spine row (in order; 0 for rows without events)."""
+    """The published behavioural columns for each spine row (in order; 0 for rows without events), from
+    :func:`type_counts`, :func:`active_days` and the ``bursts`` aggregate."""
     n, edges = len(spine), window_edges(config)
-    within, last = _per_type(by_type, n, len(edges) + 1)
     cols: dict[str, np.ndarray] = {}
     for j, event_type in enumerate(EVENT_TYPES):
-        cols[f"{event_type}_total"] = within[:, j, -1]
+        cols[f"{event_type}_total"] = types.within[:, j, -1]
         for w in config.windows_days:
-            cols[f"{event_type}_{w}d"] = within[:, j, edges.index(w)]
-    every_type = within.sum(axis=1)
+            cols[f"{event_type}_{w}d"] = types.within[:, j, edges.index(w)]
+    every_type = types.within.sum(axis=1)
     cols |= {f"events_{w}d": every_type[:, i] for i, w in enumerate(edges)}
     cols["events_total"] = every_type[:, -1]
-    cols["high_intent_form_total"] = _sum_by_row(by_type["row"], by_type["high_intent"], n)
-    cols |= _active_days(day_masks, n, edges)
+    cols["high_intent_form_total"] = types.high_intent
+    cols |= days
     views = sum(cols[f"{t}_total"] for t in config.burst_event_types)
     largest = np.zeros(n, dtype=np.int64)
     largest[bursts["row"].to_numpy(np.int64)] = bursts["burst"].to_numpy(np.int64)
@@ -160,38 +195,14 @@ def finish_event_features(
     counts = {name: values for name, values in cols.items() if name not in helpers}
 
     as_of = spine["as_of"].reset_index(drop=True)
-    ids = pd.DataFrame({"lead_id": spine["lead_id"].to_numpy(), "as_of": as_of, "last_event_at": _utc(last.max(1))})
+    last_event_at = _utc(types.last_us.max(axis=1))
+    ids = pd.DataFrame({"lead_id": spine["lead_id"].to_numpy(), "as_of": as_of, "last_event_at": last_event_at})
     # one 2-D int64 block (columns stacked once) instead of ~90 single columns pandas would consolidate
     stacked = np.stack([np.asarray(v, dtype=np.int64) for v in counts.values()])
     counts = pd.DataFrame(stacked.T, columns=list(counts), copy=False)
-    last_at = {t: _utc(last[:, EVENT_TYPES.index(t)]) for t in config.recency_event_types}
-    derived = pd.DataFrame(_derived(ids["last_event_at"], counts, last_at, as_of, trend, config))
+    last_at = {t: _utc(types.last_us[:, EVENT_TYPES.index(t)]) for t in config.recency_event_types}
+    derived = pd.DataFrame(_derived(last_event_at, counts, last_at, as_of, trend, config))
     return pd.concat([ids, counts, derived], axis=1)
-
-
-def _per_type(by_type: pd.DataFrame, n: int, n_buckets: int) -> tuple[np.ndarray, np.ndarray]:
-    """Cumulative counts (row, type, bucket) and the latest event (row, type) in epoch microseconds (or the
-    int64 of NaT)."""
-    row_type = by_type["row"].to_numpy(np.int64) * len(EVENT_TYPES) + by_type["kind"].to_numpy(np.int64)
-    within = np.zeros((n * len(EVENT_TYPES), n_buckets), dtype=np.int64)
-    within[row_type, by_type["bucket"].to_numpy(np.int64)] = by_type["n"].to_numpy(np.int64)
-    within = within.reshape(n, len(EVENT_TYPES), n_buckets)
-    np.cumsum(within, axis=2, out=within)
-    last = np.full(n * len(EVENT_TYPES), np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, row_type, by_type["last_us"].to_numpy(np.int64))
-    return within, last.reshape(n, len(EVENT_TYPES))
-
-
-def _active_days(day_masks: pd.DataFrame, n: int, edges: list[int]) -> dict[str, np.ndarray]:
-    """Distinct days with activity, in all and within each window, by popcounts of the day masks."""
-    rows = day_masks["row"].to_numpy(np.int64)
-    block = day_masks["block"].to_numpy(np.int64)
-    mask = day_masks["mask"].to_numpy(np.int64).view(np.uint64)
-    out = {"active_days_total": _sum_by_row(rows, np.bitwise_count(mask), n)}
-    for w in edges:
-        keep = np.clip(w - block * BLOCK_DAYS, 0, BLOCK_DAYS).astype(np.uint64)  # days of the block inside
-        out[f"active_days_{w}d"] = _sum_by_row(rows, np.bitwise_count(mask & ((np.uint64(1) << keep) - 1)), n)
-    return out
 
 
 def _sum_by_row(rows, values, n: int) -> np.ndarray:

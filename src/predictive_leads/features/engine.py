@@ -71,9 +71,9 @@ def events_table(con, events) -> ibis.Table:
 
 
 def spine_table(con, spine: pd.DataFrame) -> ibis.Table:
-    """The spine with its row position (``row``): the key the narrow aggregates come back on."""
+    """The spine with its row position (``row``, the key the aggregates come back on) and an integer per lead."""
     frame = spine[["lead_id", "as_of"]].astype({"lead_id": str}).reset_index(drop=True)
-    return upload(con, frame.assign(row=np.arange(len(frame), dtype=np.int64)))
+    return upload(con, frame.assign(row=np.arange(len(frame)), lead=pd.factorize(frame["lead_id"])[0].astype(np.int64)))
 
 
 def upload(con, frame: pd.DataFrame) -> ibis.Table:

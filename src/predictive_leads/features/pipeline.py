@@ -9,6 +9,7 @@ point-in-time mark that :func:`predictive_leads.features.guard.assert_point_in_t
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import ibis
@@ -19,7 +20,7 @@ from ..contracts import CONVERSIONS, EVENT_TYPES, LEADS, validate
 from ..spine import build_spine, label_spine, skipped_leads, to_utc
 from . import engine as engines
 from .attributes import lead_attributes
-from .behaviour import canonical_event_types, event_aggregates, finish_event_features
+from .behaviour import active_days, canonical_event_types, event_aggregates, finish_event_features, type_counts
 from .guard import ATTRS_KEY
 
 CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain")
@@ -112,24 +113,23 @@ def _count(condition: ibis.Value) -> ibis.Value:
 
 def _features(leads, events, spine, *, config, engine, spark_session, now):
     con = engines.connect(engine, spark_session=spark_session) if isinstance(engine, str) else engine
-    events_t = engines.events_table(con, events)
-    events_t, used, skipped, unknown, spelling = _quality(con, events_t, leads["lead_id"], now)
-    events_t = events_t.filter(events_t.ts < spine["as_of"].max())  # no spine row can use a later event
-    spine_t = engines.spine_table(con, spine)
-    aggregates = event_aggregates(events_t, spine_t, config, spelling=spelling, engine=con.name)
-    behaviour = finish_event_features(
-        *(engines.to_pandas(con, table) for table in (aggregates.by_type, aggregates.day_masks, aggregates.bursts)),
-        spine, config,
-    )  # fmt: skip
-    attributes = lead_attributes(leads, config)
-    frame = behaviour.merge(attributes, left_on="lead_id", right_index=True, how="left", validate="many_to_one")
-    frame = _qualification_as_of(frame, leads)
-    created = frame["lead_id"].map(leads.set_index("lead_id")["created_at"])
-    age = (frame["as_of"] - created) / pd.Timedelta(days=1)
-    derived = {"lead_age_days": age}
+    spine = spine[["lead_id", "as_of"]].reset_index(drop=True)
+    # The engine runs its queries on this thread (DuckDB and Spark release the GIL while they work) and pandas
+    # works on a helper thread meanwhile: the lead columns first, then each aggregate as it arrives.
+    with ThreadPoolExecutor(max_workers=1) as pandas_thread:
+        who = pandas_thread.submit(_lead_columns, leads, spine, config)
+        events_t = engines.events_table(con, events)
+        events_t, used, skipped, unknown, spelling = _quality(con, events_t, leads["lead_id"], now)
+        events_t = events_t.filter(events_t.ts < spine["as_of"].max())  # no spine row can use a later event
+        spine_t = engines.spine_table(con, spine)
+        aggregates = event_aggregates(events_t, spine_t, config, spelling=spelling, engine=con.name)
+        types = pandas_thread.submit(type_counts, engines.to_pandas(con, aggregates.by_type), len(spine), config)
+        days = pandas_thread.submit(active_days, engines.to_pandas(con, aggregates.day_masks), len(spine), config)
+        bursts = engines.to_pandas(con, aggregates.bursts)
+        behaviour = finish_event_features(types.result(), days.result(), bursts, spine, config)
+        frame = pd.concat([behaviour, who.result()], axis=1)
     if "email_open_30d" in frame:
-        derived["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (age >= 30)
-    frame = pd.concat([frame, pd.DataFrame(derived, index=frame.index)], axis=1)
+        frame["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (frame["lead_age_days"] >= 30)
     quality = {
         "events_used": used,
         "events_skipped": skipped,
@@ -139,18 +139,25 @@ def _features(leads, events, spine, *, config, engine, spark_session, now):
     return _order(frame), quality, getattr(con, "name", str(engine))
 
 
+def _lead_columns(leads: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
+    """Who the lead is, for each spine row (in spine order): attributes, qualification as of, lead age."""
+    attributes = lead_attributes(leads, config).reindex(spine["lead_id"]).reset_index(drop=True)
+    created = spine["lead_id"].map(leads.set_index("lead_id")["created_at"])
+    age = pd.DataFrame({"lead_age_days": (spine["as_of"] - created) / pd.Timedelta(days=1)})
+    return pd.concat([attributes, _qualification_as_of(spine, leads), age], axis=1)
+
+
 QUALIFICATION = tuple(c.name for c in LEADS.columns if c.name.startswith("qual_"))
 
 
-def _qualification_as_of(frame: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
+def _qualification_as_of(spine: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
     """Rep-recorded qualification scores, only where they were recorded before as_of (else missing)."""
     present = [c for c in QUALIFICATION if c in leads]
     if not present or "qualified_at" not in leads:
-        return frame
-    recorded = leads.set_index("lead_id").reindex(frame["lead_id"])
-    known = (recorded["qualified_at"] < frame["as_of"].to_numpy()).to_numpy()
-    scores = pd.DataFrame({c: recorded[c].where(known).to_numpy() for c in present}, index=frame.index)
-    return pd.concat([frame, scores], axis=1)
+        return pd.DataFrame(index=spine.index)
+    recorded = leads.set_index("lead_id").reindex(spine["lead_id"])
+    known = (recorded["qualified_at"] < spine["as_of"].to_numpy()).to_numpy()
+    return pd.DataFrame({c: recorded[c].where(known).to_numpy() for c in present}, index=spine.index)
 
 
 def _order(frame: pd.DataFrame) -> pd.DataFrame:
