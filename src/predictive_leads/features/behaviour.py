@@ -137,23 +137,23 @@ def _bursts(views: ibis.Table, sp: ibis.Table, config: FeatureConfig) -> ibis.Ta
 class TypeCounts:
     """Per spine row and event type: counts by window (cumulative over age buckets) and the latest event."""
 
-    within: np.ndarray  # (row, type, bucket): events younger than edges[bucket] days; the last bucket: all
-    last_us: np.ndarray  # (row, type): latest event in epoch microseconds, the int64 of NaT when none
+    within: np.ndarray  # (type, bucket, row): events younger than edges[bucket] days; the last bucket: all
+    last_us: np.ndarray  # (type, row): latest event in epoch microseconds, the int64 of NaT when none
     high_intent: np.ndarray  # (row,): high-intent form submissions
 
 
 def type_counts(by_type: pd.DataFrame, n: int, config: FeatureConfig) -> TypeCounts:
-    """:class:`TypeCounts` for ``n`` spine rows from the ``by_type`` aggregate."""
+    """:class:`TypeCounts` for ``n`` spine rows from the ``by_type`` aggregate (rows last: each column of the
+    frame is one contiguous slice)."""
     n_buckets = len(window_edges(config)) + 1
-    row_type = by_type["row"].to_numpy(np.int64) * len(EVENT_TYPES) + by_type["kind"].to_numpy(np.int64)
-    within = np.zeros((n * len(EVENT_TYPES), n_buckets), dtype=np.int64)
-    within[row_type, by_type["bucket"].to_numpy(np.int64)] = by_type["n"].to_numpy(np.int64)
-    within = within.reshape(n, len(EVENT_TYPES), n_buckets)
-    np.cumsum(within, axis=2, out=within)
-    last = np.full(n * len(EVENT_TYPES), np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, row_type, by_type["last_us"].to_numpy(np.int64))
-    high_intent = _sum_by_row(by_type["row"], by_type["high_intent"], n)
-    return TypeCounts(within, last.reshape(n, len(EVENT_TYPES)), high_intent)
+    rows, kind = by_type["row"].to_numpy(np.int64), by_type["kind"].to_numpy(np.int64)
+    within = np.zeros((len(EVENT_TYPES), n_buckets, n), dtype=np.int64)
+    within[kind, by_type["bucket"].to_numpy(np.int64), rows] = by_type["n"].to_numpy(np.int64)
+    np.cumsum(within, axis=1, out=within)
+    last = np.full(len(EVENT_TYPES) * n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, kind * n + rows, by_type["last_us"].to_numpy(np.int64))
+    high_intent = _sum_by_row(rows, by_type["high_intent"], n)
+    return TypeCounts(within, last.reshape(len(EVENT_TYPES), n), high_intent)
 
 
 def active_days(day_masks: pd.DataFrame, n: int, config: FeatureConfig) -> dict[str, np.ndarray]:
@@ -176,12 +176,12 @@ def finish_event_features(
     n, edges = len(spine), window_edges(config)
     cols: dict[str, np.ndarray] = {}
     for j, event_type in enumerate(EVENT_TYPES):
-        cols[f"{event_type}_total"] = types.within[:, j, -1]
+        cols[f"{event_type}_total"] = types.within[j, -1]
         for w in config.windows_days:
-            cols[f"{event_type}_{w}d"] = types.within[:, j, edges.index(w)]
-    every_type = types.within.sum(axis=1)
-    cols |= {f"events_{w}d": every_type[:, i] for i, w in enumerate(edges)}
-    cols["events_total"] = every_type[:, -1]
+            cols[f"{event_type}_{w}d"] = types.within[j, edges.index(w)]
+    every_type = types.within.sum(axis=0)
+    cols |= {f"events_{w}d": every_type[i] for i, w in enumerate(edges)}
+    cols["events_total"] = every_type[-1]
     cols["high_intent_form_total"] = types.high_intent
     cols |= days
     views = sum(cols[f"{t}_total"] for t in config.burst_event_types)
@@ -195,12 +195,12 @@ def finish_event_features(
     counts = {name: values for name, values in cols.items() if name not in helpers}
 
     as_of = spine["as_of"].reset_index(drop=True)
-    last_event_at = _utc(types.last_us.max(axis=1))
+    last_event_at = _utc(types.last_us.max(axis=0))
     ids = pd.DataFrame({"lead_id": spine["lead_id"].to_numpy(), "as_of": as_of, "last_event_at": last_event_at})
     # one 2-D int64 block (columns stacked once) instead of ~90 single columns pandas would consolidate
     stacked = np.stack([np.asarray(v, dtype=np.int64) for v in counts.values()])
     counts = pd.DataFrame(stacked.T, columns=list(counts), copy=False)
-    last_at = {t: _utc(types.last_us[:, EVENT_TYPES.index(t)]) for t in config.recency_event_types}
+    last_at = {t: _utc(types.last_us[EVENT_TYPES.index(t)]) for t in config.recency_event_types}
     derived = pd.DataFrame(_derived(last_event_at, counts, last_at, as_of, trend, config))
     return pd.concat([ids, counts, derived], axis=1)
 

@@ -155,14 +155,14 @@ def _qualification_as_of(spine: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFra
     present = [c for c in QUALIFICATION if c in leads]
     if not present or "qualified_at" not in leads:
         return pd.DataFrame(index=spine.index)
-    recorded = leads.set_index("lead_id").reindex(spine["lead_id"])
-    known = (recorded["qualified_at"] < spine["as_of"].to_numpy()).to_numpy()
+    recorded = leads.set_index("lead_id").reindex(spine["lead_id"]).reset_index(drop=True)
+    known = (recorded["qualified_at"] < spine["as_of"]).to_numpy()
     return pd.DataFrame({c: recorded[c].where(known).to_numpy() for c in present}, index=spine.index)
 
 
 def _order(frame: pd.DataFrame) -> pd.DataFrame:
     first = [c for c in CONTEXT_COLUMNS if c in frame]
-    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True).copy()
+    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
 
 
 def _mark(frame: pd.DataFrame, summary: DatasetSummary, config: FeatureConfig) -> pd.DataFrame:
