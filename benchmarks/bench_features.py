@@ -46,6 +46,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,7 +63,8 @@ HORIZON_DAYS = 90
 WINDOW_DAYS = 30
 
 QUALITY_QUERY = "quality scan (DuckDB query -> pandas)"
-FEATURE_QUERY = "feature query (DuckDB -> Arrow -> pandas)"
+FEATURE_QUERY = "feature queries (DuckDB -> Arrow -> pandas)"
+ENGINE_THREAD = "  [engine thread]"
 
 # Functions of the pipeline wrapped with timers in the measurement children (see Phases). Each entry:
 # (module, attribute, label). The wrappers only time the calls; they change nothing else. A name the
@@ -75,13 +77,16 @@ PHASES = (
     ("engine", "connect", "connect DuckDB"),
     ("engine", "events_table", "events -> Ibis table"),
     ("engine", "spine_table", "spine / lead ids -> Arrow memtable"),
-    ("pipeline", "_quality", "quality filter: build expressions"),
-    ("engine", "to_pandas", "query"),  # labelled by caller: quality scan or feature query
-    ("pipeline", "event_aggregates", "feature query: build expressions"),
-    ("pipeline", "finish_event_features", "finish behaviour features (pandas)"),
+    ("pipeline", "_quality", "quality scan: build expressions, read events"),
+    ("engine", "to_pandas", "query"),  # labelled by caller: quality scan or feature queries
+    ("pipeline", "event_aggregates", "feature queries: build expressions"),
+    ("pipeline", "finish_event_features", "assemble behaviour columns (pandas)"),
+    ("pipeline", "_order", "order columns + reset index"),
+    ("pipeline", "_lead_columns", "lead columns: attributes, qualification, age"),
     ("pipeline", "lead_attributes", "lead attributes (pandas)"),
     ("pipeline", "_qualification_as_of", "qualification scores as of (pandas)"),
-    ("pipeline", "_order", "order columns + reset index"),
+    ("pipeline", "type_counts", "unpack by-type aggregate (NumPy)"),
+    ("pipeline", "active_days", "unpack day masks (NumPy)"),
 )
 
 
@@ -91,14 +96,18 @@ PHASES = (
 class Phases:
     """Exclusive wall time and peak-RSS rise per pipeline phase, by wrapping the functions in PHASES.
 
-    Nested wrapped calls are subtracted from their caller, so the figures add up to the total. A query
-    (``engine.to_pandas``) is labelled by its caller: inside ``_quality`` it is the quality scan.
+    Each thread keeps its own stack. Nested wrapped calls are subtracted from their caller, so the figures of
+    the calling thread add up to the total (its waits for query results are in "other"); the pipeline runs its
+    queries on an engine thread at the same time, so those phases are reported apart. A query
+    (``engine.to_pandas``) is labelled by its caller: inside ``_quality`` it is the quality scan. Peak-RSS rises
+    are attributed to whichever phase was running when the peak moved, so with two threads they are approximate.
     """
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.rss_rise: dict[str, float] = {}
-        self._stack: list[list] = []
+        self.helper: set[str] = set()
+        self._local = threading.local()
 
     def install(self) -> None:
         from predictive_leads.features import engine, pipeline
@@ -111,31 +120,38 @@ class Phases:
 
     def _wrap(self, fn, attr: str, label: str):
         def wrapper(*args, **kwargs):
+            stack = self._local.__dict__.setdefault("stack", [])
             if attr == "to_pandas":
-                inside_quality = any(frame[0] == "_quality" for frame in self._stack)
+                inside_quality = any(frame[0] == "_quality" for frame in stack)
                 name = QUALITY_QUERY if inside_quality else FEATURE_QUERY
             else:
                 name = label
+            if threading.current_thread().name.startswith("predictive-leads-engine"):
+                self.helper.add(name)
             entry = [attr, time.perf_counter(), peak_rss_mib(), 0.0, 0.0]  # attr, t0, rss0, child s, child rss
-            self._stack.append(entry)
+            stack.append(entry)
             try:
                 return fn(*args, **kwargs)
             finally:
-                self._stack.pop()
+                stack.pop()
                 elapsed = time.perf_counter() - entry[1]
                 rise = peak_rss_mib() - entry[2]
                 self.seconds[name] = self.seconds.get(name, 0.0) + elapsed - entry[3]
                 self.rss_rise[name] = self.rss_rise.get(name, 0.0) + rise - entry[4]
-                if self._stack:
-                    self._stack[-1][3] += elapsed
-                    self._stack[-1][4] += rise
+                if stack:
+                    stack[-1][3] += elapsed
+                    stack[-1][4] += rise
 
         return wrapper
 
     def report(self, total_s: float, total_rise: float) -> dict:
-        out = {k: {"s": v, "rss_rise_mib": self.rss_rise.get(k, 0.0)} for k, v in self.seconds.items()}
-        out["other (merges, labels, summary, Ibis setup)"] = {
-            "s": total_s - sum(self.seconds.values()),
+        out = {
+            k + (ENGINE_THREAD if k in self.helper else ""): {"s": v, "rss_rise_mib": self.rss_rise.get(k, 0.0)}
+            for k, v in self.seconds.items()
+        }
+        calling = [k for k in self.seconds if k not in self.helper]
+        out["other (waits for the engine, merges, labels, summary)"] = {
+            "s": total_s - sum(self.seconds[k] for k in calling),
             "rss_rise_mib": total_rise - sum(self.rss_rise.values()),
         }
         return out
@@ -519,9 +535,10 @@ def main(argv: list[str] | None = None) -> dict | None:
     for label, r in pipeline_rows:
         print()
         print(f"WHERE THE TIME GOES: {label} (exclusive seconds; rise of peak RSS)")
-        for name, ph in sorted(r["phases"].items(), key=lambda kv: -kv[1]["s"]):
+        print("  (the calling thread's phases add up to the call; the engine thread's run at the same time)")
+        for name, ph in sorted(r["phases"].items(), key=lambda kv: (ENGINE_THREAD in kv[0], -kv[1]["s"])):
             share = 100 * ph["s"] / r["seconds"]
-            print(f"  {name:<46}{ph['s']:8.2f} s {share:5.1f} %   {ph['rss_rise_mib']:+7.0f} MiB")
+            print(f"  {name:<76}{ph['s']:6.2f} s {share:5.1f} %  {ph['rss_rise_mib']:+6.0f} MiB")
 
     print()
     print("REFERENCE (same run, same machine, same file, each in a fresh process)")

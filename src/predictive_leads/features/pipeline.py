@@ -9,7 +9,7 @@ point-in-time mark that :func:`predictive_leads.features.guard.assert_point_in_t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import ibis
@@ -75,13 +75,14 @@ def _dates(as_of) -> list[pd.Timestamp]:
     return dates
 
 
-def _quality(con, events: ibis.Table, lead_ids: pd.Series, now: pd.Timestamp):
-    """Filter events to known leads, known types and the past; count what was skipped and why.
+def _quality(con, events, lead_ids: pd.Series, now: pd.Timestamp):
+    """The events as an Ibis table, filtered to the past; count what was skipped and why.
 
     One pass over the events, grouped by the raw ``event_type`` spelling; spellings are normalised here (strip,
     lower case), once per distinct value. Returns the usable events, their count, the skipped counts, the
     unknown types and ``spelling``: each raw spelling of a known type → its canonical name.
     """
+    events = engines.events_table(con, events)
     known_leads = engines.upload(con, pd.DataFrame({"lead_id": lead_ids.astype(str)}))
     flagged = events.mutate(known_lead=events.lead_id.isin(known_leads.lead_id).fill_null(False))
     past = events.ts <= now
@@ -111,23 +112,47 @@ def _count(condition: ibis.Value) -> ibis.Value:
     return ibis.ifelse(condition, 1, 0).sum()
 
 
-def _features(leads, events, spine, *, config, engine, spark_session, now):
-    con = engines.connect(engine, spark_session=spark_session) if isinstance(engine, str) else engine
+class _EngineThread:
+    """The query engine on a thread of its own: DuckDB and Spark release the GIL while a query runs, so pandas
+    works on the calling thread meanwhile. Queries run one after another, in the order they were submitted."""
+
+    def __init__(self, engine, spark_session):
+        self.con = engines.connect(engine, spark_session=spark_session) if isinstance(engine, str) else engine
+        self.name = getattr(self.con, "name", str(engine))
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="predictive-leads-engine")
+
+    def submit(self, fn, *args) -> Future:
+        """Run ``fn(con, *args)`` on the engine thread."""
+        return self._thread.submit(fn, self.con, *args)
+
+    def scan(self, events, leads: pd.DataFrame, now: pd.Timestamp) -> Future:
+        """Start the quality scan of the events (:func:`_quality`) before the leads are validated."""
+        return self.submit(_quality, events, leads.get("lead_id", pd.Series(dtype=str)), now)
+
+    def __enter__(self) -> _EngineThread:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._thread.shutdown(wait=True, cancel_futures=True)
+
+
+def _features(engine: _EngineThread, scan: Future, leads, spine, config: FeatureConfig):
+    """Behaviour and lead columns for each spine row, and the event counts for the summary.
+
+    The engine thread runs the scan and then the three aggregate queries back to back; this thread builds the
+    lead columns meanwhile and unpacks each aggregate as it arrives.
+    """
     spine = spine[["lead_id", "as_of"]].reset_index(drop=True)
-    # The engine runs its queries on this thread (DuckDB and Spark release the GIL while they work) and pandas
-    # works on a helper thread meanwhile: the lead columns first, then each aggregate as it arrives.
-    with ThreadPoolExecutor(max_workers=1) as pandas_thread:
-        who = pandas_thread.submit(_lead_columns, leads, spine, config)
-        events_t = engines.events_table(con, events)
-        events_t, used, skipped, unknown, spelling = _quality(con, events_t, leads["lead_id"], now)
-        events_t = events_t.filter(events_t.ts < spine["as_of"].max())  # no spine row can use a later event
-        spine_t = engines.spine_table(con, spine)
-        aggregates = event_aggregates(events_t, spine_t, config, spelling=spelling, engine=con.name)
-        types = pandas_thread.submit(type_counts, engines.to_pandas(con, aggregates.by_type), len(spine), config)
-        days = pandas_thread.submit(active_days, engines.to_pandas(con, aggregates.day_masks), len(spine), config)
-        bursts = engines.to_pandas(con, aggregates.bursts)
-        behaviour = finish_event_features(types.result(), days.result(), bursts, spine, config)
-        frame = pd.concat([behaviour, who.result()], axis=1)
+    events_t, used, skipped, unknown, spelling = scan.result()
+    events_t = events_t.filter(events_t.ts < spine["as_of"].max())  # no spine row can use a later event
+    spine_t = engines.spine_table(engine.con, spine)
+    aggregates = event_aggregates(events_t, spine_t, config, spelling=spelling, engine=engine.name)
+    tables = (aggregates.by_type, aggregates.day_masks, aggregates.bursts)
+    by_type, day_masks, bursts = (engine.submit(engines.to_pandas, table) for table in tables)
+    who = _lead_columns(leads, spine, config)
+    types = type_counts(by_type.result(), len(spine), config)
+    days = active_days(day_masks.result(), len(spine), config)
+    frame = pd.concat([finish_event_features(types, days, bursts.result(), spine, config), who], axis=1)
     if "email_open_30d" in frame:
         frame["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (frame["lead_age_days"] >= 30)
     quality = {
@@ -136,7 +161,7 @@ def _features(leads, events, spine, *, config, engine, spark_session, now):
         "unknown_event_types": unknown,
         "rows_without_events": int((frame["events_total"] == 0).sum()),
     }
-    return _order(frame), quality, getattr(con, "name", str(engine))
+    return _order(frame), quality
 
 
 def _lead_columns(leads: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
@@ -201,16 +226,15 @@ def build_training_set(
     future (after ``now``, default: the wall clock) are skipped and counted in the summary.
     """
     config = config or FeatureConfig()
-    leads, conversions = _prepare(leads, conversions)
     dates = _dates(as_of)
-    end = to_utc(observed_until) if observed_until is not None else _latest(leads, conversions, events)
-    spine = build_spine(leads, conversions, dates)
-    labelled, censored = label_spine(spine, conversions, horizon_days=horizon_days, observed_until=end)
     now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
-    frame, quality, engine_name = _features(
-        leads, events, labelled[["lead_id", "as_of"]], config=config, engine=engine,
-        spark_session=spark_session, now=now,
-    )  # fmt: skip
+    with _EngineThread(engine, spark_session) as engine_thread:
+        scan = engine_thread.scan(events, leads, now)  # while pandas validates the leads
+        leads, conversions = _prepare(leads, conversions)
+        end = to_utc(observed_until) if observed_until is not None else _latest(leads, conversions, events)
+        spine = build_spine(leads, conversions, dates)
+        labelled, censored = label_spine(spine, conversions, horizon_days=horizon_days, observed_until=end)
+        frame, quality = _features(engine_thread, scan, leads, labelled, config)
     labels = labelled.set_index(["lead_id", "as_of"])["converted"]
     frame["converted"] = labels.reindex(pd.MultiIndex.from_frame(frame[["lead_id", "as_of"]])).to_numpy()
     frame = _order(frame)
@@ -218,7 +242,7 @@ def build_training_set(
         kind="training set",
         rows=len(frame),
         as_of=[d.isoformat() for d in dates],
-        engine=engine_name,
+        engine=engine_thread.name,
         horizon_days=horizon_days,
         observed_until=end.isoformat(),
         positives=int(frame["converted"].sum()),
@@ -242,19 +266,19 @@ def build_scoring_frame(
 ) -> pd.DataFrame:
     """Features as of ``as_of`` for every lead that exists then (and has not converted, if conversions given)."""
     config = config or FeatureConfig()
-    leads, conversions = _prepare(leads, conversions)
     dates = _dates(as_of)
-    empty = pd.DataFrame({"lead_id": pd.Series(dtype=str), "converted_at": pd.Series(dtype="datetime64[ns, UTC]")})
-    spine = build_spine(leads, conversions if conversions is not None else empty, dates)
     now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
-    frame, quality, engine_name = _features(
-        leads, events, spine, config=config, engine=engine, spark_session=spark_session, now=now
-    )
+    empty = pd.DataFrame({"lead_id": pd.Series(dtype=str), "converted_at": pd.Series(dtype="datetime64[ns, UTC]")})
+    with _EngineThread(engine, spark_session) as engine_thread:
+        scan = engine_thread.scan(events, leads, now)  # while pandas validates the leads
+        leads, conversions = _prepare(leads, conversions)
+        spine = build_spine(leads, conversions if conversions is not None else empty, dates)
+        frame, quality = _features(engine_thread, scan, leads, spine, config)
     summary = DatasetSummary(
         kind="scoring frame",
         rows=len(frame),
         as_of=[d.isoformat() for d in dates],
-        engine=engine_name,
+        engine=engine_thread.name,
         **_skipped_leads(leads, conversions if conversions is not None else empty, dates),
         **quality,
     )
