@@ -86,7 +86,7 @@ PHASES = (
     ("pipeline", "lead_attributes", "lead attributes (pandas)"),
     ("pipeline", "_qualification_as_of", "qualification scores as of (pandas)"),
     ("pipeline", "type_counts", "unpack by-type aggregate (NumPy)"),
-    ("pipeline", "active_days", "unpack day masks (NumPy)"),
+    ("pipeline", "day_activity", "unpack day masks (NumPy)"),
 )
 
 

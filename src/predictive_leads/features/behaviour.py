@@ -11,7 +11,8 @@ would cost ~5x the CPU and memory (see ``benchmarks/README.md``):
   form count. Bucket ``i`` holds the events younger than ``edges[i]`` days but not ``edges[i-1]``, so every
   window count is a cumulative sum over buckets.
 - ``day_masks``: per (spine row, block of 63 days of age) a bit mask of the days with any activity, combined
-  with ``BIT_OR`` (DuckDB and Spark SQL both have it); distinct active days in a window are popcounts.
+  with ``BIT_OR`` (DuckDB and Spark SQL both have it), and the latest event; distinct active days in a window
+  are popcounts.
 - ``bursts``: the largest number of page views in one fixed, epoch-aligned bucket (only buckets of 2+ views,
   so few rows). Buckets never straddle midnight, so ``bucket start < as_of`` is exact.
 
@@ -118,7 +119,7 @@ def event_aggregates(
         n=rows.count(), last_us=rows.us.max(), high_intent=_count(rows.high_intent)
     )
     day_masks = rows.group_by(["row", (rows.age // BLOCK_DAYS).name("block")]).aggregate(
-        mask=bit_or(ibis.literal(1).cast("int64") << (rows.age % BLOCK_DAYS))
+        mask=bit_or(ibis.literal(1).cast("int64") << (rows.age % BLOCK_DAYS)), last_us=rows.us.max()
     )
     views = ev.filter(ev.kind.isin([EVENT_TYPES.index(t) for t in config.burst_event_types]))
     return EventAggregates(by_type, day_masks, _bursts(views, sp, config))
@@ -135,11 +136,11 @@ def _bursts(views: ibis.Table, sp: ibis.Table, config: FeatureConfig) -> ibis.Ta
 
 @dataclass(frozen=True)
 class TypeCounts:
-    """Per spine row and event type: counts by window (cumulative over age buckets) and the latest event."""
+    """Per spine row and event type: counts by window (cumulative over age buckets), recencies, forms."""
 
-    within: np.ndarray  # (type, bucket, row): events younger than edges[bucket] days; the last bucket: all
-    last_us: np.ndarray  # (type, row): latest event in epoch microseconds, the int64 of NaT when none
-    high_intent: np.ndarray  # (row,): high-intent form submissions
+    within: np.ndarray  # (type, bucket, row) int32: events younger than edges[bucket] days; the last bucket: all
+    last_us: dict[str, np.ndarray]  # recency type → (row,) latest event in epoch µs, the int64 of NaT when none
+    high_intent: np.ndarray  # (row,) high-intent form submissions
 
 
 def type_counts(by_type: pd.DataFrame, n: int, config: FeatureConfig) -> TypeCounts:
@@ -147,32 +148,48 @@ def type_counts(by_type: pd.DataFrame, n: int, config: FeatureConfig) -> TypeCou
     frame is one contiguous slice)."""
     n_buckets = len(window_edges(config)) + 1
     rows, kind = by_type["row"].to_numpy(np.int64), by_type["kind"].to_numpy(np.int64)
-    within = np.zeros((len(EVENT_TYPES), n_buckets, n), dtype=np.int64)
+    within = np.zeros((len(EVENT_TYPES), n_buckets, n), dtype=np.int32)
     within[kind, by_type["bucket"].to_numpy(np.int64), rows] = by_type["n"].to_numpy(np.int64)
     np.cumsum(within, axis=1, out=within)
-    last = np.full(len(EVENT_TYPES) * n, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, kind * n + rows, by_type["last_us"].to_numpy(np.int64))
-    high_intent = _sum_by_row(rows, by_type["high_intent"], n)
-    return TypeCounts(within, last.reshape(len(EVENT_TYPES), n), high_intent)
+    stamps = by_type["last_us"].to_numpy(np.int64)
+    last_us = {}
+    for event_type in config.recency_event_types:
+        of_type = kind == EVENT_TYPES.index(event_type)
+        last_us[event_type] = _max_by_row(rows[of_type], stamps[of_type], n)
+    return TypeCounts(within, last_us, _sum_by_row(rows, by_type["high_intent"], n))
 
 
-def active_days(day_masks: pd.DataFrame, n: int, config: FeatureConfig) -> dict[str, np.ndarray]:
-    """Distinct days with activity, in all and within each window, by popcounts of the ``day_masks`` aggregate."""
+@dataclass(frozen=True)
+class DayActivity:
+    """Per spine row: distinct active days in all and per window, and the latest event of any type."""
+
+    active_days: dict[str, np.ndarray]  # active_days_total, active_days_{w}d for every window edge
+    last_us: np.ndarray  # (row,) latest event in epoch µs, the int64 of NaT when none
+
+
+def day_activity(day_masks: pd.DataFrame, n: int, config: FeatureConfig) -> DayActivity:
+    """:class:`DayActivity` for ``n`` spine rows from the ``day_masks`` aggregate (popcounts of the masks)."""
     rows = day_masks["row"].to_numpy(np.int64)
     block = day_masks["block"].to_numpy(np.int64)
     mask = day_masks["mask"].to_numpy(np.int64).view(np.uint64)
-    out = {"active_days_total": _sum_by_row(rows, np.bitwise_count(mask), n)}
+    days = {"active_days_total": _sum_by_row(rows, np.bitwise_count(mask), n)}
     for w in window_edges(config):
         keep = np.clip(w - block * BLOCK_DAYS, 0, BLOCK_DAYS).astype(np.uint64)  # days of the block inside
-        out[f"active_days_{w}d"] = _sum_by_row(rows, np.bitwise_count(mask & ((np.uint64(1) << keep) - 1)), n)
+        days[f"active_days_{w}d"] = _sum_by_row(rows, np.bitwise_count(mask & ((np.uint64(1) << keep) - 1)), n)
+    return DayActivity(days, _max_by_row(rows, day_masks["last_us"].to_numpy(np.int64), n))
+
+
+def _max_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)  # the int64 of NaT
+    np.maximum.at(out, rows, values)
     return out
 
 
 def finish_event_features(
-    types: TypeCounts, days: dict[str, np.ndarray], bursts: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig
+    types: TypeCounts, days: DayActivity, bursts: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig
 ) -> pd.DataFrame:
     """The published behavioural columns for each spine row (in order; 0 for rows without events), from
-    :func:`type_counts`, :func:`active_days` and the ``bursts`` aggregate."""
+    :func:`type_counts`, :func:`day_activity` and the ``bursts`` aggregate."""
     n, edges = len(spine), window_edges(config)
     cols: dict[str, np.ndarray] = {}
     for j, event_type in enumerate(EVENT_TYPES):
@@ -183,7 +200,7 @@ def finish_event_features(
     cols |= {f"events_{w}d": every_type[i] for i, w in enumerate(edges)}
     cols["events_total"] = every_type[-1]
     cols["high_intent_form_total"] = types.high_intent
-    cols |= days
+    cols |= days.active_days
     views = sum(cols[f"{t}_total"] for t in config.burst_event_types)
     largest = np.zeros(n, dtype=np.int64)
     largest[bursts["row"].to_numpy(np.int64)] = bursts["burst"].to_numpy(np.int64)
@@ -195,12 +212,14 @@ def finish_event_features(
     counts = {name: values for name, values in cols.items() if name not in helpers}
 
     as_of = spine["as_of"].reset_index(drop=True)
-    last_event_at = _utc(types.last_us.max(axis=0))
+    last_event_at = _utc(days.last_us)
     ids = pd.DataFrame({"lead_id": spine["lead_id"].to_numpy(), "as_of": as_of, "last_event_at": last_event_at})
     # one 2-D int64 block (columns stacked once) instead of ~90 single columns pandas would consolidate
-    stacked = np.stack([np.asarray(v, dtype=np.int64) for v in counts.values()])
-    counts = pd.DataFrame(stacked.T, columns=list(counts), copy=False)
-    last_at = {t: _utc(types.last_us[EVENT_TYPES.index(t)]) for t in config.recency_event_types}
+    block = np.empty((len(counts), n), dtype=np.int64)
+    for i, values in enumerate(counts.values()):
+        block[i] = values
+    counts = pd.DataFrame(block.T, columns=list(counts), copy=False)
+    last_at = {t: _utc(stamps) for t, stamps in types.last_us.items()}
     derived = pd.DataFrame(_derived(last_event_at, counts, last_at, as_of, trend, config))
     return pd.concat([ids, counts, derived], axis=1)
 

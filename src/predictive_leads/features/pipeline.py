@@ -20,7 +20,7 @@ from ..contracts import CONVERSIONS, EVENT_TYPES, LEADS, validate
 from ..spine import build_spine, label_spine, skipped_leads, to_utc
 from . import engine as engines
 from .attributes import lead_attributes
-from .behaviour import active_days, canonical_event_types, event_aggregates, finish_event_features, type_counts
+from .behaviour import canonical_event_types, day_activity, event_aggregates, finish_event_features, type_counts
 from .guard import ATTRS_KEY
 
 CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain")
@@ -151,7 +151,7 @@ def _features(engine: _EngineThread, scan: Future, leads, spine, config: Feature
     by_type, day_masks, bursts = (engine.submit(engines.to_pandas, table) for table in tables)
     who = _lead_columns(leads, spine, config)
     types = type_counts(by_type.result(), len(spine), config)
-    days = active_days(day_masks.result(), len(spine), config)
+    days = day_activity(day_masks.result(), len(spine), config)
     frame = pd.concat([finish_event_features(types, days, bursts.result(), spine, config), who], axis=1)
     if "email_open_30d" in frame:
         frame["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (frame["lead_age_days"] >= 30)
