@@ -404,7 +404,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         f"bench_features: n_leads={fmt_int(args.n_leads)} activity={args.activity} seed={args.seed} "
         f"cores={args.cores} | python {platform.python_version()}, pandas {pd.__version__}, "
         f"pyarrow {pa.__version__}, duckdb {duckdb.__version__}, ibis {ibis.__version__}, "
-        f"{os.cpu_count()} CPUs | DuckDB memory limit {args.memory_limit or _default_memory_limit()}",
+        f"{os.cpu_count()} CPUs | DuckDB memory limit {args.memory_limit or _default_memory_limit() or 'default'}",
         flush=True,
     )
     folder, tmp, world_s = prepare_world(args)

@@ -20,17 +20,19 @@ ENGINES = ("duckdb", "pyspark")
 EVENT_COLUMNS = ("lead_id", "ts", "event_type", "url")
 
 
-def connect(engine: str = "duckdb", *, spark_session=None, threads: int | None = None, memory_limit: str = "256MB"):
+def connect(engine: str = "duckdb", *, spark_session=None, threads: int | None = None, memory_limit: str | None = None):
     """An Ibis backend: ``duckdb`` (in memory) or ``pyspark``.
 
-    DuckDB spills to a temporary directory (not the working directory) past ``memory_limit``. 256 MB costs no
-    time at 100k leads × 10M events and keeps ~100-300 MB of its buffers out of the peak RSS
-    (``benchmarks/README.md``); pass a connection made with a larger limit as ``engine=`` for much larger data.
+    ``memory_limit`` caps DuckDB's buffers (default: DuckDB's own, 80 % of RAM); past it, hash tables spill to a
+    temporary directory (never the working directory). DuckDB holds each aggregate's full result in memory, so a
+    cap below that size fails: 256 MB saves ~100 MB of peak RSS at 100k leads × 10M events, 128 MB cannot build
+    a 12-date training set there (``benchmarks/README.md``).
     """
     if engine == "duckdb":
         con = ibis.duckdb.connect(threads=threads or len(os.sched_getaffinity(0)) or 1)
         con.raw_sql("SET TimeZone = 'UTC'")
-        con.raw_sql(f"SET memory_limit = '{memory_limit}'")
+        if memory_limit:
+            con.raw_sql(f"SET memory_limit = '{memory_limit}'")
         spill = Path(tempfile.gettempdir()) / f"predictive-leads-duckdb-{os.getpid()}"
         con.raw_sql(f"SET temp_directory = '{spill.as_posix()}'")
         return con
