@@ -63,7 +63,7 @@ HORIZON_DAYS = 90
 WINDOW_DAYS = 30
 
 QUALITY_QUERY = "quality scan (DuckDB query -> pandas)"
-FEATURE_QUERY = "feature queries (DuckDB -> Arrow -> pandas)"
+FEATURE_QUERY = "query (DuckDB -> Arrow -> pandas)"
 ENGINE_THREAD = "  [engine thread]"
 
 # Functions of the pipeline wrapped with timers in the measurement children (see Phases). Each entry:
@@ -78,7 +78,8 @@ PHASES = (
     ("engine", "events_table", "events -> Ibis table"),
     ("engine", "spine_table", "spine / lead ids -> Arrow memtable"),
     ("pipeline", "_quality", "quality scan: build expressions, read events"),
-    ("engine", "to_pandas", "query"),  # labelled by caller: quality scan or feature queries
+    ("engine", "to_pandas", "query"),  # labelled by caller: the quality scan
+    ("engine", "to_arrow", "feature queries (DuckDB -> Arrow)"),
     ("pipeline", "event_aggregates", "feature queries: build expressions"),
     ("pipeline", "finish_event_features", "assemble behaviour columns (pandas)"),
     ("pipeline", "_order", "order columns + reset index"),

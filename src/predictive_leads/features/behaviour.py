@@ -29,6 +29,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from ibis import _
 
 from ..config import FeatureConfig
@@ -143,20 +144,20 @@ class TypeCounts:
     high_intent: np.ndarray  # (row,) high-intent form submissions
 
 
-def type_counts(by_type: pd.DataFrame, n: int, config: FeatureConfig) -> TypeCounts:
+def type_counts(by_type: pa.Table, n: int, config: FeatureConfig) -> TypeCounts:
     """:class:`TypeCounts` for ``n`` spine rows from the ``by_type`` aggregate (rows last: each column of the
     frame is one contiguous slice)."""
     n_buckets = len(window_edges(config)) + 1
-    rows, kind = by_type["row"].to_numpy(np.int64), by_type["kind"].to_numpy(np.int64)
+    rows, kind = _int64(by_type, "row"), _int64(by_type, "kind")
     within = np.zeros((len(EVENT_TYPES), n_buckets, n), dtype=np.int32)
-    within[kind, by_type["bucket"].to_numpy(np.int64), rows] = by_type["n"].to_numpy(np.int64)
+    within[kind, _int64(by_type, "bucket"), rows] = _int64(by_type, "n")
     np.cumsum(within, axis=1, out=within)
-    stamps = by_type["last_us"].to_numpy(np.int64)
+    stamps = _int64(by_type, "last_us")
     last_us = {}
     for event_type in config.recency_event_types:
         of_type = kind == EVENT_TYPES.index(event_type)
         last_us[event_type] = _max_by_row(rows[of_type], stamps[of_type], n)
-    return TypeCounts(within, last_us, _sum_by_row(rows, by_type["high_intent"], n))
+    return TypeCounts(within, last_us, _sum_by_row(rows, _int64(by_type, "high_intent"), n))
 
 
 @dataclass(frozen=True)
@@ -167,16 +168,21 @@ class DayActivity:
     last_us: np.ndarray  # (row,) latest event in epoch µs, the int64 of NaT when none
 
 
-def day_activity(day_masks: pd.DataFrame, n: int, config: FeatureConfig) -> DayActivity:
+def day_activity(day_masks: pa.Table, n: int, config: FeatureConfig) -> DayActivity:
     """:class:`DayActivity` for ``n`` spine rows from the ``day_masks`` aggregate (popcounts of the masks)."""
-    rows = day_masks["row"].to_numpy(np.int64)
-    block = day_masks["block"].to_numpy(np.int64)
-    mask = day_masks["mask"].to_numpy(np.int64).view(np.uint64)
+    rows = _int64(day_masks, "row")
+    block = _int64(day_masks, "block")
+    mask = _int64(day_masks, "mask").view(np.uint64)
     days = {"active_days_total": _sum_by_row(rows, np.bitwise_count(mask), n)}
     for w in window_edges(config):
         keep = np.clip(w - block * BLOCK_DAYS, 0, BLOCK_DAYS).astype(np.uint64)  # days of the block inside
         days[f"active_days_{w}d"] = _sum_by_row(rows, np.bitwise_count(mask & ((np.uint64(1) << keep) - 1)), n)
-    return DayActivity(days, _max_by_row(rows, day_masks["last_us"].to_numpy(np.int64), n))
+    return DayActivity(days, _max_by_row(rows, _int64(day_masks, "last_us"), n))
+
+
+def _int64(table: pa.Table, column: str) -> np.ndarray:
+    """One integer column of an aggregate's Arrow result as NumPy (no pandas copy of the whole table)."""
+    return np.asarray(table.column(column).to_numpy(), dtype=np.int64)
 
 
 def _max_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -186,7 +192,7 @@ def _max_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 
 def finish_event_features(
-    types: TypeCounts, days: DayActivity, bursts: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig
+    types: TypeCounts, days: DayActivity, bursts: pa.Table, spine: pd.DataFrame, config: FeatureConfig
 ) -> pd.DataFrame:
     """The published behavioural columns for each spine row (in order; 0 for rows without events), from
     :func:`type_counts`, :func:`day_activity` and the ``bursts`` aggregate."""
@@ -203,7 +209,7 @@ def finish_event_features(
     cols |= days.active_days
     views = sum(cols[f"{t}_total"] for t in config.burst_event_types)
     largest = np.zeros(n, dtype=np.int64)
-    largest[bursts["row"].to_numpy(np.int64)] = bursts["burst"].to_numpy(np.int64)
+    largest[_int64(bursts, "row")] = _int64(bursts, "burst")
     # no bucket of 2+ views: the largest burst is the single view (or nothing)
     cols["max_events_in_burst_window"] = np.where(largest > 0, largest, (views > 0).astype(np.int64))
     recent = cols[f"events_{TREND_RECENT}d"]

@@ -97,6 +97,11 @@ def upload(con, frame: pd.DataFrame) -> ibis.Table:
     return ibis.memtable(plain)
 
 
+def to_arrow(con, expr: ibis.Expr) -> pa.Table:
+    """Execute ``expr`` on ``con`` and return Arrow."""
+    return con.to_pyarrow(expr)
+
+
 def to_pandas(con, expr: ibis.Expr) -> pd.DataFrame:
     """Execute ``expr`` on ``con`` and return pandas (through Arrow: much faster than Ibis' own conversion)."""
     return con.to_pyarrow(expr).to_pandas()

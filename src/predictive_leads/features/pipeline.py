@@ -148,10 +148,11 @@ def _features(engine: _EngineThread, scan: Future, leads, spine, config: Feature
     spine_t = engines.spine_table(engine.con, spine)
     aggregates = event_aggregates(events_t, spine_t, config, spelling=spelling, engine=engine.name)
     tables = (aggregates.by_type, aggregates.day_masks, aggregates.bursts)
-    by_type, day_masks, bursts = (engine.submit(engines.to_pandas, table) for table in tables)
+    by_type, day_masks, bursts = (engine.submit(engines.to_arrow, table) for table in tables)
     who = _lead_columns(leads, spine, config)
     types = type_counts(by_type.result(), len(spine), config)
     days = day_activity(day_masks.result(), len(spine), config)
+    del by_type, day_masks  # their Arrow results (the largest for a training set) are unpacked: free them
     frame = pd.concat([finish_event_features(types, days, bursts.result(), spine, config), who], axis=1)
     if "email_open_30d" in frame:
         frame["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (frame["lead_age_days"] >= 30)
@@ -180,7 +181,7 @@ def _qualification_as_of(spine: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFra
     present = [c for c in QUALIFICATION if c in leads]
     if not present or "qualified_at" not in leads:
         return pd.DataFrame(index=spine.index)
-    recorded = leads.set_index("lead_id").reindex(spine["lead_id"]).reset_index(drop=True)
+    recorded = leads.set_index("lead_id")[["qualified_at", *present]].reindex(spine["lead_id"]).reset_index(drop=True)
     known = (recorded["qualified_at"] < spine["as_of"]).to_numpy()
     return pd.DataFrame({c: recorded[c].where(known).to_numpy() for c in present}, index=spine.index)
 
