@@ -7,7 +7,7 @@ arithmetic is identical on every engine. The engine returns three narrow tables 
 lead: a handful of cheap aggregates over millions of events, where a hundred conditional sums per event
 would cost ~5x the CPU and memory (see ``benchmarks/README.md``):
 
-- ``by_type``: per (spine row, event type, age bucket) the count, the latest timestamp and the high-intent
+- ``by_type``: per (spine row, event type, age bucket) the count, the latest event and the high-intent
   form count. Bucket ``i`` holds the events younger than ``edges[i]`` days but not ``edges[i-1]``, so every
   window count is a cumulative sum over buckets.
 - ``day_masks``: per (spine row, block of 63 days of age) a bit mask of the days with any activity, combined
@@ -48,7 +48,8 @@ def bit_or(value: int) -> int:  # pragma: no cover - compiled to the engine's BI
 
 @dataclass(frozen=True)
 class EventAggregates:
-    """The three narrow per-spine-row aggregates (Ibis tables) :func:`finish_event_features` assembles."""
+    """The three narrow per-spine-row aggregates (Ibis tables): unpacked by :func:`type_counts` and
+    :func:`day_activity`, assembled by :func:`finish_event_features`."""
 
     by_type: ibis.Table
     day_masks: ibis.Table
@@ -77,7 +78,9 @@ def _epoch_us(ts: ibis.Value, engine: str) -> ibis.Value:
     return (_spark_epoch_us if engine == "pyspark" else _duckdb_epoch_us)(ts)
 
 
-def _count(condition: ibis.Value) -> ibis.Value:
+def count_if(condition: ibis.Value) -> ibis.Value:
+    """How many rows of the group meet ``condition`` (``ifelse`` + ``sum``: ~2.5x faster on DuckDB than
+    ``FILTER (WHERE …)``)."""
     return ibis.ifelse(condition, 1, 0).sum()
 
 
@@ -98,10 +101,11 @@ def event_aggregates(
     ``lead`` numbers the distinct lead ids).
 
     ``spelling`` maps each raw ``event_type`` value of ``events`` to its catalog name (default: the catalog
-    names themselves); events are grouped by their raw spelling and :func:`finish_event_features` merges them.
+    names themselves). A join with that table gives each event its type's position in the catalog (``kind``),
+    so several spellings of one type merge, events of other types drop out, and groups are keyed by integers.
     """
     spelling = spelling or {t: t for t in EVENT_TYPES}
-    kinds = ibis.memtable(  # raw spelling → the type's position in the catalog: events are keyed by a small int
+    kinds = ibis.memtable(
         pd.DataFrame({"event_type": list(spelling), "kind": [EVENT_TYPES.index(t) for t in spelling.values()]})
     )
     ev = events.join(kinds, "event_type").mutate(us=_epoch_us(events.ts, engine))
@@ -117,7 +121,7 @@ def event_aggregates(
     bucket = sum(older_than[1:], older_than[0])
     rows = joined.select("row", "kind", "us", age=age, bucket=bucket, high_intent=high_intent)
     by_type = rows.group_by(["row", "kind", "bucket"]).aggregate(
-        n=rows.count(), last_us=rows.us.max(), high_intent=_count(rows.high_intent)
+        n=rows.count(), last_us=rows.us.max(), high_intent=count_if(rows.high_intent)
     )
     day_masks = rows.group_by(["row", (rows.age // BLOCK_DAYS).name("block")]).aggregate(
         mask=bit_or(ibis.literal(1).cast("int64") << (rows.age % BLOCK_DAYS)), last_us=rows.us.max()

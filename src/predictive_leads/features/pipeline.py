@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
-import ibis
 import pandas as pd
 
 from ..config import FeatureConfig
@@ -20,7 +19,14 @@ from ..contracts import CONVERSIONS, EVENT_TYPES, LEADS, validate
 from ..spine import build_spine, label_spine, skipped_leads, to_utc
 from . import engine as engines
 from .attributes import lead_attributes
-from .behaviour import canonical_event_types, day_activity, event_aggregates, finish_event_features, type_counts
+from .behaviour import (
+    canonical_event_types,
+    count_if,
+    day_activity,
+    event_aggregates,
+    finish_event_features,
+    type_counts,
+)
 from .guard import ATTRS_KEY
 
 CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain")
@@ -88,9 +94,9 @@ def _quality(con, events, lead_ids: pd.Series, now: pd.Timestamp):
     past = events.ts <= now
     by_spelling = flagged.group_by("event_type").aggregate(
         total=flagged.count(),
-        unknown_lead=_count(~flagged.known_lead),
-        future=_count(flagged.known_lead & ~past),
-        missing_ts=_count(flagged.known_lead & flagged.ts.isnull()),
+        unknown_lead=count_if(~flagged.known_lead),
+        future=count_if(flagged.known_lead & ~past),
+        missing_ts=count_if(flagged.known_lead & flagged.ts.isnull()),
     )
     counts = engines.to_pandas(con, by_spelling)
     canonical = canonical_event_types(counts["event_type"])
@@ -106,10 +112,6 @@ def _quality(con, events, lead_ids: pd.Series, now: pd.Timestamp):
     used = int(counts["total"].sum()) - sum(skipped.values())
     # unknown leads and types need no filter here: the features join the spine (known leads only) and `spelling`
     return events.filter(past & events.ts.notnull()), used, skipped, unknown_types, spelling
-
-
-def _count(condition: ibis.Value) -> ibis.Value:
-    return ibis.ifelse(condition, 1, 0).sum()
 
 
 class _EngineThread:
