@@ -23,10 +23,10 @@ EVENT_COLUMNS = ("lead_id", "ts", "event_type", "url")
 def connect(engine: str = "duckdb", *, spark_session=None, threads: int | None = None, memory_limit: str | None = None):
     """An Ibis backend: ``duckdb`` (in memory) or ``pyspark``.
 
-    ``memory_limit`` caps DuckDB's buffers (default: DuckDB's own, 80 % of RAM); past it, hash tables spill to a
-    temporary directory (never the working directory). DuckDB holds each aggregate's full result in memory, so a
-    cap below that size fails: 256 MB saves ~100 MB of peak RSS at 100k leads × 10M events, 128 MB cannot build
-    a 12-date training set there (``benchmarks/README.md``).
+    ``memory_limit`` caps DuckDB's buffers (default: DuckDB's own, 80 % of RAM); past it, what can spill goes to
+    a temporary directory (never the working directory). Not every operator spills, so a cap that is too small
+    fails: at 100k leads × 10M events 256 MB saved ~100 MB of peak RSS, 128 MB could not build a 12-date
+    training set (``benchmarks/README.md``).
     """
     if engine == "duckdb":
         con = ibis.duckdb.connect(threads=threads or len(os.sched_getaffinity(0)) or 1)
