@@ -165,6 +165,13 @@ def test_bad_events_are_counted_and_skipped_not_dropped_silently(world, base):
     _assert_same_features(frame, base[base["as_of"] == AS_OF])
 
 
+def test_missing_events_file_and_missing_lead_ids_are_one_line_errors(world, tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"^events: no such file: .*nope\.parquet$"):
+        build_scoring_frame(world.leads, tmp_path / "nope.parquet", as_of=AS_OF, now=NOW)
+    with pytest.raises(ContractError, match=r"^leads: missing required column\(s\) 'lead_id'"):
+        build_scoring_frame(world.leads.drop(columns="lead_id"), world.events, as_of=AS_OF, now=NOW)
+
+
 def test_mixed_naive_and_aware_timestamps_are_an_error(world):
     leads = world.leads.astype({"created_at": str})
     leads.loc[3, "created_at"] = "2025-01-01 10:00:00"

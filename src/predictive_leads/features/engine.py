@@ -69,7 +69,10 @@ def events_table(con, events) -> ibis.Table:
     if isinstance(events, ibis.Table):
         table = events
     elif isinstance(events, str | os.PathLike):
-        table = con.read_parquet(Path(events))
+        path = Path(events)
+        if not path.exists() and not any(c in str(path) for c in "*?["):  # globs are DuckDB's to expand
+            raise FileNotFoundError(f"events: no such file: {path}")
+        table = con.read_parquet(path)
     else:
         table = upload(con, events[[c for c in EVENT_COLUMNS if c in events.columns]])
     if "url" not in table.columns:
