@@ -16,8 +16,8 @@ would cost ~5x the CPU and memory (see ``benchmarks/README.md``):
 - ``bursts``: the largest number of page views in one fixed, epoch-aligned bucket (only buckets of 2+ views,
   so few rows). Buckets never straddle midnight, so ``bucket start < as_of`` is exact.
 
-:func:`finish_event_features` turns them into the published wide columns with NumPy, so that arithmetic
-cannot differ between engines either.
+:func:`type_counts`, :func:`day_activity`, :func:`finish_event_features` and :func:`with_bursts` turn them
+into the published wide columns with NumPy, so that arithmetic cannot differ between engines either.
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def type_counts(by_type: pa.Table, n: int, config: FeatureConfig) -> TypeCounts:
     n_buckets = len(window_edges(config)) + 1
     rows, kind = _int64(by_type, "row"), _int64(by_type, "kind")
     within = np.zeros((len(EVENT_TYPES), n_buckets, n), dtype=np.int32)
-    within[kind, _int64(by_type, "bucket"), rows] = _int64(by_type, "n")
+    within.reshape(-1)[(kind * n_buckets + _int64(by_type, "bucket")) * n + rows] = _int64(by_type, "n")
     np.cumsum(within, axis=1, out=within)
     stamps = _int64(by_type, "last_us")
     last_us = {}
@@ -195,11 +195,10 @@ def _max_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def finish_event_features(
-    types: TypeCounts, days: DayActivity, bursts: pa.Table, spine: pd.DataFrame, config: FeatureConfig
-) -> pd.DataFrame:
+def finish_event_features(types: TypeCounts, days: DayActivity, spine: pd.DataFrame, config: FeatureConfig):
     """The published behavioural columns for each spine row (in order; 0 for rows without events), from
-    :func:`type_counts`, :func:`day_activity` and the ``bursts`` aggregate."""
+    :func:`type_counts` and :func:`day_activity`. Bursts of 2+ views come last, from :func:`with_bursts`: until
+    then a lead's largest burst is its single view (or nothing)."""
     n, edges = len(spine), window_edges(config)
     cols: dict[str, np.ndarray] = {}
     for j, event_type in enumerate(EVENT_TYPES):
@@ -211,11 +210,6 @@ def finish_event_features(
     cols["events_total"] = every_type[-1]
     cols["high_intent_form_total"] = types.high_intent
     cols |= days.active_days
-    views = sum(cols[f"{t}_total"] for t in config.burst_event_types)
-    largest = np.zeros(n, dtype=np.int64)
-    largest[_int64(bursts, "row")] = _int64(bursts, "burst")
-    # no bucket of 2+ views: the largest burst is the single view (or nothing)
-    cols["max_events_in_burst_window"] = np.where(largest > 0, largest, (views > 0).astype(np.int64))
     recent = cols[f"events_{TREND_RECENT}d"]
     trend = recent / TREND_RECENT - (cols[f"events_{TREND_RECENT + TREND_BEFORE}d"] - recent) / TREND_BEFORE
     helpers = {f"{kind}_{w}d" for kind in ("events", "active_days") for w in edges if w not in config.windows_days}
@@ -229,9 +223,20 @@ def finish_event_features(
     for i, values in enumerate(counts.values()):
         block[i] = values
     counts = pd.DataFrame(block.T, columns=list(counts), copy=False)
+    views = sum(cols[f"{t}_total"] for t in config.burst_event_types)
+    largest = pd.DataFrame({"max_events_in_burst_window": (views > 0).astype(np.int64)})  # its own block
     last_at = {t: _utc(stamps) for t, stamps in types.last_us.items()}
-    derived = pd.DataFrame(_derived(last_event_at, counts, last_at, as_of, trend, config))
-    return pd.concat([ids, counts, derived], axis=1)
+    derived = _derived(last_event_at, counts, last_at, as_of, trend, config)
+    derived["bot_like_burst"] = largest["max_events_in_burst_window"] >= config.burst_min_events
+    return pd.concat([ids, counts, largest, pd.DataFrame(derived)], axis=1)
+
+
+def with_bursts(frame: pd.DataFrame, bursts: pa.Table, config: FeatureConfig) -> pd.DataFrame:
+    """``frame`` from :func:`finish_event_features` with each row's largest burst of 2+ views from the
+    ``bursts`` aggregate, and the bot flag that follows from it."""
+    largest = frame["max_events_in_burst_window"].to_numpy(copy=True)
+    largest[_int64(bursts, "row")] = _int64(bursts, "burst")
+    return frame.assign(max_events_in_burst_window=largest, bot_like_burst=largest >= config.burst_min_events)
 
 
 def _sum_by_row(rows, values, n: int) -> np.ndarray:
@@ -240,7 +245,8 @@ def _sum_by_row(rows, values, n: int) -> np.ndarray:
 
 def _derived(last_event_at: pd.Series, out: pd.DataFrame, last_at: dict[str, pd.Series], as_of: pd.Series, trend,
              config: FeatureConfig) -> dict:  # fmt: skip
-    """Recencies, ratios, trend and negative-signal flags from the counts (pandas: identical on every engine)."""
+    """Recencies, ratios, trend and negative-signal flags from the counts (pandas: identical on every engine);
+    the bot flag is added by the caller."""
     features = {"days_since_last_event": (as_of - last_event_at) / DAY}
     for event_type in config.recency_event_types:
         features[f"days_since_last_{event_type}"] = (as_of - last_at[event_type]) / DAY
@@ -251,7 +257,6 @@ def _derived(last_event_at: pd.Series, out: pd.DataFrame, last_at: dict[str, pd.
     features[f"activity_trend_{TREND_RECENT}d_vs_prev_{TREND_BEFORE}d"] = trend
     features["has_unsubscribed"] = out["unsubscribe_total"] > 0
     features["has_bounced"] = out["email_bounce_total"] > 0
-    features["bot_like_burst"] = out["max_events_in_burst_window"] >= config.burst_min_events
     return features
 
 

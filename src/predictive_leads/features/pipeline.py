@@ -26,6 +26,7 @@ from .behaviour import (
     event_aggregates,
     finish_event_features,
     type_counts,
+    with_bursts,
 )
 from .guard import ATTRS_KEY
 
@@ -155,7 +156,8 @@ def _features(engine: _EngineThread, scan: Future, leads, spine, config: Feature
     types = type_counts(by_type.result(), len(spine), config)
     days = day_activity(day_masks.result(), len(spine), config)
     del by_type, day_masks  # their Arrow results (the largest for a training set) are unpacked: free them
-    frame = pd.concat([finish_event_features(types, days, bursts.result(), spine, config), who], axis=1)
+    behaviour = finish_event_features(types, days, spine, config)  # while the engine runs the bursts query
+    frame = pd.concat([with_bursts(behaviour, bursts.result(), config), who], axis=1)
     if "email_open_30d" in frame:
         frame["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (frame["lead_age_days"] >= 30)
     quality = {
