@@ -82,6 +82,7 @@ PHASES = (
     ("engine", "to_arrow", "feature queries (DuckDB -> Arrow)"),
     ("pipeline", "event_aggregates", "feature queries: build expressions"),
     ("pipeline", "finish_event_features", "assemble behaviour columns (pandas)"),
+    ("pipeline", "with_bursts", "bursts into the frame"),
     ("pipeline", "_order", "order columns + reset index"),
     ("pipeline", "_lead_columns", "lead columns: attributes, qualification, age"),
     ("pipeline", "lead_attributes", "lead attributes (pandas)"),
