@@ -258,19 +258,13 @@ def train(
         bool, typer.Option("--flat-export", help="State the data is a one-row-per-lead export.")
     ] = False,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
-    mlflow: Annotated[
-        bool,
-        typer.Option(
-            "--mlflow/--no-mlflow", help="Log the run (params, out-of-time metrics, report, pyfunc model) to MLflow."
-        ),
-    ] = False,
+    mlflow: Annotated[bool, typer.Option("--mlflow/--no-mlflow", help="Log the run (params, out-of-time metrics, "
+                                         "report, pyfunc model) to MLflow.")] = False,
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = "predictive-leads",
-    register: Annotated[
-        str | None, typer.Option(help="Register the logged model under this name (alias challenger); implies --mlflow.")
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Train even below the cold-start minimum (the report says so).")
-    ] = False,
+    register: Annotated[str | None, typer.Option(help="Register the logged model under this name (alias "
+                                                       "challenger); implies --mlflow.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Train even below the cold-start minimum (the report "
+                                        "says so).")] = False,
 ) -> None:
     """Audit, train and evaluate out of time against the rule presets; write the model and its report.
 
@@ -347,16 +341,11 @@ def explain(
     input: Annotated[Path, typer.Option("--input", help="Scoring frame or training set (.parquet/.csv).")],
     lead_id: Annotated[str, typer.Option(help="The lead to explain.")],
     id_col: Annotated[str, typer.Option(help="Lead id column of the input.")] = "lead_id",
-    as_of: Annotated[
-        str | None, typer.Option(help="Snapshot to explain when the lead has several (default: latest).")
-    ] = None,
+    as_of: Annotated[str | None, typer.Option(help="Snapshot to explain when the lead has several (default: latest).")]
+    = None,
     top_k: Annotated[int, typer.Option(help="Reasons per direction.")] = 5,
-    rules: Annotated[
-        str | None,
-        typer.Option(
-            help="Rule preset or YAML shown side by side (default: the model's learned scorecard, if saved with it)."
-        ),
-    ] = None,
+    rules: Annotated[str | None, typer.Option(help="Rule preset or YAML shown side by side (default: the model's "
+                                                   "learned scorecard, if saved with it).")] = None,
 ) -> None:
     """Print one lead's score, probability, grade, tier and the reasons behind them, next to the rule score."""
 
@@ -397,7 +386,7 @@ def _print_rules_fired(rule_scorer, row, name: str, top_k: int) -> None:
     for r in rules[: 2 * top_k]:
         table.add_row(r.id, conditions.get(r.id, ""), f"{r.points:+d}")
     if len(rules) > 2 * top_k:
-        table.add_row(f"… {len(rules) - 2 * top_k} more", "", f"{sum(r.points for r in rules[2 * top_k :]):+d}")
+        table.add_row(f"… {len(rules) - 2 * top_k} more", "", f"{sum(r.points for r in rules[2 * top_k:]):+d}")
     console.print(table)
 
 
@@ -425,27 +414,23 @@ def _side_rules(rules: str | None, model: str):
 def score(
     model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
     output: Annotated[Path, typer.Option(help="Scores to write (.parquet or .csv), atomically.")],
-    input: Annotated[Path | None, typer.Option("--input", help="Scoring frame file or folder (.parquet/.csv).")] = None,
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            help="Raw data folder (leads, events, conversions): build the "
-            "scoring frame of the open leads at --as-of first."
-        ),
-    ] = None,
+    input: Annotated[Path | None, typer.Option("--input", help="Scoring frame file or folder (.parquet/.csv).")]
+    = None,
+    data: Annotated[Path | None, typer.Option(help="Raw data folder (leads, events, conversions): build the "
+                                                   "scoring frame of the open leads at --as-of first.")] = None,
     as_of: Annotated[str | None, typer.Option(help="Date to score the open leads at (with --data).")] = None,
-    rejects: Annotated[
-        Path | None, typer.Option(help="Where rejected rows go (default: OUTPUT stem + .rejects.csv).")
-    ] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Where rejected rows go (default: OUTPUT stem + "
+                                                      ".rejects.csv).")] = None,
     explain: Annotated[int, typer.Option("--explain", help="Reasons per lead (0 = scores only).")] = 3,
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (bounds memory).")] = 100_000,
     id_col: Annotated[str, typer.Option(help="Lead id column.")] = "lead_id",
     scored_at: Annotated[str | None, typer.Option(help="Pin the scored_at timestamp (repeatable outputs).")] = None,
-    allow_rejects: Annotated[bool, typer.Option("--allow-rejects", help="Exit 0 even if rows were rejected.")] = False,
-    b2b_only: Annotated[bool, typer.Option("--b2b-only", help="Also disqualify free and edu email addresses.")] = False,
-    out_of_area: Annotated[
-        bool, typer.Option("--disqualify-out-of-area", help="Also disqualify leads outside the service area.")
-    ] = False,
+    allow_rejects: Annotated[bool, typer.Option("--allow-rejects", help="Exit 0 even if rows were rejected.")]
+    = False,
+    b2b_only: Annotated[bool, typer.Option("--b2b-only", help="Also disqualify free and edu email addresses.")]
+    = False,
+    out_of_area: Annotated[bool, typer.Option("--disqualify-out-of-area", help="Also disqualify leads outside "
+                                              "the service area.")] = False,
     no_disqualify: Annotated[bool, typer.Option("--no-disqualify", help="Run no disqualification check.")] = False,
 ) -> None:
     """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects).
@@ -460,11 +445,8 @@ def score(
         from .disqualify import DisqualifyConfig
         from .registry import describe_model, load_scorer
 
-        checks = (
-            DisqualifyConfig.off()
-            if no_disqualify
-            else DisqualifyConfig(free_email=b2b_only, edu_email=b2b_only, out_of_service_area=out_of_area)
-        )
+        checks = DisqualifyConfig.off() if no_disqualify else DisqualifyConfig(
+            free_email=b2b_only, edu_email=b2b_only, out_of_service_area=out_of_area)
         if (input is None) == (data is None):
             raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
         scorer = load_scorer(model)
@@ -531,25 +513,15 @@ MONITOR_EXIT = {"ok": 0, "watch": 10, "retrain": 20}
 @app.command()
 def monitor(
     model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
-    data: Annotated[
-        Path,
-        typer.Option(
-            help="Raw data folder (leads, events, conversions) or a training-set "
-            "file (.parquet) with as_of and converted."
-        ),
-    ],
+    data: Annotated[Path, typer.Option(help="Raw data folder (leads, events, conversions) or a training-set "
+                                            "file (.parquet) with as_of and converted.")],
     as_of: Annotated[str, typer.Option(help="The monitoring date (today, for a nightly job).")],
     out: Annotated[Path, typer.Option(help="Folder for monitor.json and monitor.html.")] = Path("monitoring"),
     horizon_days: Annotated[int, typer.Option(help="Label horizon the model predicts.")] = 90,
     months: Annotated[int, typer.Option(help="Monthly cohorts to judge (raw data).")] = 12,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the cohort intervals.")] = 200,
-    mlflow: Annotated[
-        bool | None,
-        typer.Option(
-            "--mlflow/--no-mlflow",
-            help="Log the run to MLflow, linked to the model version (default: on for models:/ references).",
-        ),
-    ] = None,
+    mlflow: Annotated[bool | None, typer.Option("--mlflow/--no-mlflow", help="Log the run to MLflow, linked to the "
+                                                "model version (default: on for models:/ references).")] = None,
 ) -> None:
     """Drift, matured outcomes and a verdict (exit 0 ok, 10 watch, 20 retrain) with an HTML report."""
 
@@ -606,12 +578,8 @@ def _monitoring_frames(data: Path, when, horizon_days: int, months: int):
 def retrain(
     data: Annotated[Path, typer.Option(help="Raw data folder (leads, events, conversions).")],
     as_of: Annotated[str, typer.Option(help="Today: labels are used up to as_of minus the horizon.")],
-    name: Annotated[
-        str | None,
-        typer.Option(
-            help="Registered model: champion from @champion, challenger registered and promoted through the gate."
-        ),
-    ] = None,
+    name: Annotated[str | None, typer.Option(help="Registered model: champion from @champion, challenger "
+                                                  "registered and promoted through the gate.")] = None,
     model: Annotated[Path | None, typer.Option(help="Champion model directory (without a registry).")] = None,
     out: Annotated[Path | None, typer.Option(help="Where the challenger is written (model directory mode).")] = None,
     months: Annotated[int, typer.Option(help="Monthly snapshots to train on.")] = 12,
@@ -687,14 +655,8 @@ def summary(
 
         metrics = json.loads((model / "metrics.json").read_text())
         ref = f"models:/{name}@champion" if name else str(model)
-        lines = [
-            "[bold]out of time[/]",
-            *evaluation_lines(metrics),
-            "",
-            "[bold]where[/]",
-            f"report   {model / 'report.html'}",
-            f"model    {model}" + (f" (registered: {ref})" if name else ""),
-        ]
+        lines = ["[bold]out of time[/]", *evaluation_lines(metrics), "", "[bold]where[/]",
+                 f"report   {model / 'report.html'}", f"model    {model}" + (f" (registered: {ref})" if name else "")]
         if name:
             lines.append(f"MLflow   mlflow ui --backend-store-uri {_tracking_for_humans()}")
         if scores is not None:
@@ -748,12 +710,8 @@ def route(
     out: Annotated[Path, typer.Option(help="Assignments to write (.parquet/.csv).")],
     mode: Annotated[str, typer.Option(help="balanced, rules or round_robin.")] = "balanced",
     seed: Annotated[int, typer.Option(help="Seed of the rotation (same seed, same assignment).")] = 0,
-    frame: Annotated[
-        Path | None,
-        typer.Option(
-            help="Scoring frame with the columns rules use (default: the one score --data wrote beside the scores)."
-        ),
-    ] = None,
+    frame: Annotated[Path | None, typer.Option(help="Scoring frame with the columns rules use (default: the one "
+                                                    "score --data wrote beside the scores).")] = None,
 ) -> None:
     """Hand the scored leads to reps: every lead assigned once or left unassigned with the reason."""
 
@@ -794,19 +752,12 @@ def report_segments(
     scores: Annotated[Path, typer.Option(help="Batch output of score (.parquet/.csv).")],
     outcomes: Annotated[Path, typer.Option(help="Conversions (lead_id, converted_at, deal_value).")],
     out: Annotated[Path, typer.Option(help="Folder for segments.csv and segments.html.")] = Path("segments"),
-    by: Annotated[
-        str, typer.Option(help="Comma-separated columns (source = lead_source, role = seniority).")
-    ] = "source,role",
-    rules: Annotated[
-        str, typer.Option(help="Rule preset or YAML scored alongside (the rule baseline).")
-    ] = "fit_and_engagement",
-    frame: Annotated[
-        Path | None,
-        typer.Option(
-            help="Scoring frame with the segment and rule columns (default: "
-            "the one score --data wrote beside the scores)."
-        ),
-    ] = None,
+    by: Annotated[str, typer.Option(help="Comma-separated columns (source = lead_source, role = seniority).")]
+    = "source,role",
+    rules: Annotated[str, typer.Option(help="Rule preset or YAML scored alongside (the rule baseline).")]
+    = "fit_and_engagement",
+    frame: Annotated[Path | None, typer.Option(help="Scoring frame with the segment and rule columns (default: "
+                                                    "the one score --data wrote beside the scores).")] = None,
     horizon_days: Annotated[int, typer.Option(help="A conversion counts within this many days of scoring.")] = 90,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
 ) -> None:
@@ -896,15 +847,8 @@ def serve(
     _run(write_example)
     console.print(f"try: curl -s 127.0.0.1:{port}/invocations -H 'Content-Type: application/json' -d @{example}",
                   highlight=False, soft_wrap=True)  # fmt: skip
-    env = (
-        os.environ
-        | offline_env()
-        | {
-            "MLFLOW_TRACKING_URI": tracking_uri(),
-            "MLFLOW_REGISTRY_URI": tracking_uri(),
-            "PATH": _with_venv_bin(os.environ.get("PATH", "")),
-        }
-    )
+    env = os.environ | offline_env() | {"MLFLOW_TRACKING_URI": tracking_uri(), "MLFLOW_REGISTRY_URI": tracking_uri(),
+                                        "PATH": _with_venv_bin(os.environ.get("PATH", ""))}
     os.execvpe("mlflow", serve_command(model, port, workers=workers), env)
 
 
