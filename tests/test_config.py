@@ -23,6 +23,8 @@ def test_yaml_overrides_a_subset(tmp_path):
         ("windows_days: [0, 7]\n", "windows_days must be positive days"),
         ("windows_days: [7, 7]\n", "windows_days has duplicates"),
         ("- 1\n- 2\n", "expected a mapping of config keys"),
+        ("recency_event_types: [demo_requested]\n", "recency_event_types names unknown event type(s) demo_requested"),
+        ("burst_event_types: [Page_View]\n", "burst_event_types names unknown event type(s) Page_View"),
     ],
 )
 def test_bad_yaml_is_a_clear_error(tmp_path, text, message):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from .contracts import EVENT_TYPES
+
 FREE_EMAIL_DOMAINS = (
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.co.jp", "outlook.com", "hotmail.com",
     "live.com", "msn.com", "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.de", "gmx.net",
@@ -69,6 +71,11 @@ class FeatureConfig:
             raise ValueError(f"windows_days has duplicates: {self.windows_days}")
         if self.burst_window_minutes <= 0 or 1440 % self.burst_window_minutes or self.burst_min_events <= 1:
             raise ValueError("burst_window_minutes must divide a day (1440 minutes) and burst_min_events be > 1")
+        for name in ("recency_event_types", "burst_event_types"):
+            unknown = [t for t in getattr(self, name) if t not in EVENT_TYPES]
+            if unknown:
+                raise ValueError(f"{name} names unknown event type(s) {', '.join(unknown)}; known: "
+                                 f"{', '.join(EVENT_TYPES)}")  # fmt: skip
 
     @classmethod
     def from_dict(cls, values: dict) -> FeatureConfig:

@@ -116,3 +116,23 @@ def test_a_lead_without_events_gets_zeros_and_missing_recency(world):
     assert counts.shape[1] == len(EVENT_TYPES) * 4 + 3 + 4 + 1 + 1, list(counts.columns)
     assert (counts.to_numpy() == 0).all() and np.issubdtype(counts.to_numpy().dtype, np.integer)
     assert frame["last_event_at"].isna().all() and frame["days_since_last_event"].isna().all()
+
+
+def test_other_windows_and_burst_widths_match_the_oracle(world):
+    config = FeatureConfig(windows_days=(14, 60, 180), burst_window_minutes=5)
+    as_of = DATES[-1]
+    frame = build_scoring_frame(world.leads, world.events, as_of=as_of, config=config, now=NOW)
+    assert {"events_7d", "active_days_7d", "page_view_180d"} <= set(frame.columns), "7 days feed the trend: kept"
+    assert not {"events_37d", "active_days_37d", "page_view_7d"} & set(frame.columns)
+    rows = frame.set_index("lead_id")
+    expected = _oracle(world.events, as_of, config).reindex(rows.index)
+    for col in [c for c in expected.columns if c in rows and c != "last_event_at"]:
+        pd.testing.assert_series_equal(rows[col], expected[col].fillna(0).astype("int64"), check_names=False, obj=col)
+
+
+def test_nanosecond_timestamps_give_the_same_features(world, frame):
+    ev = world.events.assign(ts=world.events["ts"].astype("datetime64[ns, UTC]"))
+    nano = build_training_set(
+        world.leads, ev, world.conversions, as_of=DATES, horizon_days=90, observed_until=world.observed_until, now=NOW
+    )
+    pd.testing.assert_frame_equal(nano, frame)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -209,3 +211,16 @@ def test_categories_are_fixed_across_frames(world, base):
         if isinstance(base[col].dtype, pd.CategoricalDtype):
             assert list(small[col].cat.categories) == list(base[col].cat.categories), col
     assert np.issubdtype(base["pricing_page_view_30d"].dtype, np.integer)
+
+
+def test_an_error_on_the_calling_thread_interrupts_the_running_query():
+    """The engine thread's DuckDB query is interrupted, not waited for (this one would run for minutes)."""
+    from predictive_leads.features.pipeline import _EngineThread
+
+    endless = "select sum(range % 7) from range(10000000000000)"
+    started = time.perf_counter()
+    with pytest.raises(RuntimeError, match="bad lead column"), _EngineThread("duckdb", None) as engine:
+        query = engine.submit(lambda con: con.con.sql(endless).fetchall())
+        time.sleep(0.2)
+        raise RuntimeError("bad lead column")
+    assert query.done() and time.perf_counter() - started < 60

@@ -104,9 +104,11 @@ def event_aggregates(
     names themselves). A join with that table gives each event its type's position in the catalog (``kind``),
     so several spellings of one type merge, events of other types drop out, and groups are keyed by integers.
     """
-    spelling = spelling or {t: t for t in EVENT_TYPES}
+    if spelling is None:
+        spelling = {t: t for t in EVENT_TYPES}
     kinds = ibis.memtable(
-        pd.DataFrame({"event_type": list(spelling), "kind": [EVENT_TYPES.index(t) for t in spelling.values()]})
+        {"event_type": list(spelling), "kind": [EVENT_TYPES.index(t) for t in spelling.values()]},
+        schema={"event_type": "string", "kind": "int64"},
     )
     ev = events.join(kinds, "event_type").mutate(us=_epoch_us(events.ts, engine))
     ev = ev.mutate(day=ev.us // MICROS_PER_DAY)
@@ -212,7 +214,8 @@ def finish_event_features(types: TypeCounts, days: DayActivity, spine: pd.DataFr
     cols |= days.active_days
     recent = cols[f"events_{TREND_RECENT}d"]
     trend = recent / TREND_RECENT - (cols[f"events_{TREND_RECENT + TREND_BEFORE}d"] - recent) / TREND_BEFORE
-    helpers = {f"{kind}_{w}d" for kind in ("events", "active_days") for w in edges if w not in config.windows_days}
+    trend_span = TREND_RECENT + TREND_BEFORE  # a window of its own only for the trend: not published
+    helpers = {f"{kind}_{trend_span}d" for kind in ("events", "active_days") if trend_span not in config.windows_days}
     counts = {name: values for name, values in cols.items() if name not in helpers}
 
     as_of = spine["as_of"].reset_index(drop=True)
@@ -227,7 +230,7 @@ def finish_event_features(types: TypeCounts, days: DayActivity, spine: pd.DataFr
     largest = pd.DataFrame({"max_events_in_burst_window": (views > 0).astype(np.int64)})  # its own block
     last_at = {t: _utc(stamps) for t, stamps in types.last_us.items()}
     derived = _derived(last_event_at, counts, last_at, as_of, trend, config)
-    derived["bot_like_burst"] = largest["max_events_in_burst_window"] >= config.burst_min_events
+    derived["bot_like_burst"] = np.zeros(n, dtype=bool)  # a single view is no burst: with_bursts sets it
     return pd.concat([ids, counts, largest, pd.DataFrame(derived)], axis=1)
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import ibis
+import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -33,7 +35,7 @@ def connect(engine: str = "duckdb", *, spark_session=None, threads: int | None =
         con.raw_sql("SET TimeZone = 'UTC'")
         if memory_limit:
             con.raw_sql(f"SET memory_limit = '{memory_limit}'")
-        spill = Path(tempfile.gettempdir()) / f"predictive-leads-duckdb-{os.getpid()}"
+        spill = Path(tempfile.gettempdir()) / f"predictive-leads-duckdb-{uuid.uuid4().hex}"  # made if it spills
         con.raw_sql(f"SET temp_directory = '{spill.as_posix()}'")
         return con
     if engine == "pyspark":
@@ -78,6 +80,8 @@ def events_table(con, events) -> ibis.Table:
     if "url" not in table.columns:
         table = table.mutate(url=ibis.null(str))
     table = table.select(*EVENT_COLUMNS)
+    if table.ts.type().scale not in (None, 6):  # e.g. nanoseconds from pandas: the features count microseconds
+        table = table.mutate(ts=table.ts.cast(dt.Timestamp(timezone=table.ts.type().timezone, scale=6)))
     as_text = {c: table[c].cast(str) for c in ("lead_id", "event_type") if not table[c].type().is_string()}
     return table.mutate(**as_text) if as_text else table
 
@@ -107,4 +111,4 @@ def to_arrow(con, expr: ibis.Expr) -> pa.Table:
 
 def to_pandas(con, expr: ibis.Expr) -> pd.DataFrame:
     """Execute ``expr`` on ``con`` and return pandas (through Arrow: much faster than Ibis' own conversion)."""
-    return con.to_pyarrow(expr).to_pandas()
+    return to_arrow(con, expr).to_pandas()

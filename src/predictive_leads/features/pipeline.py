@@ -96,8 +96,8 @@ def _quality(con, events, lead_ids: pd.Series, now: pd.Timestamp):
     by_spelling = flagged.group_by("event_type").aggregate(
         total=flagged.count(),
         unknown_lead=count_if(~flagged.known_lead),
-        future=count_if(flagged.known_lead & ~past),
-        missing_ts=count_if(flagged.known_lead & flagged.ts.isnull()),
+        future_timestamp=count_if(flagged.known_lead & ~past),
+        missing_timestamp=count_if(flagged.known_lead & flagged.ts.isnull()),
     )
     counts = engines.to_pandas(con, by_spelling)
     canonical = canonical_event_types(counts["event_type"])
@@ -105,10 +105,9 @@ def _quality(con, events, lead_ids: pd.Series, now: pd.Timestamp):
     spelling = dict(zip(counts["event_type"][known], canonical[known], strict=True))
     skipped = {
         "unknown_event_type": int(counts["total"][~known].sum()),
-        **{k: int(counts[k][known].sum()) for k in ("unknown_lead", "future", "missing_ts")},
+        **{k: int(counts[k][known].sum()) for k in ("unknown_lead", "future_timestamp", "missing_timestamp")},
     }
-    skipped = {{"future": "future_timestamp", "missing_ts": "missing_timestamp"}.get(k, k): v
-               for k, v in skipped.items() if v}  # fmt: skip
+    skipped = {k: v for k, v in skipped.items() if v}
     unknown_types = sorted(canonical[~known].fillna("<missing>").astype(str).unique())
     used = int(counts["total"].sum()) - sum(skipped.values())
     # unknown leads and types need no filter here: the features join the spine (known leads only) and `spelling`
@@ -135,7 +134,9 @@ class _EngineThread:
     def __enter__(self) -> _EngineThread:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, *_) -> None:
+        if kind is not None and self.name == "duckdb":  # an error here (or Ctrl-C): stop the running query too
+            self.con.con.interrupt()
         self._thread.shutdown(wait=True, cancel_futures=True)
 
 
