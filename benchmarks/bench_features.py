@@ -62,8 +62,8 @@ TRAINING_FIRST, TRAINING_LAST = "2025-06-01", "2026-05-01"
 HORIZON_DAYS = 90
 WINDOW_DAYS = 30
 
-QUALITY_QUERY = "quality scan (DuckDB query -> pandas)"
-FEATURE_QUERY = "query (DuckDB -> Arrow -> pandas)"
+QUALITY_QUERY = "quality scan (DuckDB -> Arrow -> pandas)"
+FEATURE_QUERY = "feature queries (DuckDB -> Arrow)"
 ENGINE_THREAD = "  [engine thread]"
 
 # Functions of the pipeline wrapped with timers in the measurement children (see Phases). Each entry:
@@ -78,8 +78,8 @@ PHASES = (
     ("engine", "events_table", "events -> Ibis table"),
     ("engine", "spine_table", "spine / lead ids -> Arrow memtable"),
     ("pipeline", "_quality", "quality scan: build expressions, read events"),
-    ("engine", "to_pandas", "query"),  # labelled by caller: the quality scan
-    ("engine", "to_arrow", "feature queries (DuckDB -> Arrow)"),
+    ("engine", "to_pandas", "query"),  # both labelled by their caller: the quality scan or the feature queries
+    ("engine", "to_arrow", "query"),
     ("pipeline", "event_aggregates", "feature queries: build expressions"),
     ("pipeline", "finish_event_features", "assemble behaviour columns (pandas)"),
     ("pipeline", "with_bursts", "bursts into the frame"),
@@ -101,8 +101,9 @@ class Phases:
     Each thread keeps its own stack. Nested wrapped calls are subtracted from their caller, so the figures of
     the calling thread add up to the total (its waits for query results are in "other"); the pipeline runs its
     queries on an engine thread at the same time, so those phases are reported apart. A query
-    (``engine.to_pandas``) is labelled by its caller: inside ``_quality`` it is the quality scan. Peak-RSS rises
-    are attributed to whichever phase was running when the peak moved, so with two threads they are approximate.
+    (``engine.to_pandas`` / ``to_arrow``) is labelled by its caller: inside ``_quality`` it is the quality scan.
+    Peak-RSS rises are attributed to whichever phase was running when the peak moved, so with two threads they
+    are approximate.
     """
 
     def __init__(self) -> None:
@@ -123,7 +124,7 @@ class Phases:
     def _wrap(self, fn, attr: str, label: str):
         def wrapper(*args, **kwargs):
             stack = self._local.__dict__.setdefault("stack", [])
-            if attr == "to_pandas":
+            if attr in ("to_pandas", "to_arrow"):
                 inside_quality = any(frame[0] == "_quality" for frame in stack)
                 name = QUALITY_QUERY if inside_quality else FEATURE_QUERY
             else:
