@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from predictive_leads.features import build_training_set, summary_of
+from predictive_leads.features import build_scoring_frame, build_training_set, summary_of
 from predictive_leads.synth import generate_world
 
 pytestmark = [
@@ -34,3 +34,22 @@ def test_duckdb_and_pyspark_give_identical_features(spark):
     pd.testing.assert_frame_equal(
         spk.sort_values(key).reset_index(drop=True), duck.sort_values(key).reset_index(drop=True), check_exact=True
     )
+
+
+def test_bad_events_are_counted_alike_on_both_engines(spark):
+    world = generate_world(n_leads=200, seed=4)
+    events = world.events.astype({"lead_id": str, "event_type": str})
+    bad = pd.DataFrame(
+        {
+            "lead_id": [world.leads["lead_id"].iloc[0], None, "nobody"],
+            "ts": [world.observed_until - pd.Timedelta(days=40)] * 3,
+            "event_type": [None, "page_view", " Page_View "],
+        }
+    )
+    events = pd.concat([events, bad], ignore_index=True)
+    kwargs = dict(as_of="2026-06-01", now=world.observed_until)
+    duck = summary_of(build_scoring_frame(world.leads, events, engine="duckdb", **kwargs))
+    spk = summary_of(build_scoring_frame(world.leads, events, engine="pyspark", spark_session=spark, **kwargs))
+    assert duck.events_skipped == spk.events_skipped == {"unknown_event_type": 1, "unknown_lead": 2}
+    assert duck.unknown_event_types == spk.unknown_event_types == ["<missing>"]
+    assert duck.events_used == spk.events_used == len(events) - 3

@@ -243,6 +243,7 @@ def with_bursts(frame: pd.DataFrame, bursts: pa.Table, config: FeatureConfig) ->
 
 
 def _sum_by_row(rows, values, n: int) -> np.ndarray:
+    """Sum of ``values`` per spine row (``bincount`` adds in float64: exact for sums below 2**53)."""
     return np.bincount(np.asarray(rows, dtype=np.int64), weights=np.asarray(values, dtype=np.float64), minlength=n)
 
 

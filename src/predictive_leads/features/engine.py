@@ -17,6 +17,7 @@ import ibis.expr.datatypes as dt
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.api.types import is_string_dtype
 
 ENGINES = ("duckdb", "pyspark")
 EVENT_COLUMNS = ("lead_id", "ts", "event_type", "url")
@@ -95,12 +96,13 @@ def spine_table(con, spine: pd.DataFrame) -> ibis.Table:
 def upload(con, frame: pd.DataFrame) -> ibis.Table:
     """An in-memory table (a temporary view on Spark: nothing is written to a warehouse).
 
-    DuckDB scans the Arrow table in place (categoricals stay dictionary-encoded); Spark gets plain columns.
+    DuckDB scans the Arrow table in place (categoricals stay dictionary-encoded); Spark gets plain columns, with
+    missing text as None (pandas' NaN would arrive as the string 'nan').
     """
     if con.name == "duckdb":
         return ibis.memtable(pa.Table.from_pandas(frame, preserve_index=False))
-    categorical = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)]
-    plain = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), None) for c in categorical})
+    text = [c for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype) or is_string_dtype(frame[c])]
+    plain = frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), None) for c in text})
     return ibis.memtable(plain)
 
 
