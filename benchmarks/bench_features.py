@@ -109,7 +109,7 @@ class Phases:
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
         self.rss_rise: dict[str, float] = {}
-        self.helper: set[str] = set()
+        self.on_engine_thread: set[str] = set()
         self._local = threading.local()
 
     def install(self) -> None:
@@ -130,7 +130,7 @@ class Phases:
             else:
                 name = label
             if threading.current_thread().name.startswith("predictive-leads-engine"):
-                self.helper.add(name)
+                self.on_engine_thread.add(name)
             entry = [attr, time.perf_counter(), peak_rss_mib(), 0.0, 0.0]  # attr, t0, rss0, child s, child rss
             stack.append(entry)
             try:
@@ -148,24 +148,16 @@ class Phases:
         return wrapper
 
     def report(self, total_s: float, total_rise: float) -> dict:
-        out = {
-            k + (ENGINE_THREAD if k in self.helper else ""): {"s": v, "rss_rise_mib": self.rss_rise.get(k, 0.0)}
-            for k, v in self.seconds.items()
-        }
-        calling = [k for k in self.seconds if k not in self.helper]
+        out = {}
+        for name, seconds in self.seconds.items():
+            label = name + (ENGINE_THREAD if name in self.on_engine_thread else "")
+            out[label] = {"s": seconds, "rss_rise_mib": self.rss_rise.get(name, 0.0)}
+        calling = [k for k in self.seconds if k not in self.on_engine_thread]
         out["other (waits for the engine, merges, labels, summary)"] = {
             "s": total_s - sum(self.seconds[k] for k in calling),
             "rss_rise_mib": total_rise - sum(self.rss_rise.values()),
         }
         return out
-
-
-def _default_memory_limit() -> str:
-    import inspect
-
-    from predictive_leads.features import engine
-
-    return inspect.signature(engine.connect).parameters["memory_limit"].default
 
 
 def pin_cores(cores: int) -> tuple[int, bool]:
@@ -386,7 +378,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         "--memory-limit",
         default=None,
         metavar="SIZE",
-        help="DuckDB memory limit for the pipeline runs, e.g. 128MB or 2GB (default: the pipeline's own)",
+        help="DuckDB memory limit for the pipeline runs, e.g. 128MB or 2GB (default: DuckDB's own)",
     )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--now", default=None, help=argparse.SUPPRESS)
@@ -407,7 +399,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         f"bench_features: n_leads={fmt_int(args.n_leads)} activity={args.activity} seed={args.seed} "
         f"cores={args.cores} | python {platform.python_version()}, pandas {pd.__version__}, "
         f"pyarrow {pa.__version__}, duckdb {duckdb.__version__}, ibis {ibis.__version__}, "
-        f"{os.cpu_count()} CPUs | DuckDB memory limit {args.memory_limit or _default_memory_limit() or 'default'}",
+        f"{os.cpu_count()} CPUs | DuckDB memory limit {args.memory_limit or 'DuckDB default'}",
         flush=True,
     )
     folder, tmp, world_s = prepare_world(args)
