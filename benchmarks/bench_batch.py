@@ -1,4 +1,5 @@
-"""Benchmark batch scoring (``predictive_leads.batch.score_files``) at 1M and 5M rows, with a raw LightGBM reference.
+"""Benchmark batch scoring (``predictive_leads.ops.batch.score_files``) at 1M and 5M rows, with a raw LightGBM
+reference.
 
 Builds a default ``LeadScorer`` on a generated world (monthly snapshots) and saves it. The scoring rows are
 the feature rows of the world's last as_of snapshot (``lead_id``, the model's features and ``email_domain``,
@@ -56,19 +57,19 @@ TRAINING_AS_OF = ("2025-06-01", "2026-03-01")
 # Nested wrapped calls are subtracted from their caller, so the phases add up to the total. A name the
 # code no longer has is skipped (its time shows up under "other").
 PHASES = (
-    ("predictive_leads.batch", None, "prepare_chunk", "check + parse rows (prepare_chunk)"),
-    ("predictive_leads.batch", "_SeenIds", "repeats", "duplicate-id check (_SeenIds.repeats)"),
-    ("predictive_leads.batch", None, "_count_unseen", "count unseen categories"),
-    ("predictive_leads.batch", None, "score_frame", "assemble output frame (batch.score_frame)"),
-    ("predictive_leads.model", "LeadScorer", "_encode", "encode features (LeadScorer._encode)"),
-    ("predictive_leads.model", "LeadScorer", "_codes", "encode features (LeadScorer._codes)"),
-    ("predictive_leads.model", "LeadScorer", "score_frame", "score_frame (wrapper)"),
-    ("predictive_leads.model", "LeadScorer", "_scores", "calibrate, score, grade, tier (_scores)"),
+    ("predictive_leads.ops.batch", None, "prepare_chunk", "check + parse rows (prepare_chunk)"),
+    ("predictive_leads.ops.batch", "_SeenIds", "repeats", "duplicate-id check (_SeenIds.repeats)"),
+    ("predictive_leads.ops.batch", None, "_count_unseen", "count unseen categories"),
+    ("predictive_leads.ops.batch", None, "output_rows", "assemble output frame (batch.output_rows)"),
+    ("predictive_leads.models.lead_scorer", "LeadScorer", "_encode", "encode features (LeadScorer._encode)"),
+    ("predictive_leads.models.lead_scorer", "LeadScorer", "_codes", "encode features (LeadScorer._codes)"),
+    ("predictive_leads.models.lead_scorer", "LeadScorer", "score_frame", "score_frame (wrapper)"),
+    ("predictive_leads.models.lead_scorer", "LeadScorer", "_scores", "calibrate, score, grade, tier (_scores)"),
     ("lightgbm", "Booster", "predict", "LightGBM predict (margins; pred_contrib fallback)"),
-    ("predictive_leads.model", "LeadScorer", "_contributions", "reasons: TreeSHAP contributions"),
-    ("predictive_leads.explain.reasons", None, "explain", "reasons: groups, top-k, sentences (explain)"),
+    ("predictive_leads.models.lead_scorer", "LeadScorer", "_contributions", "reasons: TreeSHAP contributions"),
+    ("predictive_leads.explain.reasons", None, "top_reasons", "reasons: groups, top-k, sentences (top_reasons)"),
     ("predictive_leads.explain.reasons", None, "reason_columns", "reasons: text, codes, JSON (reason_columns)"),
-    ("predictive_leads.batch", "_Writer", "write", "write output (Arrow + Parquet)"),
+    ("predictive_leads.ops.batch", "_Writer", "write", "write output (Arrow + Parquet)"),
 )
 
 
@@ -98,7 +99,7 @@ class Phases:
             fn = getattr(owner, attr, None) if owner is not None else None
             if callable(fn):
                 setattr(owner, attr, self._wrap(fn, label))
-        from predictive_leads import batch
+        from predictive_leads.ops import batch
 
         read_chunks = batch.read_chunks
 
@@ -148,9 +149,9 @@ def child(args) -> dict:
     import lightgbm  # noqa: F401  (everything the scoring code imports counts in the baseline)
     import pyarrow.parquet as pq
 
-    from predictive_leads import batch
     from predictive_leads.explain import reasons  # noqa: F401  (score_files imports it on first use)
-    from predictive_leads.model import LeadScorer
+    from predictive_leads.models.lead_scorer import LeadScorer
+    from predictive_leads.ops import batch
 
     scorer = LeadScorer.load(args.model)
     rows = pq.ParquetFile(args.input).metadata.num_rows
@@ -258,7 +259,7 @@ def build_model(args, folder: Path):
     import pyarrow as pa
 
     from predictive_leads.features import build_training_set, feature_columns
-    from predictive_leads.model import LeadScorer
+    from predictive_leads.models.lead_scorer import LeadScorer
     from predictive_leads.synth import generate_world
 
     with Timer() as t_data:

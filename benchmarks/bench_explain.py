@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 from _common import Timer, synthetic_training_set
 
-from predictive_leads.model import LeadScorer
-from predictive_leads.treeshap import TreeShap
+from predictive_leads.models.lead_scorer import LeadScorer
+from predictive_leads.models.tree_contributions import TreeShap
 
 
 def timed(fn, repeat: int):
@@ -56,7 +56,7 @@ def main() -> None:
     booster = scorer.booster_
     rows = np.random.default_rng(0).choice(len(data), args.rows, replace=args.rows > len(data))
     X = data[features].iloc[rows].reset_index(drop=True)
-    encoded = scorer._encode(X)
+    encoded = scorer.encode(X)
     n_cat = sum(isinstance(d, pd.CategoricalDtype) for d in encoded.dtypes)
     print(f"world: {args.n_leads} leads, {len(data)} training rows ({t_data.wall:.1f} s); model: {booster.num_trees()} "
           f"trees, {len(features)} features ({n_cat} categorical), fit {t_fit.wall:.1f} s; load average "

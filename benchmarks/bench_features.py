@@ -322,8 +322,7 @@ def prepare_world(args) -> tuple[Path, Path | None, float | None]:
     if args.data is not None and (args.data / "events.parquet").exists():
         print(f"world: reusing {args.data} (--n-leads/--activity/--seed ignored)", flush=True)
         return args.data, None, None
-    from predictive_leads.io import write_world
-    from predictive_leads.synth import SynthConfig, generate_world
+    from predictive_leads.synth import SynthConfig, generate_world, write_world
 
     tmp = None
     folder = args.data
@@ -342,7 +341,7 @@ def prepare_world(args) -> tuple[Path, Path | None, float | None]:
 
 def observed_until(folder: Path) -> str:
     """The world's end of observation (manifest), else the latest event timestamp in the file."""
-    from predictive_leads.io import read_manifest
+    from predictive_leads.data.files import read_manifest
 
     meta = read_manifest(folder)
     if meta.get("observed_until"):

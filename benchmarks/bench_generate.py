@@ -11,7 +11,7 @@ and then, in the same process on the same machine, a REFERENCE for the same amou
               event (event type and timestamp), and a stable argsort of an int64 (lead, ts) key per event,
               grouped by lead like the generator's -- the irreducible core of the generator;
 * pyarrow     ``pa.Table.from_pandas`` of the generated events frame and ``pq.write_table`` of it with
-              the settings :func:`predictive_leads.io.write_table` uses (zstd, 1M-row groups).
+              the settings :func:`predictive_leads.data.files.write_table` uses (zstd, 1M-row groups).
 
 The generator's time is printed as a ratio to that reference, so the figure stays meaningful on another
 machine. This is a benchmark, not a test: it asserts nothing.
@@ -38,8 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from _common import MIB, Timer, peak_rss_mib
 
-from predictive_leads.io import write_world
-from predictive_leads.synth import SynthConfig, generate_world
+from predictive_leads.synth import SynthConfig, generate_world, write_world
 
 
 def parquet_bytes(folder: Path) -> dict[str, int]:

@@ -1,7 +1,7 @@
 """Benchmark the served model: single-lead latency and throughput of ``mlflow models serve`` on 127.0.0.1.
 
 Trains a default ``LeadScorer`` on a generated world (monthly snapshots), logs and registers it in a temporary
-embedded MLflow store (alias ``champion``), starts ``predictive_leads.registry.serve_command`` for
+embedded MLflow store (alias ``champion``), starts ``predictive_leads.serving.registry.serve_command`` for
 ``models:/bench-leads@champion`` in its own session, warms it up, then measures
 
 * sequential single-lead requests (``--requests``, a fresh connection each): p50/p95/p99 latency in ms;
@@ -42,10 +42,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from _common import Timer, synthetic_training_set  # noqa: E402
 
-from predictive_leads import registry  # noqa: E402
 from predictive_leads.explain import scored_with_reasons  # noqa: E402
-from predictive_leads.model import LeadScorer  # noqa: E402
-from predictive_leads.serving import to_model_input  # noqa: E402
+from predictive_leads.models.lead_scorer import LeadScorer  # noqa: E402
+from predictive_leads.serving import registry  # noqa: E402
+from predictive_leads.serving.pyfunc import to_model_input  # noqa: E402
 
 NAME = "bench-leads"
 MAX_REQUESTS = 5_000

@@ -1,7 +1,8 @@
 """Learning curve for the cold-start ladder: out-of-time AUC against the number of positive training rows.
 
 Generates a synthetic world (default 50k leads, seed 42), builds monthly snapshots 2025-06 … 2026-03 with the
-feature pipeline (90-day horizon) and splits them as ``train`` does (``predictive_leads.coldstart.time_split``:
+feature pipeline (90-day horizon) and splits them as ``train`` does
+(``predictive_leads.evaluation.cold_start.time_split``:
 the latest 20 % of the as_of dates are the test, training rows whose label window reaches into it are left out).
 The test part is the same for every run. The training part is then subsampled **by lead** (a lead's snapshots
 stay together; leads in random order until the target number of positive rows is reached, so the natural
@@ -41,11 +42,11 @@ import pandas as pd
 from _common import Timer, peak_rss_mib, synthetic_training_set
 from sklearn.metrics import roc_auc_score
 
-from predictive_leads import coldstart
-from predictive_leads.audit import apply_audit, leakage_audit
-from predictive_leads.model import LeadScorer
-from predictive_leads.rules import RuleScorer, preset_names
-from predictive_leads.scorecard import LearnedScorecard
+from predictive_leads.evaluation import cold_start as coldstart
+from predictive_leads.evaluation.leakage_audit import apply_audit, leakage_audit
+from predictive_leads.models.lead_scorer import LeadScorer
+from predictive_leads.models.learned_scorecard import LearnedScorecard
+from predictive_leads.models.rules import RuleScorer, preset_names
 
 HORIZON_DAYS = 90
 METHODS = ("default", "small", "scorecard", "preset (picked on train)")

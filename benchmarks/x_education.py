@@ -29,8 +29,8 @@ from lightgbm import LGBMClassifier
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from predictive_leads.audit import apply_audit, leakage_audit
-from predictive_leads.flat import read_flat_export
+from predictive_leads.data.flat_export import read_flat_export
+from predictive_leads.evaluation.leakage_audit import apply_audit, leakage_audit
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = ROOT / "../shared/datasets/x_education/Leads.csv"  # read where it is, never copied

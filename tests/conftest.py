@@ -22,6 +22,7 @@ class TrainedWorld:
     frame: pd.DataFrame  # point-in-time training set (all snapshots)
     features: list[str]
     scorer: object
+    profile: dict  # the scorer's monitoring reference profile (saved beside it as profile.json)
     model_dir: Path
     train_before: str  # the scorer saw only snapshots before this date
 
@@ -29,8 +30,10 @@ class TrainedWorld:
 @pytest.fixture(scope="session")
 def trained_world(tmp_path_factory) -> TrainedWorld:
     """A 3,000-lead world, monthly snapshots, and a default LeadScorer fitted on those before 2026 and saved."""
+    from predictive_leads.data.files import json_text
     from predictive_leads.features import build_training_set, feature_columns
-    from predictive_leads.model import LeadScorer
+    from predictive_leads.models.lead_scorer import LeadScorer
+    from predictive_leads.monitoring.profile import PROFILE_FILE, fit_profile
     from predictive_leads.synth import generate_world
 
     world = generate_world(n_leads=3000, seed=1)
@@ -40,8 +43,10 @@ def trained_world(tmp_path_factory) -> TrainedWorld:
     features = feature_columns(frame)
     train = frame[frame["as_of"] < TRAIN_BEFORE]  # later snapshots stay unseen, for out-of-time checks
     scorer = LeadScorer(time_column="as_of", min_positives=20).fit(train[[*features, "as_of"]], train["converted"])
+    profile = fit_profile(scorer, train[[*features, "as_of"]], train["converted"])
     model_dir = scorer.save(tmp_path_factory.mktemp("model"))
-    return TrainedWorld(world, frame, features, scorer, model_dir, TRAIN_BEFORE)
+    (model_dir / PROFILE_FILE).write_text(json_text(profile, indent=1))
+    return TrainedWorld(world, frame, features, scorer, profile, model_dir, TRAIN_BEFORE)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from predictive_leads.config import FeatureConfig
 from predictive_leads.explain import feature_text
-from predictive_leads.features import output_schema
+from predictive_leads.features import feature_schema
+from predictive_leads.features.config import FeatureConfig
 
 CONFIGS = {
     "default": FeatureConfig(),
@@ -19,7 +19,7 @@ CONFIGS = {
 def _feature_names(config: FeatureConfig) -> list[str]:
     from predictive_leads.features.pipeline import CONTEXT_COLUMNS, QUALIFICATION
 
-    schema = output_schema(config)
+    schema = feature_schema(config)
     return [c for c in schema if c not in CONTEXT_COLUMNS] + [c for c in QUALIFICATION if c not in schema]
 
 

@@ -10,15 +10,15 @@ import pytest
 
 from predictive_leads.explain import (
     compare_with_rules,
-    explain,
     feature_groups,
     group_contributions,
     points_per_log_odds,
     reason_columns,
     scored_with_reasons,
+    top_reasons,
 )
-from predictive_leads.model import LeadScorer
-from predictive_leads.rules import RuleScorer
+from predictive_leads.models.lead_scorer import LeadScorer
+from predictive_leads.models.rules import RuleScorer
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_contributions_equal_shap_tree_explainer_on_a_model_with_categoricals(tr
     assert scorer.categories_, "the model must have categorical features for this check"
     phi, base = scorer.contributions(sample)
     explainer = shap.TreeExplainer(scorer.booster_)
-    values = np.asarray(explainer.shap_values(scorer._encode(sample)))
+    values = np.asarray(explainer.shap_values(scorer.encode(sample)))
     values = values[1] if values.ndim == 3 else values
     np.testing.assert_allclose(phi.to_numpy(), values, rtol=0, atol=1e-9)
     assert base == pytest.approx(float(np.ravel(explainer.expected_value)[-1]), abs=1e-9)
@@ -68,7 +68,7 @@ def test_grouping_preserves_the_sum_and_covers_every_feature(trained_world, samp
 
 def test_reasons_are_the_strongest_groups_in_each_direction(trained_world, sample):
     scorer = trained_world.scorer
-    reasons = explain(scorer, sample, top_k=3)
+    reasons = top_reasons(scorer, sample, top_k=3)
     grouped = group_contributions(scorer.contributions(sample)[0]).to_numpy()
     assert set(reasons["direction"]) == {"positive", "negative"}
     for (row, direction), part in reasons.groupby(["row", "direction"]):
@@ -92,7 +92,7 @@ def test_points_keep_the_sign_and_add_up_to_the_distance_from_the_base_score(tra
     far = np.abs(margin - base) > 0.05
     np.testing.assert_allclose(points.sum(axis=1)[far], (continuous(to_p(margin)) - continuous(to_p(base)))[far],
                                atol=1e-6)  # fmt: skip
-    reasons = explain(scorer, sample, top_k=2)
+    reasons = top_reasons(scorer, sample, top_k=2)
     assert (np.sign(reasons["points"]) == np.sign(reasons["log_odds"]))[reasons["points"] != 0].all()
 
 
@@ -107,8 +107,8 @@ def test_continuous_score_matches_the_integer_score_at_the_cuts(trained_world):
 
 def test_a_lead_is_explained_the_same_alone_or_in_a_batch(trained_world, sample):
     scorer = trained_world.scorer
-    batch = explain(scorer, sample, top_k=3)
-    one = explain(scorer, sample.iloc[[7]], top_k=3)
+    batch = top_reasons(scorer, sample, top_k=3)
+    one = top_reasons(scorer, sample.iloc[[7]], top_k=3)
     expected = batch[batch["row"] == 7].drop(columns="row").reset_index(drop=True)
     pd.testing.assert_frame_equal(one.drop(columns="row"), expected)
 
@@ -127,11 +127,11 @@ def test_wide_reason_columns_for_crm(trained_world, sample):
 
 
 def test_no_reasons_for_no_rows_and_top_k_must_be_positive(trained_world, sample):
-    empty = explain(trained_world.scorer, sample.iloc[:0])
+    empty = top_reasons(trained_world.scorer, sample.iloc[:0])
     assert empty.empty and "text" in empty.columns
     assert reason_columns(empty, sample.index[:0]).empty
     with pytest.raises(ValueError, match="top_k"):
-        explain(trained_world.scorer, sample, top_k=0)
+        top_reasons(trained_world.scorer, sample, top_k=0)
 
 
 def test_model_reasons_next_to_the_rule_baseline(trained_world, sample):
@@ -162,7 +162,7 @@ def test_raising_pricing_visits_keeps_pricing_a_positive_reason_and_never_lowers
 
 
 def _positive_groups(scorer, X) -> list[set[str]]:
-    reasons = explain(scorer, X, top_k=3)
+    reasons = top_reasons(scorer, X, top_k=3)
     positive = reasons[reasons["direction"] == "positive"]
     out = [set() for _ in range(len(X))]
     for row, code in zip(positive["row"], positive["code"], strict=True):

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predictive_leads.config import FeatureConfig
-from predictive_leads.contracts import DEPARTMENTS, EMAIL_KINDS, LEAD_SOURCES, LEADS, SENIORITIES
+from predictive_leads.data.contracts import DEPARTMENTS, EMAIL_KINDS, LEAD_SOURCES, LEADS, SENIORITIES
 from predictive_leads.features import reference
 from predictive_leads.features.attributes import (
     ATTRIBUTE_COLUMNS,
@@ -27,6 +26,7 @@ from predictive_leads.features.attributes import (
     revenue_band,
     size_band,
 )
+from predictive_leads.features.config import FeatureConfig
 from predictive_leads.synth import generate_world, vocab
 
 CONFIG = FeatureConfig()

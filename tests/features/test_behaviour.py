@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from predictive_leads.config import FeatureConfig
-from predictive_leads.contracts import EVENT_TYPES
+from predictive_leads.data.contracts import EVENT_TYPES
 from predictive_leads.features import build_scoring_frame, build_training_set, summary_of
 from predictive_leads.features.behaviour import BLOCK_DAYS, window_edges
+from predictive_leads.features.config import FeatureConfig
 from predictive_leads.synth import generate_world
 
 NOW = pd.Timestamp("2026-09-01", tz="UTC")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from predictive_leads.contracts import EVENT_TYPES, ContractError
+from predictive_leads.data.contracts import EVENT_TYPES, ContractError
 from predictive_leads.features import (
     LeakageError,
     assert_point_in_time,

@@ -8,7 +8,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from predictive_leads.spine import as_of_dates, build_labelled_spine
+from predictive_leads.features.spine import as_of_dates, build_labelled_spine
 from predictive_leads.synth import generate_world, intent, oracle_probability
 
 SENIORITY_RANK = {"student_other": 0, "individual_contributor": 1, "manager": 2, "director": 3, "vp": 4, "c_level": 4}

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from predictive_leads.contracts import CONVERSIONS, EVENT_TYPES, EVENTS, LEAD_SOURCES, LEADS, check_references, validate
+from predictive_leads.data.contracts import (
+    CONVERSIONS,
+    EVENT_TYPES,
+    EVENTS,
+    LEAD_SOURCES,
+    LEADS,
+    check_references,
+    validate,
+)
 from predictive_leads.synth import SynthConfig, generate_world
 from predictive_leads.synth.vocab import DISPOSABLE_DOMAINS
 from predictive_leads.synth.world import EMAIL_EVENTS

@@ -1,24 +1,24 @@
 """Per-lead explanations: exact TreeSHAP grouped into attributes, read out in words, log-odds and points."""
 
-from .phrases import FeatureText, feature_text
-from .reasons import (
+from predictive_leads.explain.phrases import FeatureText, feature_text
+from predictive_leads.explain.reasons import (
     compare_with_rules,
-    explain,
     feature_groups,
     group_contributions,
     points_per_log_odds,
     reason_columns,
     scored_with_reasons,
+    top_reasons,
 )
 
 __all__ = [
     "FeatureText",
     "compare_with_rules",
-    "explain",
     "feature_groups",
     "feature_text",
     "group_contributions",
     "points_per_log_odds",
     "reason_columns",
     "scored_with_reasons",
+    "top_reasons",
 ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..contracts import EVENT_TYPES
+from predictive_leads.data.contracts import EVENT_TYPES
 
 # event type → (verb phrase for "did it N times", noun for "no … yet", plural label of the attribute)
 EVENT_WORDS: dict[str, tuple[str, str, str]] = {

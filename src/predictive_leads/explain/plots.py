@@ -12,8 +12,8 @@ import io
 import numpy as np
 import pandas as pd
 
-from .phrases import feature_text
-from .reasons import feature_groups
+from predictive_leads.explain.phrases import feature_text
+from predictive_leads.explain.reasons import feature_groups
 
 
 def shap_explanation(scorer, X: pd.DataFrame, *, grouped: bool = False):
@@ -22,7 +22,7 @@ def shap_explanation(scorer, X: pd.DataFrame, *, grouped: bool = False):
 
     phi, base = scorer.contributions(X)
     if not grouped:
-        data = scorer._encode(X)
+        data = scorer.encode(X)
         codes = {c: data[c].cat.codes.where(data[c].notna()) for c in scorer.categories_}
         numeric = data.assign(**codes).astype("float64")
         return shap.Explanation(phi.to_numpy(), base_values=np.full(len(phi), base), data=numeric.to_numpy(),

@@ -19,10 +19,13 @@ import json
 import numpy as np
 import pandas as pd
 
-from .phrases import FeatureText, _missing, feature_text
+from predictive_leads.explain.phrases import FeatureText, _missing, feature_text
 
 REASON_COLUMNS = ("lead", "row", "direction", "rank", "code", "attribute", "feature", "value", "log_odds", "points",
                   "text")  # fmt: skip
+DEFAULT_TOP_K = 3  # reasons per lead (and per direction) unless the caller asks for another number
+SCORE_TYPES = {"probability": "double", "score": "long", "grade": "string", "tier": "string"}
+REASON_CONTEXT = ("email_domain",)  # not features: read into reason sentences when given ("... (gmail.com)")
 _SLOPE_STEP = 0.05
 _SUFFIX = {"positive": "UP", "negative": "DOWN"}
 
@@ -55,8 +58,8 @@ def points_per_log_odds(scorer, margin: np.ndarray, base: float) -> np.ndarray:
     return np.where(near, tangent, chord)
 
 
-def explain(scorer, X: pd.DataFrame, top_k: int = 3, *, contributions: tuple[pd.DataFrame, float] | None = None
-            ) -> pd.DataFrame:  # fmt: skip
+def top_reasons(scorer, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K, *,
+                contributions: tuple[pd.DataFrame, float] | None = None) -> pd.DataFrame:  # fmt: skip
     """Top ``top_k`` positive and top ``top_k`` negative reasons per lead, one row per reason (long format).
 
     Columns: ``lead`` (the row's index label), ``row`` (its position), ``direction`` (``positive`` /
@@ -150,7 +153,7 @@ def _value_text(v) -> str:
     return str(v)
 
 
-def reason_columns(reasons: pd.DataFrame, index: pd.Index, top_k: int = 3) -> pd.DataFrame:
+def reason_columns(reasons: pd.DataFrame, index: pd.Index, top_k: int = DEFAULT_TOP_K) -> pd.DataFrame:
     """Wide CRM columns per lead: ``reason_1..k`` (strongest first, either sign, with points), the matching
     ``reason_code_1..k``, and ``reasons_json`` with every reason (code, text, points, log-odds)."""
     n = len(index)
@@ -180,16 +183,23 @@ def reason_columns(reasons: pd.DataFrame, index: pd.Index, top_k: int = 3) -> pd
     return pd.DataFrame(columns, index=index).astype("string")
 
 
-def scored_with_reasons(scorer, X: pd.DataFrame, top_k: int = 3) -> pd.DataFrame:
+def scored_columns(top_k: int = DEFAULT_TOP_K) -> dict[str, str]:
+    """Columns of :func:`scored_with_reasons` and their types: scores, ``reason_1..k``, codes, ``reasons_json``."""
+    reasons = {f"reason_{i + 1}": "string" for i in range(top_k)}
+    codes = {f"reason_code_{i + 1}": "string" for i in range(top_k)}
+    return SCORE_TYPES | reasons | codes | {"reasons_json": "string"}
+
+
+def scored_with_reasons(scorer, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K) -> pd.DataFrame:
     """``score_frame`` (probability, score, grade, tier) plus ``reason_1..k``, codes and ``reasons_json``."""
     X = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
     scores, phi, base = scorer.scores_and_contributions(X)
-    reasons = explain(scorer, X, top_k, contributions=(phi, base))
+    reasons = top_reasons(scorer, X, top_k, contributions=(phi, base))
     return pd.concat([scores, reason_columns(reasons, X.index, top_k)], axis=1)
 
 
-def compare_with_rules(scorer, rules, X: pd.DataFrame, top_k: int = 3) -> pd.DataFrame:
+def compare_with_rules(scorer, rules, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K) -> pd.DataFrame:
     """Model score and reasons next to the rule baseline's score, tier and the rules that fired, per lead."""
     model = scored_with_reasons(scorer, X, top_k)
     keep = ["probability", "score", "grade", "tier", *[f"reason_{i + 1}" for i in range(top_k)]]
-    return pd.concat([model[keep], rules.explain(X)], axis=1)
+    return pd.concat([model[keep], rules.fired_rules(X)], axis=1)

@@ -1,12 +1,12 @@
 """Point-in-time features: lead attributes (pandas) and behaviour (Ibis on DuckDB or PySpark)."""
 
-from .guard import LeakageError, assert_point_in_time
-from .pipeline import (
+from predictive_leads.features.guard import LeakageError, assert_point_in_time
+from predictive_leads.features.pipeline import (
     DatasetSummary,
     build_scoring_frame,
     build_training_set,
     feature_columns,
-    output_schema,
+    feature_schema,
     summary_of,
 )
 
@@ -17,6 +17,6 @@ __all__ = [
     "build_scoring_frame",
     "build_training_set",
     "feature_columns",
-    "output_schema",
+    "feature_schema",
     "summary_of",
 ]

@@ -19,9 +19,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..config import PLACEHOLDERS, FeatureConfig
-from ..contracts import DEPARTMENTS, EMAIL_KINDS, LEAD_SOURCES, SENIORITIES
-from . import reference as ref
+from predictive_leads.data.contracts import DEPARTMENTS, EMAIL_KINDS, LEAD_SOURCES, SENIORITIES
+from predictive_leads.features import reference as ref
+from predictive_leads.features.config import PLACEHOLDERS, FeatureConfig
 
 UNKNOWN = "unknown"
 SENIORITY_CATEGORIES: tuple[str, ...] = (*SENIORITIES, UNKNOWN)

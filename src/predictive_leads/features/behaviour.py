@@ -32,8 +32,8 @@ import pandas as pd
 import pyarrow as pa
 from ibis import _
 
-from ..config import FeatureConfig
-from ..contracts import EVENT_TYPES
+from predictive_leads.data.contracts import EVENT_TYPES
+from predictive_leads.features.config import FeatureConfig
 
 DAY = pd.Timedelta(days=1)
 MICROS_PER_DAY = 86_400_000_000

@@ -14,12 +14,10 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from ..config import FeatureConfig
-from ..contracts import CONVERSIONS, EVENT_TYPES, LEADS, validate
-from ..spine import build_spine, label_spine, skipped_leads, to_utc
-from . import engine as engines
-from .attributes import lead_attributes
-from .behaviour import (
+from predictive_leads.data.contracts import CONVERSIONS, EVENT_TYPES, LEADS, closed_values, validate
+from predictive_leads.features import engine as engines
+from predictive_leads.features.attributes import lead_attributes
+from predictive_leads.features.behaviour import (
     canonical_event_types,
     count_if,
     day_activity,
@@ -28,7 +26,9 @@ from .behaviour import (
     type_counts,
     with_bursts,
 )
-from .guard import ATTRS_KEY
+from predictive_leads.features.config import FeatureConfig
+from predictive_leads.features.guard import ATTRS_KEY
+from predictive_leads.features.spine import build_spine, label_spine, skipped_leads, to_utc
 
 CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain")
 
@@ -320,7 +320,7 @@ def feature_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c not in CONTEXT_COLUMNS]
 
 
-def output_schema(config: FeatureConfig | None = None) -> dict[str, list[str] | None]:
+def feature_schema(config: FeatureConfig | None = None) -> dict[str, list[str] | None]:
     """Every feature column the pipeline produces with ``config``, mapped to its closed set of values
     (categories, or True/False for flags) or None for open ones. Built by running the pipeline on one lead."""
     day = pd.Timestamp("2000-01-01", tz="UTC")
@@ -330,12 +330,3 @@ def output_schema(config: FeatureConfig | None = None) -> dict[str, list[str] | 
     events = pd.DataFrame({"lead_id": ["x"], "ts": [day], "event_type": ["page_view"]})
     frame = build_scoring_frame(leads, events, as_of=day + pd.Timedelta(days=1), config=config, now=day)
     return {c: closed_values(frame[c]) for c in feature_columns(frame)}
-
-
-def closed_values(col: pd.Series) -> list[str] | None:
-    """The closed set of values a column can take (categories, or True/False), None for open columns."""
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        return [str(c) for c in col.cat.categories]
-    if pd.api.types.is_bool_dtype(col.dtype):
-        return ["True", "False"]
-    return None

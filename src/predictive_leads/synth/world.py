@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from ..contracts import EVENT_TYPES
-from . import intent, vocab
+from predictive_leads.data.contracts import EVENT_TYPES
+from predictive_leads.synth import intent, vocab
 
 DAY_MS = 86_400_000
 GENERATOR_VERSION = 1

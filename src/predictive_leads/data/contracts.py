@@ -1,0 +1,443 @@
+"""Data contracts: one declaration per table that drives validation, docs and (later) model signatures.
+
+Every table that crosses a boundary (files read by the CLI, frames handed to the pipeline) is checked
+against its :class:`TableContract`. A violation raises :class:`ContractError` with one line that names
+the file, the column and the first offending ids::
+
+    leads.parquet: column 'created_at': 2 rows have unparsable timestamps; first ids: L0000007, L0000009
+
+The same declarations render the README's contract tables (:func:`contracts_markdown`), so the docs
+and the checks cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+MAX_IDS_IN_MESSAGE = 5
+
+EVENT_TYPES: tuple[str, ...] = (
+    "page_view",
+    "pricing_page_view",
+    "product_page_view",
+    "case_study_download",
+    "ebook_download",
+    "webinar_registered",
+    "webinar_attended",
+    "newsletter_subscribe",
+    "email_open",
+    "email_click",
+    "email_reply",
+    "form_submit",
+    "demo_request",
+    "free_trial_start",
+    "meeting_scheduled",
+    "meeting_cancelled",
+    "unsubscribe",
+    "email_bounce",
+    "chat_started",
+)
+
+SENIORITIES: tuple[str, ...] = (
+    "c_level",
+    "vp",
+    "director",
+    "manager",
+    "individual_contributor",
+    "student_other",
+)
+DEPARTMENTS: tuple[str, ...] = (
+    "executive",
+    "sales",
+    "marketing",
+    "it",
+    "finance",
+    "operations",
+    "hr",
+    "other",
+)
+EMAIL_KINDS: tuple[str, ...] = ("corporate", "free", "edu", "competitor", "internal", "disposable")
+LEAD_SOURCES: tuple[str, ...] = (
+    "organic",
+    "paid_search",
+    "social",
+    "referral",
+    "event",
+    "partner",
+    "outbound",
+    "content_syndication",
+)
+
+DTYPES = ("string", "timestamp", "int", "float", "bool", "list")
+
+
+class ContractError(ValueError):
+    """A table broke its contract. The message is one line: file, column, problem, first ids."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table contract."""
+
+    name: str
+    dtype: str
+    description: str
+    required: bool = True
+    nullable: bool = False
+    unique: bool = False
+    allowed: tuple[str, ...] | None = None
+    min_value: float | None = None
+    pii: bool = False
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DTYPES:
+            raise ValueError(f"column {self.name!r}: unknown dtype {self.dtype!r}; expected one of {DTYPES}")
+
+
+@dataclass(frozen=True)
+class TableContract:
+    """Names, dtypes, allowed values and keys of one table."""
+
+    name: str
+    id_column: str
+    columns: tuple[Column, ...]
+    description: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def pii_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.pii)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+
+LEADS = TableContract(
+    name="leads",
+    id_column="lead_id",
+    description="One row per lead (contact) as the CRM holds it: who the lead is.",
+    columns=(
+        Column("lead_id", "string", "Unique lead identifier.", unique=True),
+        Column("created_at", "timestamp", "When the lead entered the CRM (UTC)."),
+        Column("email", "string", "Contact email; only its domain is used.", False, True, pii=True),
+        Column("first_name", "string", "Contact first name (never a feature).", False, True, pii=True),
+        Column("last_name", "string", "Contact last name (never a feature).", False, True, pii=True),
+        Column("phone", "string", "Contact phone (never a feature).", False, True, pii=True),
+        Column("job_title", "string", "Free-text job title as typed.", False, True),
+        Column("company_name", "string", "Company name as typed.", False, True),
+        Column("industry", "string", "Industry as typed (inconsistent casing allowed).", False, True),
+        Column("employees", "float", "Company head count.", False, True, min_value=0),
+        Column("annual_revenue", "float", "Company annual revenue in USD.", False, True, min_value=0),
+        Column("country", "string", "Country as typed.", False, True),
+        Column("lead_source", "string", "Acquisition channel as typed.", False, True),
+        Column("form_message", "string", "Free text from the first form (may be spam).", False, True, pii=True),
+        Column("qualified_at", "timestamp", "When a rep recorded the qualification scores (UTC).", False, True),
+        *(
+            Column(
+                f"qual_{f}",
+                "int",
+                f"Rep's 1–5 {f} score (BANT / MINDA), known from qualified_at.",
+                False,
+                True,
+                min_value=1,
+            )
+            for f in ("money", "interest", "need", "timing", "authority")
+        ),
+    ),
+)
+
+EVENTS = TableContract(
+    name="events",
+    id_column="lead_id",
+    description="One row per behavioural event: what the lead did and when.",
+    columns=(
+        Column("lead_id", "string", "Lead that did it (must exist in leads)."),
+        Column("ts", "timestamp", "When it happened (UTC)."),
+        Column("event_type", "string", "What happened; one of the event catalog.", allowed=EVENT_TYPES),
+        Column("url", "string", "Page path for page views and forms.", False, True),
+        Column("campaign", "string", "Email, webinar or ad campaign.", False, True),
+        Column("asset", "string", "Downloaded asset (e-book, case study).", False, True),
+    ),
+)
+
+CONVERSIONS = TableContract(
+    name="conversions",
+    id_column="lead_id",
+    description="One row per converted lead: the outcome to predict.",
+    columns=(
+        Column("lead_id", "string", "Converted lead (must exist in leads).", unique=True),
+        Column("converted_at", "timestamp", "When the deal was won (UTC)."),
+        Column("deal_value", "float", "Deal value in USD.", False, True, min_value=0),
+    ),
+)
+
+TRUTH = TableContract(
+    name="truth",
+    id_column="lead_id",
+    description="Synthetic worlds only: the generator's latent state. Ground truth for checks, never a feature.",
+    columns=(
+        Column("lead_id", "string", "Lead identifier.", unique=True),
+        Column("fit", "float", "Latent fit in log-odds (firmographics, role, source)."),
+        Column("fit_noise", "float", "Part of fit no attribute explains."),
+        Column("seniority", "string", "True seniority behind the job title.", allowed=SENIORITIES),
+        Column("department", "string", "True department behind the job title.", allowed=DEPARTMENTS),
+        Column("email_kind", "string", "True kind of the email domain.", allowed=EMAIL_KINDS),
+        Column("industry", "string", "True industry (before typos and placeholders)."),
+        Column("region", "string", "True region of the company."),
+        Column("lead_source", "string", "True acquisition channel.", allowed=LEAD_SOURCES),
+        Column("is_bot", "bool", "Planted bot lead (never converts)."),
+        Column("is_spam", "bool", "Planted spam form fill (never converts)."),
+        Column("is_duplicate", "bool", "Later copy of another contact (never converts)."),
+        Column("duplicate_of", "string", "lead_id of the original contact.", False, True),
+        Column("is_internal", "bool", "Our own staff (never converts)."),
+        Column("is_competitor", "bool", "A competitor's employee (never converts)."),
+        Column("has_invalid_email", "bool", "Email address bounces."),
+        Column("intent_start", "list", "Start days (since world start) of each latent intent segment."),
+        Column("intent_state", "list", "Latent intent state of each segment (0 dormant … 3 buying)."),
+    ),
+)
+
+CONTRACTS: dict[str, TableContract] = {c.name: c for c in (LEADS, EVENTS, CONVERSIONS, TRUTH)}
+
+
+# ---------------------------------------------------------------------------------------------- validation
+
+
+def _fmt_ids(ids: Iterable[object]) -> str:
+    ids = list(ids)
+    shown = ", ".join(str(i) for i in ids[:MAX_IDS_IN_MESSAGE])
+    more = f" (+{len(ids) - MAX_IDS_IN_MESSAGE} more)" if len(ids) > MAX_IDS_IN_MESSAGE else ""
+    return shown + more
+
+
+def _row_error(source: str, column: str, mask: pd.Series, problem: str, ids: pd.Series) -> ContractError:
+    n = int(mask.sum())
+    noun = "row" if n == 1 else "rows"
+    verb = "has" if n == 1 else "have"
+    return ContractError(f"{source}: column '{column}': {n} {noun} {verb} {problem}; first ids: {_fmt_ids(ids[mask])}")
+
+
+def _row_ids(df: pd.DataFrame, contract: TableContract) -> pd.Series:
+    if contract.id_column in df.columns:
+        return df[contract.id_column].astype("string").fillna("<missing id>").reset_index(drop=True)
+    return pd.Series([f"row {i}" for i in range(len(df))], dtype="string")
+
+
+# A zone suffix after a time of day: Z, UTC/GMT or an offset (+02:00, +0200, -05). Anchoring it to the
+# time keeps day-first dates such as 31-12-2024 from reading as "-2024".
+_ZONE_SUFFIX = r":\d\d(?:\.\d+)?\s*(?:[zZ]|UTC|GMT|[+-]\d\d(?::?\d\d)?)\s*$"
+
+
+def _check_one_zone_style(text: pd.Series, present: np.ndarray, source: str, column: str, ids: pd.Series) -> None:
+    """Raise when some values carry a time zone and others do not, naming the smaller group."""
+    zoned = text.str.contains(_ZONE_SUFFIX, regex=True).fillna(False).to_numpy(dtype=bool) & present
+    naive = present & ~zoned
+    if not zoned.any() or not naive.any():
+        return
+    if zoned.sum() <= naive.sum():
+        raise _row_error(source, column, pd.Series(zoned), "a time zone while the others are naive (mixed)", ids)
+    raise _row_error(source, column, pd.Series(naive), "no time zone while the others have one (mixed)", ids)
+
+
+TIMESTAMP_UNIT = "us"
+
+
+def _parse_timestamps(values: pd.Series, source: str, column: str, ids: pd.Series) -> pd.Series:
+    """Parse to UTC microseconds. Naive timestamps are read as UTC; mixing naive and zoned values is an error."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").dt.as_unit(TIMESTAMP_UNIT)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.dt.tz_localize("UTC").dt.as_unit(TIMESTAMP_UNIT)
+    present = values.notna().to_numpy()
+    text = values.astype("string")
+    parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
+    bad = pd.Series(present & parsed.isna().to_numpy())
+    if bad.any():
+        raise _row_error(source, column, bad, "unparsable timestamps", ids)
+    _check_one_zone_style(text, present, source, column, ids)
+    return parsed.dt.as_unit(TIMESTAMP_UNIT)
+
+
+def _parse_numbers(values: pd.Series, source: str, column: str, ids: pd.Series, kind: str) -> pd.Series:
+    if kind == "bool":
+        if pd.api.types.is_bool_dtype(values.dtype):
+            return values.astype("boolean")
+        mapped = (
+            values.astype("string")
+            .str.strip()
+            .str.lower()
+            .map({"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False})
+        )
+        bad = pd.Series(values.notna().to_numpy() & mapped.isna().to_numpy())
+        if bad.any():
+            raise _row_error(source, column, bad, "values that are not true/false", ids)
+        return mapped.astype("boolean")
+    parsed = pd.to_numeric(values, errors="coerce")
+    bad = pd.Series(values.notna().to_numpy() & pd.isna(parsed).to_numpy())
+    if bad.any():
+        raise _row_error(source, column, bad, "unparsable numbers", ids)
+    if kind != "int":
+        return parsed.astype("float64")
+    as_float = parsed.astype("float64")
+    fractional = pd.Series((as_float.notna() & (as_float % 1 != 0)).to_numpy())
+    if fractional.any():
+        raise _row_error(source, column, fractional, "non-integer numbers", ids)
+    return parsed.astype("Int64")
+
+
+def _coerce(values: pd.Series, col: Column, source: str, ids: pd.Series) -> pd.Series:
+    if col.dtype == "timestamp":
+        return _parse_timestamps(values, source, col.name, ids)
+    if col.dtype in ("int", "float", "bool"):
+        return _parse_numbers(values, source, col.name, ids, col.dtype)
+    if col.dtype == "string":
+        out = values.astype("string")
+        if col.allowed is not None:
+            out = out.str.strip().str.lower()
+        return out
+    return values
+
+
+def _pandera_schema(contract: TableContract, present: Sequence[str]):
+    import pandera.pandas as pa
+
+    columns = {}
+    for col in contract.columns:
+        if col.name not in present or col.dtype == "list":
+            continue
+        checks = []
+        if col.allowed is not None:
+            checks.append(pa.Check.isin(list(col.allowed), error="not in the allowed values"))
+        if col.min_value is not None:
+            checks.append(pa.Check.ge(col.min_value, error=f"below the minimum {col.min_value:g}"))
+        columns[col.name] = pa.Column(nullable=col.nullable, unique=col.unique, checks=checks)
+    return pa.DataFrameSchema(columns, strict=False)
+
+
+def _describe_failure(col: Column, check: str, values: pd.Series) -> str:
+    if check == "not_nullable":
+        return "missing values in a required column"
+    if check == "field_uniqueness" or check.startswith("unique"):
+        return "duplicate values (must be unique)"
+    if "allowed" in check:
+        bad = _fmt_ids(sorted({str(v) for v in values.dropna()}))
+        return f"values not in the allowed set ({bad}); allowed: {', '.join(col.allowed or ())}"
+    if "minimum" in check:
+        return f"values below the minimum {col.min_value:g}"
+    return f"failed check {check}"
+
+
+def _raise_pandera_failure(exc, df: pd.DataFrame, contract: TableContract, source: str, ids: pd.Series):
+    cases = exc.failure_cases
+    cases = cases[cases["column"].isin(contract.names)]
+    if cases.empty:
+        raise ContractError(f"{source}: {str(exc).splitlines()[0]}") from None
+    order = {name: i for i, name in enumerate(contract.names)}
+    first = cases.assign(_o=cases["column"].map(order)).sort_values("_o", kind="stable").iloc[0]
+    column, check = first["column"], str(first["check"])
+    these = cases[(cases["column"] == column) & (cases["check"].astype(str) == check)]
+    rows = these["index"].dropna().astype(int).unique()
+    if check == "field_uniqueness" or check.startswith("unique"):
+        rows = np.flatnonzero(df[column].duplicated(keep=False).to_numpy())
+    mask = pd.Series(np.isin(np.arange(len(df)), rows))
+    problem = _describe_failure(contract.column(column), check, these["failure_case"])
+    raise _row_error(source, column, mask, problem, ids) from None
+
+
+def validate(df: pd.DataFrame, contract: TableContract, source: str | None = None) -> pd.DataFrame:
+    """Check ``df`` against ``contract`` and return a coerced copy (UTC timestamps, nullable dtypes).
+
+    Columns the contract does not name are kept as they are. The caller's frame is never modified.
+    Raises :class:`ContractError` with a one-line message on the first problem found.
+    """
+    import pandera.errors as pe
+
+    source = source or contract.name
+    missing = [c for c in contract.required if c not in df.columns]
+    if missing:
+        raise ContractError(
+            f"{source}: missing required column(s) {', '.join(repr(m) for m in missing)}; "
+            f"found: {', '.join(map(str, df.columns)) or 'no columns'}"
+        )
+    out = df.reset_index(drop=True).copy()
+    ids = _row_ids(out, contract)
+    for col in contract.columns:
+        if col.name in out.columns:
+            out[col.name] = _coerce(out[col.name], col, source, ids)
+    schema = _pandera_schema(contract, list(out.columns))
+    try:
+        schema.validate(out, lazy=True)
+    except pe.SchemaErrors as exc:
+        _raise_pandera_failure(exc, out, contract, source, ids)
+    return out
+
+
+def check_references(
+    child: pd.DataFrame, parent_ids: pd.Series, *, source: str, column: str = "lead_id", parent: str = "leads"
+) -> None:
+    """Raise when ``child[column]`` holds ids that ``parent_ids`` does not (e.g. events for unknown leads)."""
+    unknown = ~child[column].isin(parent_ids)
+    if unknown.any():
+        ids = child[column].astype("string").reset_index(drop=True)
+        mask = pd.Series(unknown.to_numpy())
+        n = int(mask.sum())
+        rows = "1 row refers" if n == 1 else f"{n} rows refer"
+        raise ContractError(
+            f"{source}: column '{column}': {rows} to ids missing from {parent}; "
+            f"first ids: {_fmt_ids(ids[mask].unique())}"
+        )
+
+
+# ---------------------------------------------------------------------------------------------- docs
+
+
+def contract_markdown(contract: TableContract) -> str:
+    """A Markdown table of the contract (used in the README)."""
+    lines = [
+        f"**{contract.name}** — {contract.description}",
+        "",
+        "| column | type | required | rules | description |",
+        "|---|---|---|---|---|",
+    ]
+    for c in contract.columns:
+        rules = []
+        if c.unique:
+            rules.append("unique")
+        if c.required and not c.nullable:
+            rules.append("not null")
+        if c.allowed:
+            rules.append("one of: " + ", ".join(f"`{a}`" for a in c.allowed))
+        if c.min_value is not None:
+            rules.append(f"≥ {c.min_value:g}")
+        if c.pii:
+            rules.append("PII: never logged")
+        req = "yes" if c.required else "no"
+        lines.append(f"| `{c.name}` | {c.dtype} | {req} | {'; '.join(rules)} | {c.description} |")
+    return "\n".join(lines)
+
+
+def contracts_markdown(names: Iterable[str] = ("leads", "events", "conversions", "truth")) -> str:
+    return "\n\n".join(contract_markdown(CONTRACTS[n]) for n in names)
+
+
+def closed_values(col: pd.Series) -> list[str] | None:
+    """The closed set of values a column can take (categories, or True/False), None for open columns."""
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        return [str(c) for c in col.cat.categories]
+    if pd.api.types.is_bool_dtype(col.dtype):
+        return ["True", "False"]
+    return None

@@ -1,0 +1,195 @@
+"""File I/O at the edge: read tables through their contracts, write outputs atomically.
+
+Every write goes to a temporary file in the target folder and is renamed into place on success, so a
+reader never sees a half-written file and a killed job leaves nothing behind. Parquet is written with
+fixed settings, so the same frame gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from predictive_leads.data.contracts import (
+    CONVERSIONS,
+    EVENTS,
+    LEADS,
+    ContractError,
+    TableContract,
+    check_references,
+    validate,
+)
+
+MANIFEST = "manifest.json"
+OUTPUT_MODE = 0o644
+SUFFIXES = (".parquet", ".csv")
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike):
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, OUTPUT_MODE)  # mkstemp makes 0600 files; outputs are meant to be shared
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@contextmanager
+def atomic_dir(path: str | os.PathLike):
+    """Yield a temporary folder beside ``path``; swap it in for ``path`` only if the block succeeds, so a failed
+    or interrupted run leaves the previous folder whole (the swap is two renames)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    os.chmod(tmp, 0o755)
+    old = path.with_name(f".{path.name}.old")
+    try:
+        yield tmp
+        shutil.rmtree(old, ignore_errors=True)
+        if path.exists():
+            os.replace(path, old)
+        os.replace(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _csv_ready(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            out[col] = s.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z"
+        elif s.dtype == object and s.map(lambda v: hasattr(v, "tolist")).any():
+            out[col] = [json.dumps(v.tolist()) if hasattr(v, "tolist") else v for v in s]
+    return out
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``df`` to ``.parquet`` or ``.csv`` atomically and deterministically."""
+    path = Path(path)
+    if path.suffix not in SUFFIXES:
+        raise ValueError(f"{path.name}: unsupported output type {path.suffix!r}; use .parquet or .csv")
+    with atomic_path(path) as tmp:
+        if path.suffix == ".parquet":
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            pq.write_table(table, tmp, compression="zstd", row_group_size=1_000_000)
+        else:
+            _csv_ready(df).to_csv(tmp, index=False, lineterminator="\n")
+    return path
+
+
+def write_texts(texts: dict[str, str], folder: str | os.PathLike) -> Path:
+    """Write each ``{file name: text}`` into ``folder`` atomically (UTF-8); returns the folder. The one place
+    models, profiles and tables are saved through."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        with atomic_path(folder / name) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    return folder
+
+
+def read_texts(folder: str | os.PathLike, names) -> dict[str, str]:
+    """``{file name: text}`` of the named files in ``folder`` (FileNotFoundError naming the first missing one)."""
+    folder = Path(folder)
+    missing = [n for n in names if not (folder / n).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder}: no {missing[0]}")
+    return {n: (folder / n).read_text(encoding="utf-8") for n in names}
+
+
+def json_text(obj, indent: int = 2) -> str:
+    """``obj`` as stable JSON text (sorted keys, one trailing newline; unknown types as their text)."""
+    return json.dumps(obj, indent=indent, sort_keys=True, default=str) + "\n"
+
+
+def write_json(obj, path: str | os.PathLike) -> Path:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json_text(obj))
+    return Path(path)
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sniff_delimiter(path: str | os.PathLike, default: str = ",") -> str:
+    """The CSV delimiter (comma, semicolon, tab or pipe) guessed from the first 64 KiB."""
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        sample = f.read(1 << 16)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return default
+
+
+def read_raw(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a ``.parquet`` or ``.csv`` file as it is (CSV values as strings; contracts coerce them)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.suffix == ".parquet":
+        try:
+            return pd.read_parquet(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise ContractError(f"{path.name}: not a readable Parquet file ({exc})") from None
+    if path.suffix == ".csv":
+        try:
+            return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""], sep=sniff_delimiter(path))
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise ContractError(f"{path.name}: not a readable CSV file ({exc})") from None
+    raise ContractError(f"{path.name}: unsupported file type {path.suffix!r}; use .parquet or .csv")
+
+
+def read_table(path: str | os.PathLike, contract: TableContract) -> pd.DataFrame:
+    """Read a file and validate it against ``contract`` (errors name the file)."""
+    return validate(read_raw(path), contract, source=Path(path).name)
+
+
+def find_table(folder: str | os.PathLike, name: str) -> Path:
+    """``folder/name.parquet`` or, failing that, ``folder/name.csv``."""
+    folder = Path(folder)
+    for suffix in SUFFIXES:
+        candidate = folder / f"{name}{suffix}"
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(f"{folder}: no {name}.parquet or {name}.csv")
+
+
+def read_lead_data(folder: str | os.PathLike) -> dict[str, pd.DataFrame]:
+    """Read and check leads, events and conversions from a data folder (with cross-table checks)."""
+    leads = read_table(find_table(folder, "leads"), LEADS)
+    events_path = find_table(folder, "events")
+    events = read_table(events_path, EVENTS)
+    conv_path = find_table(folder, "conversions")
+    conversions = read_table(conv_path, CONVERSIONS)
+    check_references(events, leads["lead_id"], source=events_path.name)
+    check_references(conversions, leads["lead_id"], source=conv_path.name)
+    return {"leads": leads, "events": events, "conversions": conversions}
+
+
+def read_manifest(folder: str | os.PathLike) -> dict:
+    path = Path(folder) / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {}

@@ -1,0 +1,342 @@
+"""Training data from a flat CRM export: one row per lead, attributes and activity counts already aggregated.
+
+A HubSpot or Salesforce report, or a file such as the X Education lead export, has no event history, so the
+point-in-time pipeline cannot build it; it is read as it is and typed here::
+
+    data = read_flat_export("Leads.csv", target="Converted", id_col="Prospect ID")
+    data.X, data.y, data.ids, data.notes
+
+Placeholders ("Select", "N/A", "unknown", "") are read as missing, numeric-looking text becomes numbers,
+low-cardinality text becomes ``category`` and the target is parsed from the usual spellings. A target that is
+missing or unrecognised is an error naming the file, the column and the first offending ids: such rows are
+never dropped silently. Because nothing proves a flat export is point in time, run
+:func:`predictive_leads.evaluation.leakage_audit.leakage_audit` on it before training.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from predictive_leads.data.contracts import MAX_IDS_IN_MESSAGE
+from predictive_leads.data.files import read_raw, sniff_delimiter
+
+DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
+    "",
+    "select",
+    "n/a",
+    "na",
+    "nan",
+    "null",
+    "none",
+    "unknown",
+    "-",
+    "?",
+    "#n/a",
+)
+"""Values read as missing, compared case-insensitively after stripping whitespace."""
+
+POSITIVE = frozenset({"1", "1.0", "yes", "y", "true", "converted"})
+NEGATIVE = frozenset({"0", "0.0", "no", "n", "false", "not converted"})
+TARGET_SPELLINGS = "yes/no, true/false, 1/0, y/n or converted/not converted"
+
+MAX_CATEGORIES = 200
+"""Text columns with at most this many distinct values (and at most half as many as values) become category."""
+
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+
+
+@dataclass
+class FlatData:
+    """A typed flat export: features, 0/1 labels, row ids, optional UTC times and what was done to the file."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    ids: pd.Series
+    time: pd.Series | None
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+def read_flat_export(
+    path: str | os.PathLike,
+    *,
+    target: str,
+    positive_label: str | None = None,
+    id_col: str | None = None,
+    time_col: str | None = None,
+    drop: Sequence[str] = (),
+    placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
+) -> FlatData:
+    """Read a one-row-per-lead ``.csv`` (delimiter sniffed, BOM and CRLF tolerated) or ``.parquet`` export and
+    type it with :func:`prepare_flat_frame`. Errors are one line naming the file."""
+    path = Path(path)
+    df, how = _read_file(path)
+    data = prepare_flat_frame(
+        df,
+        target=target,
+        positive_label=positive_label,
+        id_col=id_col,
+        time_col=time_col,
+        drop=drop,
+        placeholders=placeholders,
+        source=path.name,
+    )
+    data.notes.insert(0, f"read {len(df):,} rows x {df.shape[1]} columns from {path.name} ({how})")
+    return data
+
+
+def _read_file(path: Path) -> tuple[pd.DataFrame, str]:
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    if path.suffix.lower() == ".parquet":
+        return read_raw(path), "parquet"
+    sep = sniff_delimiter(path)
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            df = pd.read_csv(path, sep=sep, dtype="string", keep_default_na=False, na_values=[""], encoding=encoding)
+        except UnicodeDecodeError:
+            continue
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise ValueError(f"{path.name}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
+        return df, f"delimiter {sep!r}, {encoding}"
+    raise ValueError(f"{path.name}: not a readable CSV file (neither UTF-8 nor Windows-1252 text)")
+
+
+# ---------------------------------------------------------------------------------------------- typing
+
+
+def prepare_flat_frame(
+    df: pd.DataFrame,
+    *,
+    target: str,
+    positive_label: str | None = None,
+    id_col: str | None = None,
+    time_col: str | None = None,
+    drop: Sequence[str] = (),
+    placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
+    source: str = "frame",
+) -> FlatData:
+    """Type an in-memory flat export: placeholders → missing, numbers, categories, UTC time, 0/1 target.
+
+    ``target``, ``id_col``, ``time_col`` and ``drop`` are taken out of ``X``. The caller's frame is not modified.
+    """
+    roles = {"target": [target], "id_col": [id_col], "time_col": [time_col], "drop": list(drop)}
+    _check_columns(df, source, {role: [n for n in names if n is not None] for role, names in roles.items()})
+    frame = df.reset_index(drop=True)
+    ids = _ids(frame, id_col)
+    notes = _id_notes(ids) if id_col else []
+    special = {target, id_col, time_col, *drop} - {None}
+    frame, replaced = _blank_placeholders(frame, placeholders, skip={id_col} - {None})
+    if replaced:
+        shown = ", ".join(f"{c} ({n:,})" for c, n in sorted(replaced.items(), key=lambda kv: -kv[1]))
+        notes.append(f"placeholders read as missing: {shown}")
+    y = parse_target(frame[target], positive_label=positive_label, source=source, column=target, ids=ids)
+    notes.append(f"target {target!r}: {int(y.sum()):,} positives of {len(y):,} ({y.mean():.1%})")
+    time = _parse_time(frame[time_col], source, time_col, ids) if time_col else None
+    if drop:
+        notes.append(f"dropped on request: {', '.join(drop)}")
+    X = frame[[c for c in frame.columns if c not in special]]
+    X = pd.DataFrame({c: type_column(X[c]) for c in X.columns}, index=X.index)
+    notes.append(_type_summary(X))
+    return FlatData(X=X, y=y, ids=ids, time=time, source=source, notes=notes)
+
+
+def _check_columns(df: pd.DataFrame, source: str, roles: dict[str, list[str]]) -> None:
+    """One-line error for the first unknown column, with close matches."""
+    columns = [str(c) for c in df.columns]
+    lowered = {c.lower(): c for c in columns}
+    for role, names in roles.items():
+        for name in names:
+            if name in df.columns:
+                continue
+            close = difflib.get_close_matches(str(name).lower(), list(lowered), n=3, cutoff=0.6)
+            if close:
+                hint = f"did you mean {', '.join(repr(lowered[c]) for c in close)}?"
+            else:
+                hint = f"no close match among {len(columns)} columns: {_first(pd.Series(columns))}"
+            raise UnknownColumnError(f"{source}: no column {name!r} ({role}); {hint}")
+
+
+class UnknownColumnError(ValueError):
+    """A column named by the caller is not in the data (a ValueError, so its message prints as one line)."""
+
+
+def _ids(frame: pd.DataFrame, id_col: str | None) -> pd.Series:
+    if id_col is None:
+        return pd.Series([f"row {i}" for i in range(len(frame))], dtype="string", name="row")
+    return frame[id_col].astype("string").str.strip().rename(id_col)
+
+
+def _id_notes(ids: pd.Series) -> list[str]:
+    """Missing or repeated ids: a flat export should hold one row per lead (reported, not fixed)."""
+    notes = []
+    if ids.isna().any():
+        n = int(ids.isna().sum())
+        notes.append(f"id column {ids.name!r}: {n:,} {'row' if n == 1 else 'rows'} without an id")
+    repeated = ids.dropna().duplicated(keep=False)
+    if repeated.any():
+        first = _first(ids.dropna()[repeated].drop_duplicates())
+        notes.append(f"id column {ids.name!r}: {int(repeated.sum()):,} rows share an id with another row: {first}")
+    return notes
+
+
+def _blank_placeholders(
+    frame: pd.DataFrame, placeholders: Iterable[str], skip: set[str]
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Text values that are placeholders become missing; returns the new frame and counts per column."""
+    tokens = {str(p).strip().lower() for p in placeholders}
+    out, replaced = {}, {}
+    for col in frame.columns:
+        s = frame[col]
+        if col in skip or not _is_text(s):
+            out[col] = s
+            continue
+        text = s.astype("string").str.strip()
+        hit = text.str.lower().isin(tokens).fillna(False) & s.notna()
+        n = int(hit.sum()) - int((text[hit] == "").sum())  # blank cells are missing anyway; count real tokens
+        if n:
+            replaced[str(col)] = n
+        out[col] = text.mask(hit)
+    return pd.DataFrame(out, index=frame.index), replaced
+
+
+def _is_text(s: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(s.dtype) or s.dtype == object or isinstance(s.dtype, pd.CategoricalDtype)
+
+
+def parse_target(
+    values: pd.Series,
+    *,
+    positive_label: str | None = None,
+    source: str = "frame",
+    column: str = "target",
+    ids: pd.Series | None = None,
+) -> np.ndarray:
+    """0/1 labels from yes/no, true/false, 1/0, y/n, converted/not converted (any case) or ``positive_label``.
+
+    Raises a one-line ValueError naming ``source``, ``column`` and the first ids of rows whose target is missing
+    or unrecognised (they are never dropped silently), or when only one class is present.
+    """
+    ids = ids if ids is not None else pd.Series([f"row {i}" for i in range(len(values))], dtype="string")
+    text = _target_text(values)
+    if positive_label is not None:
+        wanted = str(positive_label).strip().lower()
+        labels = pd.Series(np.where(text == wanted, 1.0, 0.0), index=text.index).where(text.notna())
+        expected = f"positive_label {positive_label!r} or any other value"
+    else:
+        labels = text.map(lambda v: 1.0 if v in POSITIVE else 0.0 if v in NEGATIVE else np.nan)
+        expected = TARGET_SPELLINGS
+    bad = labels.isna().to_numpy()
+    if bad.any():
+        raw = values.astype("string").str.strip().reset_index(drop=True)
+        raise ValueError(_target_problem(source, column, raw, bad, ids, expected))
+    y = labels.to_numpy(dtype=np.int64)
+    if y.min() == y.max():
+        only = "positive" if y[0] == 1 else "negative"
+        hint = f" (no value equals positive_label {positive_label!r})" if positive_label is not None else ""
+        raise ValueError(f"{source}: column {column!r}: every row is {only}{hint}; a model needs both classes")
+    return y
+
+
+def _target_text(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.map({True: "1", False: "0"}).astype("string").reset_index(drop=True)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.map(lambda v: f"{float(v):.1f}" if pd.notna(v) else pd.NA).astype("string").reset_index(drop=True)
+    return values.astype("string").str.strip().str.lower().reset_index(drop=True)
+
+
+def _target_problem(source: str, column: str, text: pd.Series, bad: np.ndarray, ids: pd.Series, expected: str) -> str:
+    n = int(bad.sum())
+    missing = int(text[bad].isna().sum())
+    odd = sorted({str(v) for v in text[bad].dropna()})
+    parts = []
+    if missing:
+        parts.append(f"{missing:,} missing")
+    if odd:
+        more = f" (+{len(odd) - MAX_IDS_IN_MESSAGE} more)" if len(odd) > MAX_IDS_IN_MESSAGE else ""
+        parts.append(f"{n - missing:,} unrecognised ({', '.join(repr(v) for v in odd[:MAX_IDS_IN_MESSAGE])}{more})")
+    noun = "row has" if n == 1 else "rows have"
+    return (
+        f"{source}: column {column!r}: {n:,} {noun} no usable target ({'; '.join(parts)}); "
+        f"expected {expected}; first ids: {_first(ids[bad])}"
+    )
+
+
+def _first(ids: pd.Series) -> str:
+    shown = list(ids.astype("string").fillna("<missing id>"))
+    more = f" (+{len(shown) - MAX_IDS_IN_MESSAGE} more)" if len(shown) > MAX_IDS_IN_MESSAGE else ""
+    return ", ".join(shown[:MAX_IDS_IN_MESSAGE]) + more
+
+
+def _parse_time(values: pd.Series, source: str, column: str, ids: pd.Series) -> pd.Series:
+    """UTC timestamps (naive values read as UTC); unparsable values are a one-line error."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").reset_index(drop=True)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.dt.tz_localize("UTC").reset_index(drop=True)
+    text = values.astype("string").reset_index(drop=True)
+    parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
+    bad = (text.notna() & parsed.isna()).to_numpy()
+    if bad.any():
+        n = int(bad.sum())
+        noun = "row has" if n == 1 else "rows have"
+        raise ValueError(
+            f"{source}: column {column!r}: {n:,} {noun} unparsable timestamps; first ids: {_first(ids[bad])}"
+        )
+    return parsed.rename(column)
+
+
+def type_column(s: pd.Series) -> pd.Series:
+    """Numeric-looking text → numbers (int64 when whole and complete, else float64); text with few distinct
+    values → category; other text stays ``string``. Non-text columns are returned as they are."""
+    if not _is_text(s) or isinstance(s.dtype, pd.CategoricalDtype):
+        return s
+    text = s.astype("string").str.strip()
+    present = text.dropna()
+    numbers = _as_numbers(text, present)
+    if numbers is not None:
+        return numbers
+    n_unique = present.nunique()
+    if n_unique <= MAX_CATEGORIES and n_unique <= max(2, len(present) // 2):
+        return text.astype("category")
+    return text
+
+
+def _as_numbers(text: pd.Series, present: pd.Series) -> pd.Series | None:
+    if present.empty or present.str.match(_LEADING_ZERO).any():  # codes such as "02134" are not quantities
+        return None
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().sum() != len(present):
+        return None
+    numbers = numbers.astype("float64")
+    whole = bool((numbers.dropna() % 1 == 0).all())
+    if whole and numbers.notna().all() and numbers.abs().max() < 2**53:
+        return numbers.astype("int64")
+    return numbers
+
+
+def _type_summary(X: pd.DataFrame) -> str:
+    kinds = {"numeric": 0, "category": 0, "text": 0, "other": 0}
+    for col in X.columns:
+        dtype = X[col].dtype
+        if isinstance(dtype, pd.CategoricalDtype):
+            kinds["category"] += 1
+        elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+            kinds["numeric"] += 1
+        elif pd.api.types.is_string_dtype(dtype):
+            kinds["text"] += 1
+        else:
+            kinds["other"] += 1
+    return "features: " + ", ".join(f"{n} {k}" for k, n in kinds.items() if n)

@@ -1,0 +1,526 @@
+"""``LeadScorer``: LightGBM → calibrated probability → 1–100 score, grade and tier.
+
+Fitting splits the training rows in time when a time column exists (oldest rows train the trees, the next
+slice early-stops them, the most recent slice calibrates and sets the score map and tiers) and randomly
+(stratified) otherwise — and records which it did. No class weights or ``is_unbalance``: they distort
+probabilities, and calibration would have to undo them. Everything learned is stored pickle-free: LightGBM's
+own model text plus JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+from predictive_leads.models.calibration import Calibrator
+from predictive_leads.models.score_map import DEFAULT_GRADES, ScoreMap, Thresholds, choose_thresholds, grade_of
+
+FORMAT_VERSION = 1
+MODEL_FILE = "model.txt"
+META_FILE = "scorer.json"
+
+
+class ModelError(ValueError):
+    """The data cannot give an honest model (too few positives, one class, …) or a saved model is unusable."""
+
+
+# ------------------------------------------------------------------------------------------ the estimator
+
+
+class LeadScorer(ClassifierMixin, BaseEstimator):
+    """Calibrated LightGBM lead scorer (pandas in, pandas out). Parameters only store; ``fit`` learns.
+
+    Parameters
+    ----------
+    time_column : column of ``X`` holding each row's time (e.g. ``as_of``); used to split in time, never as a
+        feature. Without it the internal splits are random stratified.
+    monotone_increasing : features where more must never lower the probability (e.g. ``demo_request_90d``).
+    validation_fraction, calibration_fraction : shares of rows (the most recent ones when there is a time
+        column) for early stopping and for calibration + score map + tiers.
+    calibration : ``auto`` (Platt or isotonic, whichever has the lower cross-fitted log loss), ``platt``,
+        ``isotonic`` or ``none``.
+    tier_rule : ``capacity``, ``precision`` or ``f1`` (see :func:`predictive_leads.models.score_map.choose_thresholds`).
+    """
+
+    def __init__(
+        self,
+        *,
+        n_estimators: int = 3000,
+        learning_rate: float = 0.05,
+        num_leaves: int = 4,
+        max_depth: int = 2,
+        min_child_samples: int = 200,
+        reg_lambda: float = 5.0,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.7,
+        early_stopping_rounds: int = 50,
+        validation_fraction: float = 0.1,
+        calibration_fraction: float = 0.1,
+        calibration: str = "auto",
+        time_column: str | None = None,
+        monotone_increasing: tuple[str, ...] = (),
+        min_positives: int = 50,
+        grade_bands: tuple = DEFAULT_GRADES,
+        tier_rule: str = "capacity",
+        sql_capacity: int = 200,
+        mql_capacity: int = 1000,
+        random_state: int = 0,
+    ):
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.max_depth = max_depth
+        self.min_child_samples = min_child_samples
+        self.reg_lambda = reg_lambda
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
+        self.calibration_fraction = calibration_fraction
+        self.calibration = calibration
+        self.time_column = time_column
+        self.monotone_increasing = monotone_increasing
+        self.min_positives = min_positives
+        self.grade_bands = grade_bands
+        self.tier_rule = tier_rule
+        self.sql_capacity = sql_capacity
+        self.mql_capacity = mql_capacity
+        self.random_state = random_state
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        tags.input_tags.allow_nan = True
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        return tags
+
+    # ---------------------------------------------------------------------------------- fitting
+
+    def fit(self, X, y) -> LeadScorer:
+        import lightgbm as lgb
+
+        X = _as_frame(X)
+        y = _check_target(y, len(X), self.min_positives)
+        time = X.pop(self.time_column) if self.time_column and self.time_column in X else None
+        if X.shape[1] == 0:
+            raise ModelError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required: no feature columns")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.classes_ = np.array([0, 1])
+        self.categories_ = _categories(X)
+        self.input_types_ = {str(c): _input_type(X[c], c in self.categories_) for c in X.columns}
+        data = self.encode(X)
+        fit_idx, val_idx, cal_idx = self._split(y, time)
+        self.split_ = _describe_split(time, fit_idx, val_idx, cal_idx)
+        params = self._lgb_params(list(data.columns))
+        train_set = lgb.Dataset(data.iloc[fit_idx], y[fit_idx], categorical_feature=list(self.categories_),
+                                free_raw_data=False)  # fmt: skip
+        callbacks, valid_sets = [], []
+        if len(val_idx) and len(np.unique(y[val_idx])) == 2 and self.early_stopping_rounds:
+            valid_sets = [lgb.Dataset(data.iloc[val_idx], y[val_idx], reference=train_set)]
+            callbacks = [lgb.early_stopping(self.early_stopping_rounds, verbose=False)]
+        self.booster_ = lgb.train(params, train_set, num_boost_round=self.n_estimators, valid_sets=valid_sets,
+                                  callbacks=callbacks)  # fmt: skip
+        if valid_sets and self.booster_.best_iteration > 0:
+            self.booster_ = _truncate(self.booster_, self.booster_.best_iteration)
+        ref = _reference(y, fit_idx, cal_idx)
+        margin = self.booster_.predict(data.iloc[ref], raw_score=True)
+        self.calibrator_ = Calibrator.fit(margin, y[ref], self.calibration)
+        p_ref = self.calibrator_.transform(margin)
+        self.score_map_ = ScoreMap.fit(p_ref)
+        runs = int(time.iloc[ref].nunique()) if time is not None else 1
+        self.thresholds_ = choose_thresholds(
+            y[ref],
+            p_ref,
+            rule=self.tier_rule,
+            runs=runs,
+            sql_capacity=self.sql_capacity,
+            mql_capacity=self.mql_capacity,
+        )
+        self.reference_ = {"rows": len(ref), "positives": int(y[ref].sum()), "runs": runs}
+        return self
+
+    def reference_rows(self, X, y) -> np.ndarray:
+        """Positions of the rows of ``X`` that ``fit(X, y)`` used as its reference population: the most recent
+        slice (calibration, score map, tiers), or the training rows when that slice lacks a class. What a
+        monitoring profile is fitted on."""
+        X = _as_frame(X)
+        y = np.asarray(y).astype(int).ravel()
+        time = X[self.time_column] if self.time_column and self.time_column in X else None
+        fit_idx, _, cal_idx = self._split(y, time)
+        return _reference(y, fit_idx, cal_idx)
+
+    def trained_until(self) -> pd.Timestamp | None:
+        """The last ``as_of`` the model was fitted or calibrated on (None when fitted without a time column)."""
+        span = (getattr(self, "split_", None) or {}).get("calibration_span")
+        return pd.Timestamp(span[1]) if span else None
+
+    def _lgb_params(self, columns: list[str]) -> dict:
+        unknown = sorted(set(self.monotone_increasing) - set(columns))
+        if unknown:
+            raise ModelError(f"monotone_increasing names unknown feature(s): {', '.join(unknown)}")
+        return {
+            "objective": "binary",
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
+            "min_child_samples": self.min_child_samples,
+            "reg_lambda": self.reg_lambda,
+            "bagging_fraction": self.subsample,
+            "bagging_freq": 1 if self.subsample < 1 else 0,
+            "feature_fraction": self.colsample_bytree,
+            "monotone_constraints": [1 if c in self.monotone_increasing else 0 for c in columns],
+            "monotone_constraints_method": "advanced",
+            "seed": self.random_state,
+            "deterministic": True,
+            "force_row_wise": True,
+            "num_threads": 2,
+            "verbosity": -1,
+        }
+
+    def _split(self, y: np.ndarray, time: pd.Series | None):
+        n = len(y)
+        idx = np.arange(n)
+        n_cal = round(n * self.calibration_fraction)
+        n_val = round(n * self.validation_fraction)
+        if n_cal + n_val >= n:
+            raise ModelError("validation_fraction + calibration_fraction leave no rows to train on")
+        if time is not None:
+            order = np.argsort(pd.to_datetime(time, utc=True).to_numpy(), kind="stable")
+            return (
+                np.sort(order[: n - n_cal - n_val]),
+                np.sort(order[n - n_cal - n_val : n - n_cal]),
+                np.sort(order[n - n_cal :]),
+            )
+        rest, cal = (
+            (idx, idx[:0])
+            if n_cal == 0
+            else train_test_split(idx, test_size=n_cal, stratify=y, random_state=self.random_state)
+        )
+        if n_val == 0:
+            return np.sort(rest), idx[:0], np.sort(cal)
+        fit, val = train_test_split(rest, test_size=n_val, stratify=y[rest], random_state=self.random_state)
+        return np.sort(fit), np.sort(val), np.sort(cal)
+
+    # ---------------------------------------------------------------------------------- scoring
+
+    def encode(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The features as LightGBM was given them: columns in training order, categories fixed to the training
+        ones (unseen values become missing)."""
+        codes = self._codes(X)
+        out = pd.DataFrame(codes, columns=list(self.feature_names_in_), index=X.index)
+        for col, cats in self.categories_.items():
+            column = np.nan_to_num(out[col].to_numpy(), nan=-1).astype(int)
+            out[col] = pd.Categorical.from_codes(column, categories=cats)
+        return out
+
+    def unseen_categories(self, X) -> dict[str, list[str]]:
+        """Values of categorical features never seen in training (scored as missing)."""
+        X = _as_frame(X)
+        out = {}
+        for col, cats in self.categories_.items():
+            values = set(X[col].dropna().astype(str)) - set(cats)
+            if values:
+                out[col] = sorted(values)
+        return out
+
+    def _codes(self, X: pd.DataFrame) -> np.ndarray:
+        """The features as LightGBM reads them: floats in training order, categories as their training codes
+        (unseen or missing → NaN), flags as 0/1, text that is not a number → NaN."""
+        missing = [c for c in self.feature_names_in_ if c not in X.columns]
+        if missing and all(str(c).startswith("x") for c in X.columns) and X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but LeadScorer is expecting {self.n_features_in_} features as input"
+            )
+        if missing:
+            raise ModelError(f"input lacks feature column(s): {', '.join(missing[:10])}")
+        position = {c: i for i, c in enumerate(self.feature_names_in_)}
+        numeric = [c for c in self.feature_names_in_ if c not in self.categories_]
+        out = np.empty((len(X), len(position)))
+        out[:, [position[c] for c in numeric]] = _as_floats(X[numeric])
+        for col, cats in self.categories_.items():
+            out[:, position[col]] = _category_codes(X[col], cats)
+        return out
+
+    def _margin(self, codes: np.ndarray) -> np.ndarray:
+        # one thread for small batches: starting threads costs more than a few rows take (REST: one lead)
+        threads = 1 if len(codes) < 2000 else 0
+        return self.booster_.predict(codes, raw_score=True, num_threads=threads)
+
+    def decision_function(self, X) -> np.ndarray:
+        """LightGBM's raw margin (log-odds before calibration)."""
+        check_is_fitted(self, "booster_")
+        return self._margin(self._codes(_as_frame(X)))
+
+    def predict_proba(self, X) -> np.ndarray:
+        margin = self.decision_function(X)
+        p = self.calibrator_.transform(margin)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+    def contributions(self, X) -> tuple[pd.DataFrame, float]:
+        """Exact TreeSHAP contributions per feature in log-odds, and the base value (the model's expected margin).
+
+        Each row's contributions plus the base value equal its raw margin (``decision_function``); the values are
+        LightGBM's ``pred_contrib`` (= ``shap.TreeExplainer``), computed by table lookup for small trees.
+        Identical feature rows are explained once.
+        """
+        check_is_fitted(self, "booster_")
+        X = _as_frame(X)
+        return self._contributions(self._codes(X), X.index)
+
+    def _contributions(self, codes: np.ndarray, index: pd.Index) -> tuple[pd.DataFrame, float]:
+        values = _once_per_distinct_row(codes, self._tree_shap().contributions)
+        base = float(values[0, -1]) if len(values) else float("nan")
+        return pd.DataFrame(values[:, :-1], index=index, columns=list(self.feature_names_in_)), base
+
+    def scores_and_contributions(self, X) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+        """``score_frame`` and ``contributions`` of the same rows, encoding them once (what batch jobs need)."""
+        check_is_fitted(self, "booster_")
+        X = _as_frame(X)
+        codes = self._codes(X)
+        phi, base = self._contributions(codes, X.index)
+        return self._scores(self._margin(codes), X.index), phi, base
+
+    def _tree_shap(self):
+        """The booster compiled for fast exact TreeSHAP (:mod:`~predictive_leads.models.tree_contributions`), once."""
+        from predictive_leads.models.tree_contributions import TreeShap
+
+        cached = self.__dict__.get("_compiled_shap")
+        if cached is None or cached[0] is not self.booster_:
+            cached = (self.booster_, TreeShap.from_booster(self.booster_))
+            self.__dict__["_compiled_shap"] = cached
+        return cached[1]
+
+    def score_frame(self, X) -> pd.DataFrame:
+        """Probability, 1–100 score, grade and tier per row (index kept)."""
+        X = _as_frame(X)
+        return self._scores(self.decision_function(X), X.index)
+
+    def _scores(self, margin: np.ndarray, index: pd.Index) -> pd.DataFrame:
+        p = self.calibrator_.transform(margin)
+        score = self.score_map_.score(p)
+        return pd.DataFrame(
+            {"probability": p, "score": score, "grade": grade_of(score, self.grade_bands),
+             "tier": self.thresholds_.tier(p)},
+            index=index,
+        )  # fmt: skip
+
+    # ---------------------------------------------------------------------------------- persistence
+
+    def to_artifacts(self) -> dict[str, str]:
+        """The fitted model as text, pickle-free: ``model.txt`` (LightGBM's own format) and ``scorer.json``
+        (features, categories, calibration, score map, tiers, split). :meth:`from_artifacts` reads them back."""
+        from predictive_leads import __version__
+
+        check_is_fitted(self, "booster_")
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "package_version": __version__,
+            "params": _jsonable(self.get_params()),
+            "features": list(self.feature_names_in_),
+            "categories": self.categories_,
+            "input_types": self.input_types_,
+            "calibrator": {"method": self.calibrator_.method, "params": self.calibrator_.params},
+            "score_map": list(self.score_map_.cuts),
+            "thresholds": self.thresholds_.to_dict(),
+            "split": self.split_,
+            "reference": self.reference_,
+        }
+        meta_text = json.dumps(meta, indent=2, sort_keys=True) + "\n"
+        return {MODEL_FILE: self.booster_.model_to_string(), META_FILE: meta_text}
+
+    @classmethod
+    def from_artifacts(cls, texts: dict[str, str], *, source: str = "model") -> LeadScorer:
+        """A fitted scorer from :meth:`to_artifacts`' texts (``source`` names them in errors)."""
+        import lightgbm as lgb
+
+        meta = json.loads(texts[META_FILE])
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ModelError(
+                f"{source}: saved with model format {meta.get('format_version')} (package "
+                f"{meta.get('package_version')}); this version reads format {FORMAT_VERSION}: retrain or upgrade"
+            )
+        params = meta["params"]
+        params["grade_bands"] = tuple(tuple(b) for b in params["grade_bands"])
+        params["monotone_increasing"] = tuple(params["monotone_increasing"])
+        scorer = cls(**params)
+        scorer.booster_ = lgb.Booster(model_str=texts[MODEL_FILE])
+        scorer.feature_names_in_ = np.asarray(meta["features"], dtype=object)
+        scorer.n_features_in_ = len(meta["features"])
+        scorer.classes_ = np.array([0, 1])
+        scorer.categories_ = meta["categories"]
+        scorer.input_types_ = meta.get("input_types") or {
+            f: "string" if f in meta["categories"] else "double" for f in meta["features"]
+        }
+        scorer.calibrator_ = Calibrator(meta["calibrator"]["method"], meta["calibrator"]["params"])
+        scorer.score_map_ = ScoreMap(tuple(meta["score_map"]))
+        scorer.thresholds_ = Thresholds.from_dict(meta["thresholds"])
+        scorer.split_ = meta["split"]
+        scorer.reference_ = meta["reference"]
+        return scorer
+
+    def save(self, path: str | Path) -> Path:
+        """Write :meth:`to_artifacts` into the directory ``path`` (through the one file writer,
+        :func:`~predictive_leads.data.files.write_texts`)."""
+        from predictive_leads.data.files import write_texts
+
+        return write_texts(self.to_artifacts(), path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> LeadScorer:
+        """A scorer saved by :meth:`save` (or logged to MLflow) from its directory."""
+        from predictive_leads.data.files import read_texts
+
+        path = Path(path)
+        try:
+            texts = read_texts(path, (MODEL_FILE, META_FILE))
+        except FileNotFoundError:
+            raise ModelError(f"{path}: not a saved LeadScorer (needs {MODEL_FILE} and {META_FILE})") from None
+        return cls.from_artifacts(texts, source=str(path))
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _category_codes(values: pd.Series, categories: list[str]) -> np.ndarray:
+    """Position of each value's text among the training categories; NaN when missing or never seen."""
+    known = pd.Index(categories)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        per_category = known.get_indexer(values.cat.categories.astype(str))
+        codes = values.cat.codes.to_numpy()
+        found = np.where(codes >= 0, per_category[codes], -1)
+    else:
+        found = known.get_indexer(values.astype("string").to_numpy(dtype=object, na_value=None))
+    return np.where(found >= 0, found, np.nan)
+
+
+def _as_floats(X: pd.DataFrame) -> np.ndarray:
+    """Numeric features as one float64 block (flags → 0/1, missing → NaN, text that is not a number → NaN)."""
+    try:
+        return X.to_numpy(dtype="float64", na_value=np.nan)
+    except (TypeError, ValueError):
+        columns = [X[c].astype("float64") if pd.api.types.is_bool_dtype(X[c].dtype) else X[c] for c in X.columns]
+        return np.column_stack([pd.to_numeric(c, errors="coerce").astype("float64") for c in columns])
+
+
+def _as_frame(X) -> pd.DataFrame:
+    if isinstance(X, pd.DataFrame):
+        out = X.copy(deep=False)
+        out.attrs = {}  # provenance is not needed to score, and pandas deep-copies attrs on every operation
+        return out
+    arr = np.asarray(X)
+    if np.iscomplexobj(arr):
+        raise ValueError("Complex data not supported")
+    if arr.ndim != 2:
+        raise ValueError(f"Expected 2D array, got {arr.ndim}D array instead. Reshape your data (one row per lead).")
+    return pd.DataFrame(arr, columns=[f"x{i}" for i in range(arr.shape[1])])
+
+
+def _check_target(y, n: int, min_positives: int) -> np.ndarray:
+    if y is None:
+        raise ValueError("LeadScorer requires y to be passed, but the target y is None")
+    y = pd.Series(np.asarray(y).ravel())
+    if len(y) != n:
+        raise ValueError(f"X has {n} rows but y has {len(y)}")
+    if y.isna().all():
+        raise ModelError("the target is missing for every row: nothing to learn from")
+    if y.isna().any():
+        raise ModelError(f"the target is missing for {int(y.isna().sum())} rows; drop or label them first")
+    values = set(pd.unique(y))
+    if pd.api.types.is_float_dtype(y.dtype) and not values <= {0, 1}:
+        raise ValueError("Unknown label type: continuous. The target must be 0/1 (converted or not)")
+    if not values <= {0, 1}:
+        raise ValueError(
+            f"Only binary classification is supported. The target must be 0/1 (converted or not), "
+            f"got values {sorted(map(str, values))[:5]}"
+        )
+    y = y.astype(int).to_numpy()
+    if len(np.unique(y)) < 2:
+        raise ModelError(f"the target has 1 class only ({int(y[0])} for every row): nothing to learn from")
+    positives = int(y.sum())
+    if positives < min_positives or (len(y) - positives) < min_positives:
+        raise ModelError(
+            f"only {positives} positives and {len(y) - positives} negatives; a model needs at least "
+            f"{min_positives} of each to be honest — use a rule preset or a learned scorecard instead"
+        )
+    return y
+
+
+def _categories(X: pd.DataFrame) -> dict[str, list[str]]:
+    out = {}
+    for col in X.columns:
+        s = X[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = [str(c) for c in s.cat.categories]
+        elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            out[col] = sorted(str(v) for v in s.dropna().unique())
+    return out
+
+
+def _once_per_distinct_row(data: np.ndarray, compute) -> np.ndarray:
+    """``compute`` on the distinct rows only, expanded back to every row (rows compared byte for byte)."""
+    if len(data) < 2:
+        return compute(data) if len(data) else np.zeros((0, data.shape[1] + 1))
+    rows = np.ascontiguousarray(data).view(np.dtype((np.void, data.dtype.itemsize * data.shape[1]))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    if len(first) == len(rows):
+        return compute(data)
+    return compute(data[first])[inverse.ravel()]
+
+
+def _input_type(values: pd.Series, categorical: bool) -> str:
+    """The column's type for an input schema: ``string`` (categories), ``boolean``, ``long`` or ``double``."""
+    if categorical:
+        return "string"
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "boolean"
+    return "long" if pd.api.types.is_integer_dtype(values.dtype) else "double"
+
+
+def _reference(y: np.ndarray, fit_idx: np.ndarray, cal_idx: np.ndarray) -> np.ndarray:
+    """The calibration slice when it holds both classes, else the training rows."""
+    return cal_idx if len(cal_idx) and len(np.unique(y[cal_idx])) == 2 else fit_idx
+
+
+def _truncate(booster, iterations: int):
+    import lightgbm as lgb
+
+    return lgb.Booster(model_str=booster.model_to_string(num_iteration=iterations))
+
+
+def _describe_split(time, fit_idx, val_idx, cal_idx) -> dict:
+    def span(idx):
+        if time is None or not len(idx):
+            return None
+        t = pd.to_datetime(time.iloc[idx], utc=True)
+        return [t.min().isoformat(), t.max().isoformat()]
+
+    return {
+        "kind": "out-of-time" if time is not None else "random stratified (no time column)",
+        "train_rows": len(fit_idx),
+        "validation_rows": len(val_idx),
+        "calibration_rows": len(cal_idx),
+        "train_span": span(fit_idx),
+        "validation_span": span(val_idx),
+        "calibration_span": span(cal_idx),
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -1,0 +1,143 @@
+"""A points table learned from data: optimal binning + logistic regression scaled to integer points.
+
+``LearnedScorecard`` fits optbinning's ``Scorecard`` (the field's library for credit-style scorecards) on a
+training set and exports it as the same YAML the rule engine runs: one rule per bin, ``col >= a`` and
+``col < b`` for numeric bins, ``col in [...]`` for categorical ones, ``col is missing`` for the missing bin.
+So a learned table and a hand-written one are interchangeable, and marketing ops can paste it into a CRM.
+At scoring time a category the scorecard never saw earns no points for that attribute.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from predictive_leads.models.rules import PointsTable, RuleScorer
+
+
+class LearnedScorecard(BaseEstimator):
+    """Fit a scorecard on ``X, y`` and score with its exported points table (``table_``)."""
+
+    def __init__(
+        self,
+        *,
+        max_attributes: int = 30,
+        min_iv: float = 0.02,
+        max_bins: int = 6,
+        points_range: tuple[int, int] = (0, 100),
+        name: str = "learned_scorecard",
+    ):
+        self.max_attributes = max_attributes
+        self.min_iv = min_iv
+        self.max_bins = max_bins
+        self.points_range = points_range
+        self.name = name
+
+    def fit(self, X: pd.DataFrame, y) -> LearnedScorecard:
+        from optbinning import BinningProcess, Scorecard
+        from sklearn.linear_model import LogisticRegression
+
+        y = np.asarray(y).astype(int)
+        if len(np.unique(y)) != 2:
+            raise ValueError("a scorecard needs both converted and not-converted leads in the training data")
+        data = _prepare(X)
+        categorical = [c for c in data.columns if data[c].dtype == object]
+        process = BinningProcess(
+            variable_names=list(data.columns),
+            categorical_variables=categorical,
+            max_n_bins=self.max_bins,
+            selection_criteria={"iv": {"min": self.min_iv, "strategy": "highest", "top": self.max_attributes}},
+        )
+        card = Scorecard(
+            binning_process=process,
+            estimator=LogisticRegression(max_iter=1000),
+            scaling_method="min_max",
+            scaling_method_params={"min": self.points_range[0], "max": self.points_range[1]},
+            reverse_scorecard=True,  # more points = more likely to convert (credit scorecards run the other way)
+        )
+        card.fit(data, y)
+        self.scorecard_ = card
+        self.table_ = PointsTable.from_dict(_export(card, self.name, self.points_range, categorical))
+        self.rule_scorer_ = RuleScorer(table=self.table_).fit(X)
+        self.feature_names_in_ = np.asarray(self.table_.columns, dtype=object)
+        return self
+
+    def predict_score(self, X: pd.DataFrame) -> np.ndarray:
+        return self.rule_scorer_.predict_score(X)
+
+    def fired_rules(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per lead: score, tier and the bins (rules) that earned points."""
+        return self.rule_scorer_.fired_rules(X)
+
+
+def _prepare(X: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as float, flags as 0/1, categories as plain strings (optbinning's inputs)."""
+    out = {}
+    for col in X.columns:
+        s = X[col]
+        if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            out[col] = s.astype(object).where(s.notna(), np.nan)
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            out[col] = s.astype(float)
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            out[col] = pd.to_numeric(s, errors="coerce").astype(float)
+    return pd.DataFrame(out, index=X.index)
+
+
+def _export(card, name: str, points_range, categorical: list[str]) -> dict:
+    table = card.table(style="detailed")
+    rules = []
+    for variable, rows in table.groupby("Variable", sort=False):
+        for _, row in rows.iterrows():
+            when = _bin_conditions(variable, row["Bin"], variable in categorical)
+            if when is None or row["Count"] == 0:
+                continue
+            points = round(float(row["Points"]))
+            label = _bin_label(row["Bin"])
+            rules.append(
+                {
+                    "id": f"{variable}__{len(rules)}",
+                    "group": variable,
+                    "points": points,
+                    "when": when,
+                    "reason": f"{variable} {label} (event rate {row['Event rate']:.1%} in training)",
+                }
+            )
+    lo, hi = points_range
+    return {
+        "name": name,
+        "description": "Learned from data: optimal binning + logistic regression, scaled to integer points.",
+        "source": "predictive_leads.models.learned_scorecard.LearnedScorecard (optbinning Scorecard)",
+        "score_range": [lo, hi],
+        "tiers": [],
+        "rules": rules,
+    }
+
+
+def _bin_label(bin_) -> str:
+    if isinstance(bin_, list | np.ndarray):
+        return "in " + ", ".join(map(str, bin_))
+    return str(bin_)
+
+
+def _bin_conditions(variable: str, bin_, is_categorical: bool) -> list[dict] | None:
+    if isinstance(bin_, str) and bin_ == "Missing":
+        return [{"column": variable, "op": "is missing"}]
+    if isinstance(bin_, str) and bin_ == "Special":
+        return None
+    if is_categorical:
+        return [{"column": variable, "op": "in", "value": [str(v) for v in bin_]}]
+    lo, hi = _parse_interval(str(bin_))
+    conds = []
+    if np.isfinite(lo):
+        conds.append({"column": variable, "op": ">=", "value": lo})
+    if np.isfinite(hi):
+        conds.append({"column": variable, "op": "<", "value": hi})
+    return conds or [{"column": variable, "op": "is present"}]
+
+
+def _parse_interval(text: str) -> tuple[float, float]:
+    """optbinning's '[a, b)' / '(-inf, b)' / '[a, inf)' labels → (a, b)."""
+    lo, hi = text.strip("[]()").split(",")
+    return float(lo), float(hi)

@@ -1,0 +1,376 @@
+"""Batch scoring: files of any size in, every row accounted for, atomic and repeatable outputs.
+
+Input (one file or a folder of ``.parquet``/``.csv`` files) is streamed in chunks; each row is checked against
+the model's input types and either scored (probability, score, grade, tier, reasons) or written to the rejects
+file with a reason. ``rows in = scored + rejected`` always holds and is reported. Outputs go to temporary files
+renamed on success, so a killed job leaves no output; the same input and model give the same bytes (with
+``scored_at`` pinned). Memory is bounded by the chunk size: ids are remembered as 64-bit hashes only (for the
+duplicate check), never as a growing frame.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from predictive_leads.data.contracts import ContractError
+from predictive_leads.data.files import OUTPUT_MODE, SUFFIXES, atomic_path, sniff_delimiter
+from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns
+from predictive_leads.models.lead_scorer import LeadScorer
+from predictive_leads.ops.disqualify import CHECKS, TEXT_COLUMNS, DisqualifyConfig, disqualify
+from predictive_leads.ops.disqualify import apply as apply_disqualification
+from predictive_leads.ops.disqualify import counts as dq_counts
+from predictive_leads.ops.stages import heat_of, stage_of
+
+CHECK_COLUMNS = tuple(dict.fromkeys(check.column for check in CHECKS.values()))
+
+REJECT_COLUMNS = ("source", "row", "id", "reason")
+TRUE_TEXT = frozenset({"true", "1", "yes", "y", "t"})
+FALSE_TEXT = frozenset({"false", "0", "no", "n", "f"})
+
+
+@dataclass
+class BatchSummary:
+    """What a batch job read, scored and rejected (no lead data)."""
+
+    rows_in: int = 0
+    scored: int = 0
+    rejected: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    unseen_categories: Counter = field(default_factory=Counter)
+    disqualified: Counter = field(default_factory=Counter)
+    skipped_checks: set = field(default_factory=set)
+    files: int = 0
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        rate = self.rows_in / self.seconds if self.seconds else float("nan")
+        out = [f"rows in {self.rows_in:,} = scored {self.scored:,} + rejected {self.rejected:,} "
+               f"({self.files} file(s), {self.seconds:.1f} s, {rate:,.0f} rows/s)"]  # fmt: skip
+        out += [f"  rejected: {n:,} × {reason}" for reason, n in sorted(self.reasons.items())]
+        if self.unseen_categories:
+            seen = ", ".join(f"{c} ({n:,})" for c, n in sorted(self.unseen_categories.items()))
+            out.append(f"  values never seen in training (scored as missing): {seen}")
+        if self.disqualified or self.skipped_checks:
+            by_code = ", ".join(f"{c} {n:,}" for c, n in sorted(self.disqualified.items())) or "none"
+            out.append(f"  disqualified (scored, tier 'disqualified', score floored): "
+                       f"{sum(self.disqualified.values()):,} ({by_code})")  # fmt: skip
+        if self.skipped_checks:
+            out.append(f"  disqualification checks not run (column absent): {', '.join(sorted(self.skipped_checks))}")
+        return out
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+
+def input_files(path: str | Path) -> list[Path]:
+    """The file itself, or the ``.parquet``/``.csv`` files of a folder in name order."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    files = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES) if path.is_dir() else [path]
+    if not files:
+        raise ContractError(f"{path.name}: no .parquet or .csv files to score")
+    bad = [p.name for p in files if p.suffix not in SUFFIXES]
+    if bad:
+        raise ContractError(f"{bad[0]}: unsupported input type; use .parquet or .csv")
+    return files
+
+
+def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Stream a Parquet or CSV file in chunks of at most ``chunk_rows`` (CSV values stay text)."""
+    if path.suffix == ".parquet":
+        try:
+            # pre_buffer=False: pre-buffered column chunks stay in memory until the reader closes (apache/arrow
+            # #39808), so RSS would grow with the file instead of staying at one chunk
+            for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=chunk_rows):
+                yield batch.to_pandas()
+        except (pa.ArrowException, OSError) as exc:
+            raise ContractError(f"{path.name}: not a readable Parquet file ({exc})") from None
+        return
+    yield from _csv_chunks(path, chunk_rows)
+
+
+def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow.csv as pacsv
+
+    delimiter = sniff_delimiter(path)
+    with open(path, newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f, delimiter=delimiter), None)
+    if not header:
+        raise ContractError(f"{path.name}: empty CSV file (no header)")
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=1 << 22),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in header}, strings_can_be_null=True, null_values=[""]
+        ),
+    )
+    pending: list[pd.DataFrame] = []
+    size = 0
+    try:
+        for batch in reader:
+            pending.append(batch.to_pandas())
+            size += batch.num_rows
+            while size >= chunk_rows:
+                frame = pd.concat(pending, ignore_index=True)
+                yield frame.iloc[:chunk_rows].reset_index(drop=True)
+                pending, size = [frame.iloc[chunk_rows:]], len(frame) - chunk_rows
+    except pa.ArrowInvalid as exc:
+        raise ContractError(f"{path.name}: not a readable CSV file ({str(exc).splitlines()[0]})") from None
+    if size:
+        yield pd.concat(pending, ignore_index=True)
+
+
+# ------------------------------------------------------------------------------------------ checking rows
+
+
+def check_columns(columns, scorer: LeadScorer, id_col: str, source: str) -> None:
+    """A file must have the id column and every feature the model uses (one-line error otherwise)."""
+    missing = [c for c in (id_col, *scorer.feature_names_in_) if c not in columns]
+    if missing:
+        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+        raise ContractError(f"{source}: missing column(s) {', '.join(missing[:8])}{more} (the model needs them)")
+
+
+def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Typed feature rows for the model, and a reason per row (``""`` when the row is fine).
+
+    Rows are rejected for: a missing id; a value that is not a number (numeric features), not a whole number
+    (counts), negative (counts), not true/false (flags); a missing count or flag. Missing numbers and
+    categories are allowed (the model has a branch for missing); unseen categories are scored as missing.
+    """
+    reason = pd.Series("", index=frame.index, dtype=object)
+    ids = frame[id_col].astype("string").str.strip()
+    reason[ids.isna() | (ids == "")] = "missing id"
+    typed = {}
+    for col, kind in scorer.input_types_.items():
+        typed[col], problem = _parse(frame[col], kind)
+        reason = reason.where((reason != "") | ~problem.to_numpy(), f"{col}: {_PROBLEMS[kind]}")
+    out = pd.DataFrame(typed, index=frame.index)
+    out.insert(0, id_col, ids)
+    for extra in REASON_CONTEXT:
+        if extra in frame.columns and extra not in out.columns:
+            out[extra] = frame[extra]
+    for col in CHECK_COLUMNS:  # what disqualification reads, when the model does not use it
+        if col in frame.columns and col not in out.columns:
+            parsed, unreadable = _parse(frame[col], "string" if col in TEXT_COLUMNS else "boolean")
+            out[col] = parsed.mask(unreadable.to_numpy())  # unreadable or missing → <NA>: no check fires on it
+    return out, reason
+
+
+_PROBLEMS = {
+    "double": "not a number",
+    "long": "not a whole, non-negative number (or missing)",
+    "boolean": "not true/false (or missing)",
+    "string": "unreadable text",
+}
+
+
+def _parse(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """(parsed values, True where the row cannot be scored) for one input type."""
+    text = None
+    present = values.notna()
+    if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+        text = values.astype("string").str.strip()
+        present &= (text != "").fillna(False)
+    if kind == "string":
+        parsed = (text if text is not None else values.astype("string")).where(present, pd.NA)
+        return parsed, pd.Series(False, index=values.index)
+    if kind == "boolean":
+        if text is None:
+            return values.fillna(False).astype(bool), ~present
+        text = text.str.lower()
+        yes, no = text.isin(TRUE_TEXT).fillna(False), text.isin(FALSE_TEXT).fillna(False)
+        return yes.astype(bool), ~(yes | no)
+    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+    bad = present & numbers.isna()
+    if kind == "long":
+        bad |= ~present | (numbers < 0) | (numbers != np.floor(numbers))
+        return numbers.fillna(0).astype("int64"), bad
+    return numbers, bad
+
+
+class _SeenIds:
+    """Ids scored so far, as 64-bit hashes (8 bytes an id) in a few sorted runs of doubling size (merged like a
+    binary counter, so remembering n ids costs O(n log n) in all): finds repeats within and across chunks."""
+
+    def __init__(self) -> None:
+        self._runs: list[np.ndarray] = []
+
+    def repeats(self, ids: pd.Series) -> np.ndarray:
+        keys = pd.util.hash_array(ids.to_numpy(dtype=object))
+        earlier = np.zeros(len(keys), dtype=bool)
+        for run in self._runs:
+            at = np.minimum(np.searchsorted(run, keys), len(run) - 1)
+            earlier |= run[at] == keys
+        within = pd.Series(keys).duplicated().to_numpy()
+        self._runs.append(np.unique(keys))
+        while len(self._runs) > 1 and len(self._runs[-2]) <= 2 * len(self._runs[-1]):
+            newer, older = self._runs.pop(), self._runs.pop()
+            self._runs.append(np.union1d(older, newer))
+        return earlier | within
+
+
+# ------------------------------------------------------------------------------------------ scoring
+
+
+def output_rows(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: int, model_name: str,
+                model_version: str, scored_at: pd.Timestamp,
+                checks: DisqualifyConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    """The output rows for checked input rows (id, probability, score, grade, tier, disqualification, reasons,
+    model, time) and the disqualification verdict of each row."""
+    from predictive_leads.explain import scored_with_reasons
+
+    schema = batch_output_schema(top_k)
+    verdict = disqualify(rows, checks)
+    if not len(rows):
+        return schema.empty_table().to_pandas(), verdict
+    scores = scored_with_reasons(scorer, rows, top_k) if top_k else scorer.score_frame(rows)
+    scores = apply_disqualification(scores, verdict)
+    scores["stage"] = stage_of(scores["score"], disqualified=verdict["disqualified"])
+    scores["heat"] = heat_of(scores["score"], disqualified=verdict["disqualified"])
+    out = pd.concat([rows[[id_col]].rename(columns={id_col: "id"}), scores], axis=1)
+    out["model_name"], out["model_version"] = model_name, model_version
+    out["scored_at"] = scored_at
+    return out[schema.names].reset_index(drop=True), verdict
+
+
+def batch_output_schema(top_k: int) -> pa.Schema:
+    """Columns of a batch output: id, probability, score, grade, tier, funnel stage and heat (default
+    :class:`~predictive_leads.ops.stages.Stages`), disqualification code and reason, [reasons], model name/version,
+    scored_at."""
+    kinds = {"double": pa.float64(), "long": pa.int64(), "string": pa.string()}
+    scores = {n: t for n, t in scored_columns(top_k).items() if top_k or n != "reasons_json"}
+    fields = [("id", pa.string())]
+    for name, kind in scores.items():
+        fields.append((name, kinds[kind]))
+        if name == "tier":
+            fields += [(extra, pa.string()) for extra in ("stage", "heat", "disqualification_code",
+                                                          "disqualification_reason")]  # fmt: skip
+    fields += [("model_name", pa.string()), ("model_version", pa.string()), ("scored_at", pa.timestamp("s", "UTC"))]
+    return pa.schema(fields)
+
+
+def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, *, rejects: str | Path | None = None,
+                id_col: str = "lead_id", top_k: int = DEFAULT_TOP_K, chunk_rows: int = 100_000,
+                model_name: str = "model", model_version: str = "", scored_at: pd.Timestamp | None = None,
+                checks: DisqualifyConfig | None = None,
+                progress: Callable[[int, int], None] | None = None) -> BatchSummary:  # fmt: skip
+    """Score every row of ``input_path`` into ``output``; unusable rows go to ``rejects`` with a reason.
+
+    ``rejects`` defaults to ``<output stem>.rejects.csv`` beside the output and is written only when a row is
+    rejected. Rows that fail a disqualification check (``checks``, default :class:`DisqualifyConfig`) are scored
+    and kept, with tier ``disqualified`` and a floored score. ``progress(rows_done, rows_rejected)`` is called
+    after each chunk.
+    """
+    output = Path(output)
+    rejects = Path(rejects) if rejects else output.with_name(f"{output.stem}.rejects.csv")
+    for path in (output, rejects):
+        if path.suffix not in SUFFIXES:
+            raise ValueError(f"{path.name}: unsupported output type {path.suffix!r}; use .parquet or .csv")
+        _remove_stale_partials(path)
+    scored_at = (scored_at or pd.Timestamp.now(tz="UTC")).floor("s")
+    files = input_files(input_path)
+    summary = BatchSummary(files=len(files))
+    started = time.perf_counter()
+    seen = _SeenIds()
+    with _Writer(output, schema=batch_output_schema(top_k)) as out, _Writer(rejects, keep_if_empty=False) as bad:
+        for path in files:
+            row_number = 0
+            for chunk in read_chunks(path, chunk_rows):
+                if row_number == 0:
+                    check_columns(chunk.columns, scorer, id_col, path.name)
+                rows, reason = prepare_chunk(chunk, scorer, id_col=id_col)
+                ok = (reason == "").to_numpy().copy()
+                repeat = seen.repeats(rows[id_col].where(ok, None).fillna(""))
+                duplicate = ok & repeat & (rows[id_col].fillna("") != "").to_numpy()
+                reason[duplicate] = "duplicate id (an earlier row with this id was scored)"
+                ok &= ~duplicate
+                good = rows[ok]
+                if len(good):
+                    _count_unseen(scorer, good, summary.unseen_categories)
+                scored, verdict = output_rows(scorer, good, id_col=id_col, top_k=top_k, model_name=model_name,
+                                              model_version=model_version, scored_at=scored_at,
+                                              checks=checks)  # fmt: skip
+                out.write(scored)
+                summary.disqualified.update(dq_counts(verdict))
+                summary.skipped_checks.update(verdict.attrs["skipped_checks"])
+                if (~ok).any():
+                    bad.write(pd.DataFrame({
+                        "source": path.name, "row": row_number + 1 + np.flatnonzero(~ok),
+                        "id": rows.loc[~ok, id_col].fillna("").to_numpy(), "reason": reason[~ok].to_numpy(),
+                    }))  # fmt: skip
+                    summary.reasons.update(reason[~ok])
+                summary.rows_in += len(chunk)
+                summary.scored += int(ok.sum())
+                summary.rejected += int((~ok).sum())
+                row_number += len(chunk)
+                if progress:
+                    progress(summary.rows_in, summary.rejected)
+    summary.seconds = time.perf_counter() - started
+    assert summary.rows_in == summary.scored + summary.rejected
+    return summary
+
+
+def _count_unseen(scorer: LeadScorer, rows: pd.DataFrame, counter: Counter) -> None:
+    for col, cats in scorer.categories_.items():
+        values = rows[col].dropna()
+        unseen = int((~values.isin(cats)).sum())
+        if unseen:
+            counter[col] += unseen
+
+
+def _remove_stale_partials(path: Path) -> None:
+    """Temporary files a killed run left beside ``path`` (``.<name>.*.tmp``): a re-run starts clean."""
+    if path.parent.exists():
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+class _Writer:
+    """Append frames to one Parquet or CSV file, atomically (temporary file renamed on success)."""
+
+    def __init__(self, path: Path, *, keep_if_empty: bool = True, schema: pa.Schema | None = None):
+        self.path, self.keep_if_empty, self.schema = path, keep_if_empty, schema
+        self.rows, self._parquet, self._first = 0, None, True
+
+    def __enter__(self) -> _Writer:
+        self._atomic = atomic_path(self.path)
+        self.tmp = self._atomic.__enter__()
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if not len(frame) and not (self._first and self.keep_if_empty):
+            return
+        if self.path.suffix == ".parquet":
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self.schema is not None:
+                table = table.cast(self.schema)
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self.tmp, table.schema, compression="zstd")
+            self._parquet.write_table(table)
+        else:
+            frame.to_csv(self.tmp, mode="w" if self._first else "a", header=self._first, index=False,
+                         lineterminator="\n", date_format="%Y-%m-%dT%H:%M:%SZ")  # fmt: skip
+        self._first = False
+        self.rows += len(frame)
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        if kind is None and (self.rows or self.keep_if_empty):
+            self.tmp.chmod(OUTPUT_MODE)
+            self._atomic.__exit__(None, None, None)
+        else:
+            self._atomic.__exit__(kind or RuntimeError, value or RuntimeError("nothing to write"), traceback)

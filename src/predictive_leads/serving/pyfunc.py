@@ -1,0 +1,112 @@
+"""The MLflow pyfunc face of a saved ``LeadScorer``: lead rows in, probability/score/grade/tier/reasons out.
+
+MLflow loads it by module (``loader_module``), not by unpickling: the model's data folder holds only
+LightGBM's text model and JSON (``model.txt``, ``scorer.json``, ``pyfunc.json``), and the package travels with
+the model as code. :func:`signature_of` and :func:`input_example_of` derive the signature and a synthetic input
+example from the scorer itself, so they cannot disagree with what it scores.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns, scored_with_reasons
+from predictive_leads.models.lead_scorer import LeadScorer
+from predictive_leads.monitoring.profile import PROFILE_FILE
+
+CONFIG_FILE = "pyfunc.json"
+
+
+class LeadScoringPyfunc:
+    """What ``mlflow.pyfunc.load_model`` returns inside the wrapper: scores and explains a frame of leads."""
+
+    def __init__(self, scorer: LeadScorer, top_k: int = DEFAULT_TOP_K):
+        self.scorer = scorer
+        self.top_k = top_k
+
+    def predict(self, model_input, params=None) -> pd.DataFrame:
+        frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
+        missing = [c for c in self.scorer.feature_names_in_ if c not in frame.columns]
+        if missing:
+            raise ValueError(f"input lacks feature column(s): {', '.join(missing[:10])}")
+        out = scored_with_reasons(self.scorer, _missing_as_none(frame, self.scorer), self.top_k).reset_index(drop=True)
+        return out.astype({"score": "int64", "grade": "string", "tier": "string"})
+
+
+def _missing_as_none(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
+    """Text columns with NaN for missing (as Spark and JSON hand them over) → None, so reasons say "unknown"."""
+    text = [c for c in (*scorer.categories_, *REASON_CONTEXT) if c in frame.columns]
+    if not text:
+        return frame
+    fixed = {c: frame[c].astype(object).where(frame[c].notna(), None) for c in text}
+    return frame.assign(**fixed)
+
+
+def _load_pyfunc(data_path: str) -> LeadScoringPyfunc:
+    """MLflow's entry point for ``loader_module``: build the scorer from the model's data folder."""
+    path = Path(data_path)
+    config = json.loads((path / CONFIG_FILE).read_text())
+    return LeadScoringPyfunc(LeadScorer.load(path), int(config["top_k"]))
+
+
+def to_model_input(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
+    """The feature columns as the pyfunc's signature expects them (categories as plain strings, missing as None).
+
+    MLflow's schema check refuses pandas categoricals for ``string`` columns; frames from the feature pipeline
+    carry categoricals, so pass them through this before ``pyfunc.predict`` in-process.
+    """
+    extra = [c for c in REASON_CONTEXT if c in frame.columns and c not in scorer.feature_names_in_]
+    out = frame[[*scorer.feature_names_in_, *extra]].copy()
+    out.attrs = {}
+    for col in [*scorer.categories_, *extra]:
+        out[col] = pd.Series([None if pd.isna(v) else str(v) for v in out[col]], index=out.index, dtype=object)
+    return out
+
+
+def write_pyfunc_data(scorer: LeadScorer, folder: str | Path, top_k: int = DEFAULT_TOP_K, *,
+                      profile: dict | None = None) -> Path:  # fmt: skip
+    """The pyfunc's data folder: the scorer's files, ``pyfunc.json`` (top-k reasons) and, when given, the
+    monitoring ``profile.json``."""
+    from predictive_leads.data.files import json_text, write_texts
+
+    texts = scorer.to_artifacts() | {CONFIG_FILE: json_text({"top_k": top_k})}
+    if profile is not None:
+        texts[PROFILE_FILE] = json_text(profile, indent=1)
+    return write_texts(texts, folder)
+
+
+def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K):
+    """MLflow signature: every feature (required, typed as at training) and the optional email domain in; scores
+    and reasons out."""
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, Schema
+
+    optional = [ColSpec("string", c, required=False) for c in REASON_CONTEXT if c not in scorer.input_types_]
+    inputs = Schema([ColSpec(t, name) for name, t in scorer.input_types_.items()] + optional)
+    outputs = Schema([ColSpec(t, name) for name, t in scored_columns(top_k).items()])
+    return ModelSignature(inputs=inputs, outputs=outputs)
+
+
+def input_example_of(scorer: LeadScorer) -> pd.DataFrame:
+    """A synthetic two-row example (first and last category, 0 and 1, False and True): never real lead data."""
+    columns = {}
+    for name, kind in scorer.input_types_.items():
+        if kind == "string":
+            cats = scorer.categories_.get(name) or ["unknown"]
+            columns[name] = [cats[0], cats[-1]]
+        elif kind == "boolean":
+            columns[name] = [False, True]
+        elif kind == "long":
+            columns[name] = [0, 1]
+        else:
+            columns[name] = [0.0, 1.0]
+    return pd.DataFrame(columns)
+
+
+def example_request(scorer: LeadScorer) -> str:
+    """A JSON body for ``POST /invocations`` built from :func:`input_example_of` (synthetic values only)."""
+    example = input_example_of(scorer)
+    return json.dumps({"dataframe_split": json.loads(example.to_json(orient="split", index=False))}) + "\n"

@@ -1,0 +1,325 @@
+"""MLflow at the edge: tracked training runs, the pickle-free pyfunc model, registry aliases and a promotion gate.
+
+Tracking URI: ``MLFLOW_TRACKING_URI`` when set (a team's server, Databricks), else an embedded SQLite store in
+``models/mlflow/`` (artifacts next to it). Registry aliases only (``challenger``, ``champion``); the deprecated
+stages are never used. Nothing that identifies a person is logged: params are hyper-parameters and data facts,
+the input example is synthetic, and the model's inputs are derived features (no names, emails or phones).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from predictive_leads.explain.reasons import DEFAULT_TOP_K
+from predictive_leads.models.lead_scorer import LeadScorer, ModelError
+from predictive_leads.monitoring.profile import PROFILE_FILE
+from predictive_leads.training.promotion import Gate, Promotion, judge
+
+DEFAULT_STORE = Path("models") / "mlflow"
+DEFAULT_EXPERIMENT = "predictive-leads"
+MONITOR_EXPERIMENT = "predictive-leads-monitoring"
+MODEL_ARTIFACT = "model"
+MODEL_URI_TAG = "predictive_leads.model_uri"
+CHALLENGER, CHAMPION = "challenger", "champion"
+
+
+def tracking_uri(store: str | Path = DEFAULT_STORE) -> str:
+    """``MLFLOW_TRACKING_URI`` if set, else ``sqlite:///`` in ``store`` (created on first use)."""
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    Path(store).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(store).resolve() / 'mlflow.db'}"
+
+
+def offline_env() -> dict[str, str]:
+    """Environment that keeps MLflow from phoning home (usage telemetry); applied before mlflow is imported."""
+    return {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
+
+
+def import_mlflow():
+    """``mlflow``, imported with usage telemetry off (it must never send traffic anywhere)."""
+    for key, value in offline_env().items():
+        os.environ.setdefault(key, value)
+    import mlflow
+
+    return mlflow
+
+
+def _mlflow(store: str | Path = DEFAULT_STORE):
+    mlflow = import_mlflow()
+
+    uri = tracking_uri(store)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    return mlflow
+
+
+def _experiment_id(mlflow, name: str) -> str:
+    found = mlflow.get_experiment_by_name(name)
+    if found is not None:
+        return found.experiment_id
+    uri, location = mlflow.get_tracking_uri(), None
+    if uri.startswith("sqlite:///"):  # a database file: keep the artifacts beside it, not in ./mlruns
+        location = (Path(uri.removeprefix("sqlite:///")).resolve().parent / "artifacts").as_uri()
+    return mlflow.create_experiment(name, artifact_location=location)
+
+
+# ------------------------------------------------------------------------------------------ logging
+
+
+def log_pyfunc(scorer: LeadScorer, *, profile: dict | None = None, top_k: int = DEFAULT_TOP_K):
+    """Log ``scorer`` as a pyfunc model into the active run (pickle-free; package code shipped with it)."""
+    from predictive_leads.serving import pyfunc as serving
+
+    mlflow = import_mlflow()
+
+    package = Path(__file__).resolve().parents[1]  # the whole predictive_leads package travels with the model
+    with tempfile.TemporaryDirectory() as tmp:
+        data = serving.write_pyfunc_data(scorer, Path(tmp) / "scorer", top_k, profile=profile)
+        info = mlflow.pyfunc.log_model(
+            name=MODEL_ARTIFACT,
+            loader_module="predictive_leads.serving.pyfunc",
+            data_path=str(data),
+            code_paths=[str(package)],
+            signature=serving.signature_of(scorer, top_k),
+            input_example=serving.input_example_of(scorer),
+            pip_requirements=_requirements(),
+        )
+    mlflow.set_tag(MODEL_URI_TAG, info.model_uri)
+    return info
+
+
+def _requirements() -> list[str]:
+    from importlib.metadata import version
+
+    names = ("lightgbm", "numpy", "pandas", "scikit-learn", "pyyaml", "pyarrow", "mlflow")
+    return [f"{n}=={version(n)}" for n in names]
+
+
+def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file: str | Path | None = None,
+                     top_k: int = DEFAULT_TOP_K, store: str | Path = DEFAULT_STORE) -> str:  # fmt: skip
+    """One MLflow run for a :class:`~predictive_leads.training.workflow.TrainResult`: params, out-of-time metrics
+    (model and rule baseline side by side), report, audit, feature spec, rules, data facts, git commit, and the pyfunc
+    model. Returns the run id."""
+    mlflow = _mlflow(store)
+    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment)) as run:
+        mlflow.log_params(_params(result, data_file))
+        mlflow.log_metrics(_metrics(result.evaluation))
+        mlflow.set_tags(_tags(result))
+        with tempfile.TemporaryDirectory() as tmp:
+            result.save(tmp)
+            spec = {"features": result.model.input_types_, "categories": result.model.categories_,
+                    "dropped_by_audit": result.dropped}  # fmt: skip
+            Path(tmp, "feature_spec.json").write_text(json.dumps(spec, indent=2, sort_keys=True))
+            for name in ("report.html", "metrics.json", "audit.csv", "learned_scorecard.yaml", "feature_spec.json"):
+                if Path(tmp, name).exists():
+                    mlflow.log_artifact(str(Path(tmp, name)), artifact_path="evaluation")
+            for table in result.meta.get("rules", []):
+                _log_rule_table(mlflow, table, tmp)
+        log_pyfunc(result.model, profile=result.profile, top_k=top_k)
+        return run.info.run_id
+
+
+def log_monitor_run(result, out: str | Path, model_ref: str | Path, *, experiment: str = MONITOR_EXPERIMENT,
+                    store: str | Path = DEFAULT_STORE) -> str:  # fmt: skip
+    """One MLflow run for a monitoring result (verdict, drift and cohort metrics, ``monitor.json``/``.html`` from
+    ``out``), tagged with the model it judged; a registered version also gets a tag pointing at the run."""
+    mlflow = _mlflow(store)
+    name, version = describe_model(model_ref, store=store)
+    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment)) as run:
+        mlflow.set_tags({"model.name": name, "model.version": version, "monitor.as_of": result.as_of,
+                         "monitor.verdict": result.verdict.status})  # fmt: skip
+        mlflow.log_params({"horizon_days": result.horizon_days, "drift_population": result.facts["drift_population"]})
+        mlflow.log_metrics(_monitor_metrics(result))
+        for file in ("monitor.json", "monitor.html"):
+            mlflow.log_artifact(str(Path(out) / file))
+    if is_model_uri(model_ref):
+        last = f"{result.as_of[:10]} {result.verdict.status} run {run.info.run_id}"
+        mlflow.MlflowClient().set_model_version_tag(name, version, "monitor.last", last)
+    return run.info.run_id
+
+
+def _monitor_metrics(result) -> dict[str, float]:
+    drift = result.drift.set_index("feature")
+    features = drift.drop(index="score")
+    out = {"score_psi": drift.loc["score", "psi"], "max_psi": features["psi"].max(),
+           "max_driver_psi": features.loc[features["driver"], "psi"].max(),
+           "features_act": int((features["status"] == "act").sum()), "mature_rows": result.facts["mature_rows"]}
+    judged = result.cohorts.dropna(subset=["auc"]) if "auc" in result.cohorts else result.cohorts
+    if len(judged):
+        out |= {"latest_cohort_auc": judged["auc"].iloc[-1], "latest_cohort_ece": judged["ece"].iloc[-1]}
+    return {k: float(v) for k, v in out.items() if v == v}
+
+
+def _log_rule_table(mlflow, name: str, tmp: str) -> None:
+    from predictive_leads.models.rules import load_table
+
+    path = Path(tmp, f"rules_{Path(str(name)).stem}.yaml")
+    path.write_text(load_table(name).to_yaml(), encoding="utf-8")
+    mlflow.log_artifact(str(path), artifact_path="rules")
+
+
+def _params(result, data_file) -> dict:
+    model, meta = result.model, result.meta
+    params = {f"model.{k}": v for k, v in model.get_params().items() if not isinstance(v, tuple | list) or len(v) < 8}
+    params |= {
+        "model.trees": model.booster_.num_trees(),
+        "model.features": len(model.feature_names_in_),
+        "model.calibration_method": model.calibrator_.method,
+        "model.tier_rule": model.thresholds_.rule,
+        "data.rows_train": meta.get("rows", {}).get("train"),
+        "data.rows_test": meta.get("rows", {}).get("test"),
+        "data.positives_train": meta.get("positives", {}).get("train"),
+        "data.positives_test": meta.get("positives", {}).get("test"),
+        "data.split": (meta.get("split") or {}).get("method"),
+        "data.train_span": (meta.get("split") or {}).get("train"),
+        "data.test_span": (meta.get("split") or {}).get("test"),
+        "data.horizon_days": meta.get("horizon_days"),
+        "data.dropped_by_audit": ", ".join(result.dropped) or "none",
+    }
+    if data_file is not None:
+        from predictive_leads.data.files import sha256_of
+
+        params["data.file_sha256"] = sha256_of(data_file)
+    return {k: str(v)[:500] for k, v in params.items() if v is not None}
+
+
+def _metrics(evaluation: dict) -> dict[str, float]:
+    out = {f"model_{k}": float(v) for k, v in evaluation["classification"].items()
+           if isinstance(v, int | float) and k not in ("n", "positives", "ece_bins")}  # fmt: skip
+    for row in evaluation["comparison"]:
+        key = "model" if row["scorer"] == "model" else "baseline_" + _slug(row["scorer"])
+        for metric in ("roc_auc", "pr_auc", "lift_at_10", "capture_at_10"):
+            if row.get(metric) is not None:
+                out[f"{key}_{metric}" if key != "model" else f"model_{metric}"] = float(row[metric])
+    return out
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in name.removeprefix("rules: ")).strip("_")
+
+
+def _tags(result) -> dict[str, str]:
+    from predictive_leads import __version__
+
+    tags = {"predictive_leads.version": __version__, "split": str((result.meta.get("split") or {}).get("method"))}
+    commit = _git_commit()
+    if commit:
+        tags["mlflow.source.git.commit"] = commit
+    return tags
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+# ------------------------------------------------------------------------------------------ registry
+
+
+def register(run_id: str, name: str, *, alias: str = CHALLENGER, store: str | Path = DEFAULT_STORE) -> str:
+    """Register the run's pyfunc model as a new version of ``name`` and point ``alias`` at it; returns the
+    version."""
+    mlflow = _mlflow(store)
+    client = mlflow.MlflowClient()
+    try:
+        uri = client.get_run(run_id).data.tags.get(MODEL_URI_TAG, f"runs:/{run_id}/{MODEL_ARTIFACT}")
+    except mlflow.exceptions.MlflowException:
+        raise ModelError(f"no MLflow run {run_id!r} in {mlflow.get_tracking_uri()}") from None
+    version = mlflow.register_model(uri, name).version
+    client.set_registered_model_alias(name, alias, version)
+    return str(version)
+
+
+def is_model_uri(ref: str | Path) -> bool:
+    return str(ref).startswith("models:/")
+
+
+def load_scorer(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> LeadScorer:
+    """A ``LeadScorer`` from a model directory or a registry URI such as ``models:/lead-scoring@champion``."""
+    return LeadScorer.load(model_folder(ref, store=store))
+
+
+def load_profile(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> dict | None:
+    """The model's monitoring reference profile (``profile.json`` beside it), None when it was saved without."""
+    path = model_folder(ref, store=store) / PROFILE_FILE
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def model_folder(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> Path:
+    """The local folder holding a model's files: the directory itself, or a registry model's downloaded data."""
+    if not is_model_uri(ref):
+        return Path(ref)
+    mlflow = _mlflow(store)
+    try:
+        local = Path(mlflow.artifacts.download_artifacts(str(ref)))
+    except mlflow.exceptions.MlflowException as exc:
+        raise ModelError(f"{ref}: {str(exc).splitlines()[0]}") from None
+    data = next((p.parent for p in local.rglob("scorer.json")), None)
+    if data is None:
+        raise ModelError(f"{ref}: not a predictive_leads model (no scorer.json in its artifacts)")
+    return data
+
+
+def promote(name: str, frame: pd.DataFrame, *, target: str = "converted", gate: Gate | None = None,
+            store: str | Path = DEFAULT_STORE) -> Promotion:  # fmt: skip
+    """Compare ``name@challenger`` with ``name@champion`` on ``frame`` (labelled rows later than both models'
+    training data) and move ``champion`` to the challenger only if the gate passes. The first model always
+    passes. Both outcomes are recorded as tags on the challenger version."""
+    mlflow = _mlflow(store)
+    client = mlflow.MlflowClient()
+    challenger_version = _alias_version(client, name, CHALLENGER)
+    if challenger_version is None:
+        raise ModelError(f"{name}: no version has the alias {CHALLENGER!r}; register one first")
+    champion_version = _alias_version(client, name, CHAMPION)
+    challenger = load_scorer(f"models:/{name}@{CHALLENGER}", store=store)
+    champion = load_scorer(f"models:/{name}@{CHAMPION}", store=store) if champion_version else None
+    decision = judge(challenger, champion, frame, target=target, gate=gate,
+                     versions=(challenger_version, champion_version))  # fmt: skip
+    comparison = {"challenger": decision.challenger, "champion": decision.champion}
+    tags = {"promotion.result": "promoted" if decision.promoted else "refused", "promotion.reason": decision.reason,
+            "promotion.rows": str(decision.rows),
+            "promotion.comparison": json.dumps(comparison, sort_keys=True)}  # fmt: skip
+    for key, value in tags.items():
+        client.set_model_version_tag(name, challenger_version, key, value)
+    if decision.promoted:
+        client.set_registered_model_alias(name, CHAMPION, challenger_version)
+    return decision
+
+
+def _alias_version(client, name: str, alias: str) -> str | None:
+    import mlflow
+
+    try:
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except mlflow.exceptions.MlflowException:
+        return None
+
+
+def serve_command(model_uri: str, port: int, *, workers: int = 1) -> list[str]:
+    """The ``mlflow models serve`` command line for ``model_uri`` on 127.0.0.1 (current environment)."""
+    return ["mlflow", "models", "serve", "-m", str(model_uri), "--env-manager", "local", "-h", "127.0.0.1",
+            "-p", str(port), "-w", str(workers)]  # fmt: skip
+
+
+def describe_model(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> tuple[str, str]:
+    """(name, version) for outputs: the registered name and version, or the folder name and a content hash."""
+    if is_model_uri(ref):
+        name, _, alias = str(ref).removeprefix("models:/").partition("@")
+        if alias:
+            client = _mlflow(store).MlflowClient()
+            return name, str(client.get_model_version_by_alias(name, alias).version)
+        name, _, version = name.partition("/")
+        return name, version
+    from predictive_leads.data.files import sha256_of
+
+    return Path(ref).resolve().name, "sha256:" + sha256_of(Path(ref) / "model.txt")[:12]

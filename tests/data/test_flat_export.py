@@ -1,0 +1,208 @@
+"""Flat CRM exports: targets, placeholders, typing, delimiters and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from predictive_leads.data.flat_export import (
+    DEFAULT_PLACEHOLDERS,
+    FlatData,
+    UnknownColumnError,
+    parse_target,
+    prepare_flat_frame,
+    read_flat_export,
+    type_column,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+X_EDUCATION = ROOT / "../shared/datasets/x_education/Leads.csv"
+
+
+def _write(path: Path, text: str, *, bom: bool = False) -> Path:
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+    return path
+
+
+# ---------------------------------------------------------------------------------------------- targets
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["Yes", "no", " YES ", "No"], [1, 0, 1, 0]),
+        (["true", "FALSE", "True", "false"], [1, 0, 1, 0]),
+        (["1", "0", "1", "0"], [1, 0, 1, 0]),
+        (["y", "N", "Y", "n"], [1, 0, 1, 0]),
+        (["Converted", "not converted", "CONVERTED", "Not Converted"], [1, 0, 1, 0]),
+        ([1, 0, 1, 0], [1, 0, 1, 0]),
+        ([1.0, 0.0, 1.0, 0.0], [1, 0, 1, 0]),
+        ([True, False, True, False], [1, 0, 1, 0]),
+    ],
+)
+def test_target_spellings(values, expected):
+    y = parse_target(pd.Series(values))
+    assert y.dtype == np.int64 and y.tolist() == expected
+
+
+def test_positive_label_makes_every_other_value_negative():
+    stage = pd.Series(["Closed Won", "Closed Lost", "closed won ", "Open"])
+    assert parse_target(stage, positive_label="Closed Won").tolist() == [1, 0, 1, 0]
+
+
+def test_one_class_is_an_error():
+    with pytest.raises(ValueError, match=r"^f\.csv: column 'won': every row is negative \(no value equals"):
+        parse_target(pd.Series(["a", "b"]), positive_label="c", source="f.csv", column="won")
+
+
+def test_bad_target_rows_name_file_column_and_ids(tmp_path):
+    path = _write(tmp_path / "export.csv", "Lead Id,Converted,Score\nA1,yes,3\nA2,maybe,4\nA3,,5\nA4,no,6\nA5,N/A,1\n")
+    with pytest.raises(ValueError) as err:
+        read_flat_export(path, target="Converted", id_col="Lead Id")
+    assert str(err.value) == (
+        "export.csv: column 'Converted': 3 rows have no usable target (2 missing; 1 unrecognised ('maybe')); "
+        "expected yes/no, true/false, 1/0, y/n or converted/not converted; first ids: A2, A3, A5"
+    )
+
+
+def test_bad_target_rows_without_id_column_name_row_numbers():
+    df = pd.DataFrame({"Converted": ["yes", "no", "2", "yes"], "x": [1, 2, 3, 4]})
+    with pytest.raises(ValueError) as err:
+        prepare_flat_frame(df, target="Converted", source="crm")
+    assert str(err.value) == (
+        "crm: column 'Converted': 1 row has no usable target (1 unrecognised ('2')); "
+        "expected yes/no, true/false, 1/0, y/n or converted/not converted; first ids: row 2"
+    )
+
+
+# ---------------------------------------------------------------------------------------------- columns
+
+
+def test_unknown_column_lists_close_matches():
+    df = pd.DataFrame({"Converted": ["yes", "no"], "Lead Source": ["a", "b"], "Prospect ID": ["p", "q"]})
+    with pytest.raises(UnknownColumnError) as err:
+        prepare_flat_frame(df, target="converted ", source="leads.csv")
+    assert str(err.value) == "leads.csv: no column 'converted ' (target); did you mean 'Converted'?"
+    with pytest.raises(
+        ValueError, match=r"^leads\.csv: no column 'Prospect Id' \(id_col\); did you mean 'Prospect ID'"
+    ):
+        prepare_flat_frame(df, target="Converted", id_col="Prospect Id", source="leads.csv")
+    with pytest.raises(ValueError, match=r"no column 'zzz' \(drop\); no close match among 3 columns: Converted, Lead"):
+        prepare_flat_frame(df, target="Converted", drop=["zzz"], source="leads.csv")
+
+
+def test_roles_are_taken_out_of_X_and_the_caller_frame_is_untouched():
+    df = pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "Converted": ["1", "0", "1", "0"],
+            "created": ["2024-01-05 10:00", "2024-01-06T00:00:00+02:00", "2024-02-01", None],
+            "email": ["x@y", "z@w", "u@v", "s@t"],
+            "visits": ["3", "", "5", "1"],
+        }
+    )
+    before = df.copy()
+    data = prepare_flat_frame(df, target="Converted", id_col="id", time_col="created", drop=["email"])
+    assert isinstance(data, FlatData)
+    pd.testing.assert_frame_equal(df, before)
+    assert list(data.X.columns) == ["visits"]
+    assert data.ids.tolist() == ["a", "b", "c", "d"]
+    assert str(data.time.dtype).endswith("UTC]")
+    assert data.time.iloc[1] == pd.Timestamp("2024-01-05T22:00", tz="UTC")
+    assert pd.isna(data.time.iloc[3])
+    assert any("dropped on request: email" in n for n in data.notes)
+
+
+def test_unparsable_time_is_a_one_line_error():
+    df = pd.DataFrame({"id": ["a", "b"], "y": ["yes", "no"], "t": ["2024-01-01", "soon"]})
+    with pytest.raises(ValueError) as err:
+        prepare_flat_frame(df, target="y", id_col="id", time_col="t", source="f.csv")
+    assert str(err.value) == "f.csv: column 't': 1 row has unparsable timestamps; first ids: b"
+
+
+# ---------------------------------------------------------------------------------------------- placeholders, types
+
+
+def test_placeholders_read_as_missing_and_are_counted():
+    df = pd.DataFrame(
+        {
+            "y": ["yes", "no", "yes", "no", "no"],
+            "city": ["Select", "Pune", " n/a ", "UNKNOWN", ""],
+            "spec": ["Finance", "Select", "HR", "HR", "Finance"],
+        }
+    )
+    data = prepare_flat_frame(df, target="y")
+    assert data.X["city"].isna().tolist() == [True, False, True, True, True]
+    assert data.X["spec"].isna().sum() == 1
+    assert "placeholders read as missing: city (3), spec (1)" in data.notes
+    custom = prepare_flat_frame(df, target="y", placeholders=("",))
+    assert custom.X["city"].isna().sum() == 1 and "Select" in set(custom.X["city"].dropna())
+    assert {"select", "n/a", "unknown", ""} <= set(DEFAULT_PLACEHOLDERS)
+
+
+def test_column_types():
+    assert type_column(pd.Series(["1", "2.5", None, " 3 "], dtype="string")).dtype == "float64"
+    assert type_column(pd.Series(["1", "2", "3"], dtype="string")).dtype == "int64"
+    assert type_column(pd.Series(["02134", "10001", "02139"], dtype="string")).dtype != "float64"
+    assert isinstance(type_column(pd.Series(["a", "b", "a", "a"] * 5, dtype="string")).dtype, pd.CategoricalDtype)
+    free_text = type_column(pd.Series([f"note {i}" for i in range(300)], dtype="string"))
+    assert pd.api.types.is_string_dtype(free_text.dtype)
+    numbers = pd.Series([1.5, 2.5])
+    assert type_column(numbers) is numbers
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "semicolon.csv"), ("\t", "tab.csv"), (",", "comma.csv")])
+def test_delimiter_bom_and_crlf(tmp_path, sep, name):
+    rows = [["Lead Id", "Converted", "Visits", "Source"]] + [
+        [f"L{i}", "Yes" if i % 3 == 0 else "No", str(i), "web" if i % 2 else "event"] for i in range(12)
+    ]
+    path = _write(tmp_path / name, "\r\n".join(sep.join(r) for r in rows) + "\r\n", bom=True)
+    data = read_flat_export(path, target="Converted", id_col="Lead Id")
+    assert list(data.X.columns) == ["Visits", "Source"]
+    assert data.ids.iloc[0] == "L0" and data.y.sum() == 4
+    assert data.X["Visits"].dtype == "int64" and isinstance(data.X["Source"].dtype, pd.CategoricalDtype)
+    assert data.X["Source"].iloc[0] == "event"  # no trailing carriage return
+    assert data.source == name and f"delimiter {sep!r}" in data.notes[0]
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        read_flat_export(tmp_path / "nope.csv", target="y")
+
+
+@pytest.mark.skipif(not X_EDUCATION.exists(), reason="X Education lead file not available")
+def test_x_education_reads_typed():
+    data = read_flat_export(X_EDUCATION, target="Converted", id_col="Prospect ID")
+    assert data.X.shape == (9240, 35) and int(data.y.sum()) == 3561
+    assert data.ids.is_unique and "Converted" not in data.X and "Prospect ID" not in data.X
+    for col in ("Specialization", "How did you hear about X Education", "Lead Profile", "City"):
+        assert "Select" not in set(data.X[col].dropna().astype(str)), col
+    assert data.X["Lead Number"].dtype == "int64"
+    assert data.X["TotalVisits"].dtype == "float64"
+    assert isinstance(data.X["Tags"].dtype, pd.CategoricalDtype)
+
+
+def test_repeated_and_missing_ids_are_reported():
+    df = pd.DataFrame({"id": ["a", "b", "a", None], "y": ["yes", "no", "no", "yes"]})
+    notes = prepare_flat_frame(df, target="y", id_col="id").notes
+    assert "id column 'id': 1 row without an id" in notes
+    assert "id column 'id': 2 rows share an id with another row: a" in notes
+
+
+def test_the_synthetic_export_carries_a_leak_that_the_audit_finds_from_the_data():
+    from predictive_leads.evaluation.leakage_audit import apply_audit, leakage_audit
+    from predictive_leads.synth import generate_world
+    from predictive_leads.synth.flat_export import synthetic_export
+
+    export = synthetic_export(generate_world(n_leads=4000, seed=5))
+    assert export["lead_id"].is_unique and not export.attrs and export["converted"].sum() >= 40
+    assert export.loc[export["converted"] == 0, "deal_value"].isna().all()  # filled in only once a deal closed
+    X = export.drop(columns=["lead_id", "converted"])
+    _, dropped = apply_audit(X, leakage_audit(X, export["converted"].to_numpy()))
+    assert "deal_value" in dropped

@@ -1,0 +1,294 @@
+"""Serving over HTTP with real components: ``mlflow models serve`` of the registered champion, and a registry round
+trip through a real ``mlflow server``. Everything listens on 127.0.0.1 (a free port each); every server runs in
+its own session and is stopped by its pid (process group: SIGTERM, bounded wait, SIGKILL)."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from predictive_leads.explain import scored_with_reasons
+from predictive_leads.explain.reasons import scored_columns
+from predictive_leads.serving import registry
+from predictive_leads.serving.pyfunc import to_model_input
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_mlflow")]
+
+NAME = "leads"
+READY_TIMEOUT = 120.0  # seconds for a server to answer its health check
+STOP_TIMEOUT = 20.0  # seconds per signal for a server's process group to exit
+OFFLINE = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true", "NO_PROXY": "127.0.0.1,localhost",
+           "no_proxy": "127.0.0.1,localhost"}  # fmt: skip
+SERVER_ONLY = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # no background job runner in the tracking server
+MLFLOW_VARS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
+
+
+# ------------------------------------------------------------------------------------------ process helpers
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _env(tracking_uri: str | None = None) -> dict[str, str]:
+    """This environment for a child: offline, this venv's bin/ first on PATH, no tracking URI but the one given."""
+    env = {k: v for k, v in os.environ.items() if k not in MLFLOW_VARS} | OFFLINE | SERVER_ONLY
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+    return env | ({"MLFLOW_TRACKING_URI": tracking_uri} if tracking_uri else {})
+
+
+def _request(port: int, method: str, path: str, body: bytes | None = None, timeout: float = 60) -> tuple[int, str]:
+    """One request on a fresh connection to 127.0.0.1 (http.client: no proxy can be involved)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+def _start(cmd: list[str], env: dict[str, str], ready_url: str, logs: Path) -> subprocess.Popen:
+    """Start ``cmd`` in a new session (output to files in ``logs``) and poll ``ready_url`` until it answers 200."""
+    url = urlsplit(ready_url)
+    assert url.hostname == "127.0.0.1", ready_url
+    with open(logs / "stdout.log", "wb") as out, open(logs / "stderr.log", "wb") as err:
+        proc = subprocess.Popen(cmd, env=env, cwd=logs, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            if _request(url.port, "GET", url.path, timeout=2)[0] == 200:
+                return proc
+        time.sleep(0.5)
+    _stop(proc)
+    tail = (logs / "stderr.log").read_text(errors="replace")[-3000:]
+    pytest.fail(f"{' '.join(cmd[:3])} not ready at {ready_url} (exit code {proc.returncode}); stderr tail:\n{tail}")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM to the process group led by ``proc``, bounded wait, then SIGKILL; returns once the group is gone."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(STOP_TIMEOUT)
+        while _group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if proc.returncode is not None and not _group_alive(proc.pid):
+            return
+    raise RuntimeError(f"process group {proc.pid} survived SIGKILL")
+
+
+# ------------------------------------------------------------------------------------------ fixtures
+
+
+def _log_and_promote(scorer, store) -> str:
+    """Log ``scorer`` in a run, register it and point ``champion`` at it; returns ``models:/NAME@champion``."""
+    mlflow = registry._mlflow(store)
+    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "tests")) as run:
+        registry.log_pyfunc(scorer)
+    version = registry.register(run.info.run_id, NAME, store=store)
+    mlflow.MlflowClient().set_registered_model_alias(NAME, registry.CHAMPION, version)
+    return f"models:/{NAME}@{registry.CHAMPION}"
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    folder: Path
+
+    def invoke(self, payload: dict) -> tuple[int, str]:
+        return _request(self.port, "POST", "/invocations", json.dumps(payload).encode())
+
+
+@pytest.fixture(scope="module")
+def server(trained_world, tmp_path_factory, request) -> Server:
+    """``predictive-leads serve`` (which becomes ``mlflow models serve``) of ``models:/leads@champion`` from an
+    embedded store; it runs in its own folder, where it writes ``models/mlflow/example_request.json``."""
+    store = tmp_path_factory.mktemp("serving-store")
+    uri = _log_and_promote(trained_world.scorer, store)
+    port, folder = _free_port(), tmp_path_factory.mktemp("serve")
+    cli = [str(Path(sys.executable).parent / "predictive-leads"), "serve", "--model", uri, "--port", str(port)]
+    proc = _start(cli, _env(registry.tracking_uri(store)), f"http://127.0.0.1:{port}/ping", folder)
+    request.addfinalizer(lambda: _stop(proc))
+    return Server(proc, port, folder)
+
+
+# ------------------------------------------------------------------------------------------ payloads and checks
+
+
+def _split(inputs: pd.DataFrame) -> dict:
+    return json.loads(inputs.to_json(orient="split", index=False))
+
+
+def _plain(value):
+    """A cell as JSON gives it back: missing values (None, NaN, pd.NA) as None, numpy scalars as Python."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _assert_same(served: pd.DataFrame, expected: pd.DataFrame) -> None:
+    assert list(served.columns) == list(scored_columns(3))
+    assert len(served) == len(expected)
+    np.testing.assert_allclose(served["probability"].to_numpy(float), expected["probability"].to_numpy(float),
+                               rtol=0, atol=1e-12)  # fmt: skip
+    for col in served.columns.drop("probability"):
+        assert [_plain(v) for v in served[col]] == [_plain(v) for v in expected[col]], col
+
+
+def _message(body: str) -> str:
+    return json.loads(body)["message"]
+
+
+# ------------------------------------------------------------------------------------------ mlflow models serve
+
+
+def test_a_batch_of_leads_is_scored_and_explained_as_in_process(trained_world, server):
+    scorer = trained_world.scorer
+    leads = trained_world.frame.sample(200, random_state=11)
+    status, body = server.invoke({"dataframe_split": _split(to_model_input(leads, scorer))})
+    assert status == 200, body[:2000]
+    served = pd.DataFrame(json.loads(body)["predictions"])
+    _assert_same(served, scored_with_reasons(scorer, leads).reset_index(drop=True))
+    assert served["tier"].nunique() > 1 and served["reason_3"].notna().all()
+
+
+def test_the_example_request_serve_writes_is_answered_like_the_readme_curl(trained_world, server):
+    example = server.folder / "models" / "mlflow" / "example_request.json"
+    status, body = _request(server.port, "POST", "/invocations", example.read_bytes())
+    assert status == 200, body
+    answer = json.loads(body)["predictions"]
+    assert len(answer) == len(json.loads(example.read_text())["dataframe_split"]["data"])
+    assert all(1 <= row["score"] <= 100 and 0 < row["probability"] < 1 for row in answer)
+
+
+def test_a_missing_feature_column_is_refused_naming_it(trained_world, server):
+    payload = _split(to_model_input(trained_world.frame.sample(3, random_state=12), trained_world.scorer))
+    column = "pricing_page_view_30d"
+    at = payload["columns"].index(column)
+    payload["columns"].pop(at)
+    for row in payload["data"]:
+        row.pop(at)
+    status, body = server.invoke({"dataframe_split": payload})
+    assert 400 <= status < 500, body[:2000]
+    assert re.search(r"missing inputs \[([^\]]*)\]", _message(body)).group(1) == repr(column)
+
+
+@pytest.mark.parametrize(("column", "value"), [("email_open_30d", "lots"), ("days_since_last_event", "a while")])
+def test_a_value_of_the_wrong_type_is_refused_naming_the_column(trained_world, server, column, value):
+    assert trained_world.scorer.input_types_[column] in ("long", "double")
+    payload = _split(to_model_input(trained_world.frame.sample(3, random_state=13), trained_world.scorer))
+    at = payload["columns"].index(column)
+    for row in payload["data"]:
+        row[at] = value
+    status, body = server.invoke({"dataframe_split": payload})
+    assert 400 <= status < 500, body[:2000]
+    assert f"column {column} " in _message(body)
+
+
+@pytest.mark.xfail(strict=True, reason="mlflow's scoring server echoes the refused input rows in its message "
+                   "('Failed to predict data ...'): pre-validate in front of it (see stack-notes)")  # fmt: skip
+def test_a_refused_request_does_not_echo_lead_values(trained_world, server):
+    inputs = to_model_input(trained_world.frame.sample(3, random_state=14), trained_world.scorer)
+    inputs["email_domain"] = "echo-marker.example"
+    status, body = server.invoke({"dataframe_split": _split(inputs.drop(columns=["pricing_page_view_30d"]))})
+    assert 400 <= status < 500
+    assert "echo-marker.example" not in body
+
+
+def test_fifty_concurrent_clients_get_every_answer_right(trained_world, server):
+    scorer, clients, per_client = trained_world.scorer, 50, 20
+    leads = trained_world.frame.sample(clients * per_client, random_state=15)
+    expected = scored_with_reasons(scorer, leads).reset_index(drop=True)
+    split = _split(to_model_input(leads, scorer))
+
+    def client(c: int) -> list[tuple[int, int, str]]:
+        answers = []
+        for i in range(c * per_client, (c + 1) * per_client):
+            payload = {"dataframe_split": {"columns": split["columns"], "data": [split["data"][i]]}}
+            try:
+                answers.append((i, *server.invoke(payload)))
+            except (OSError, http.client.HTTPException) as exc:
+                answers.append((i, -1, repr(exc)))
+        return answers
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        answers = sorted(a for batch in pool.map(client, range(clients)) for a in batch)
+    errors = [(i, status, body[:300]) for i, status, body in answers if status != 200]
+    assert not errors, f"{len(errors)} of {len(answers)} requests failed, e.g. {errors[:3]}"
+    served = pd.DataFrame([json.loads(body)["predictions"][0] for _, _, body in answers])
+    _assert_same(served, expected)
+
+
+def test_stopping_the_server_leaves_no_process(server):
+    """Runs last among the serving tests: stops the module's server the way its finalizer does."""
+    _stop(server.proc)
+    assert server.proc.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.kill(server.proc.pid, 0)
+    with pytest.raises(ProcessLookupError):  # nor any child (uvicorn) in its process group
+        os.killpg(server.proc.pid, 0)
+    with pytest.raises(ConnectionRefusedError):
+        _request(server.port, "GET", "/ping", timeout=5)
+
+
+# ------------------------------------------------------------------------------------------ tracking server
+
+
+@pytest.fixture(scope="module")
+def tracking_server(tmp_path_factory, request) -> str:
+    """``mlflow server`` on a SQLite store with proxied artifacts in a temporary folder; returns its URI."""
+    root = tmp_path_factory.mktemp("tracking-server")
+    port = _free_port()
+    cmd = ["mlflow", "server", "--backend-store-uri", f"sqlite:///{root / 'server.db'}",
+           "--artifacts-destination", str(root / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
+           "--workers", "1"]  # fmt: skip
+    proc = _start(cmd, _env(), f"http://127.0.0.1:{port}/health", root)
+    request.addfinalizer(lambda: _stop(proc))
+    return f"http://127.0.0.1:{port}"
+
+
+def test_registry_round_trip_through_a_tracking_server(trained_world, tracking_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_server)
+    uri = _log_and_promote(trained_world.scorer, tmp_path / "unused-store")
+    assert not (tmp_path / "unused-store").exists(), "the embedded store must not be used with a server URI"
+    leads = trained_world.frame.sample(300, random_state=16)
+    to_model_input(leads, trained_world.scorer).to_parquet(tmp_path / "in.parquet")
+    code = ("import sys, mlflow, pandas as pd; "
+            "m = mlflow.pyfunc.load_model(sys.argv[1]); "
+            "m.predict(pd.read_parquet(sys.argv[2])).to_parquet(sys.argv[3])")  # fmt: skip
+    args = [sys.executable, "-c", code, uri, str(tmp_path / "in.parquet"), str(tmp_path / "out.parquet")]
+    done = subprocess.run(args, env=_env(tracking_server), cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    served = pd.read_parquet(tmp_path / "out.parquet")
+    _assert_same(served, scored_with_reasons(trained_world.scorer, leads).reset_index(drop=True))
