@@ -15,7 +15,7 @@ belongs to that run only:
 * score only       ``score_files(scorer, input, out.parquet, top_k=0)`` with the default ``chunk_rows``;
 * with reasons     the same with ``top_k=3`` (reason_1..3, codes, reasons_json);
 * raw predict      the REFERENCE: the same file read in the same chunks by ``batch.read_chunks``, then encoded
-                   to the float matrix LightGBM reads (``scorer._codes(chunk)``; ``scorer._encode`` in
+                   to the float matrix LightGBM reads (``scorer._codes(chunk)``; ``scorer.encode`` in
                    versions without it) and ``booster.predict(matrix, raw_score=True)``, nothing else.
 
 It prints rows/s and peak RSS for each size x mode, where the time of ``score_files`` goes (exclusive seconds
@@ -61,7 +61,7 @@ PHASES = (
     ("predictive_leads.ops.batch", "_SeenIds", "repeats", "duplicate-id check (_SeenIds.repeats)"),
     ("predictive_leads.ops.batch", None, "_count_unseen", "count unseen categories"),
     ("predictive_leads.ops.batch", None, "output_rows", "assemble output frame (batch.output_rows)"),
-    ("predictive_leads.models.lead_scorer", "LeadScorer", "_encode", "encode features (LeadScorer._encode)"),
+    ("predictive_leads.models.lead_scorer", "LeadScorer", "encode", "encode features (LeadScorer.encode)"),
     ("predictive_leads.models.lead_scorer", "LeadScorer", "_codes", "encode features (LeadScorer._codes)"),
     ("predictive_leads.models.lead_scorer", "LeadScorer", "score_frame", "score_frame (wrapper)"),
     ("predictive_leads.models.lead_scorer", "LeadScorer", "_scores", "calibrate, score, grade, tier (_scores)"),
@@ -166,7 +166,7 @@ def child(args) -> dict:
 
     if args.child == "raw":
         booster = scorer.booster_
-        encode = getattr(scorer, "_codes", None) or scorer._encode
+        encode = getattr(scorer, "_codes", None) or scorer.encode
         out["raw_encoder"] = encode.__name__
         encode_s = predict_s = 0.0
         n = 0

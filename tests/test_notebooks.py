@@ -46,6 +46,21 @@ def test_notebooks_are_numbered_and_stored_without_outputs():
         assert 8 <= len(nb.cells) <= 16, f"{name}: {len(nb.cells)} cells; keep notebooks small"
 
 
+def test_notebooks_use_only_the_public_api():
+    """A notebook imports the package's face (``predictive_leads``), never a module inside it."""
+    import predictive_leads
+
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        for cell in (c for c in _read(path).cells if c.cell_type == "code"):
+            for line in cell.source.splitlines():
+                inner = re.match(r"\s*(?:from|import) predictive_leads\.", line)
+                assert not inner, f"{path.name}: {line.strip()!r} reaches inside the package"
+                names = re.match(r"\s*from predictive_leads import (.+)", line)
+                unknown = [n.strip() for n in names.group(1).split(",")] if names else []
+                unknown = [n for n in unknown if n not in predictive_leads.__all__]
+                assert not unknown, f"{path.name}: {unknown} are not in predictive_leads.__all__"
+
+
 def _expect_01(work: Path, nb) -> None:
     manifest = json.loads((work / "world" / "manifest.json").read_text())
     assert manifest["kind"] == "synthetic" and manifest["config"]["n_leads"] == int(SMALL)

@@ -76,4 +76,4 @@ def test_the_readme_python_api_block_runs_as_it_stands(tmp_path, monkeypatch):
     exec(compile(block, "README.md", "exec"), namespace)  # the README's own example
     scores = namespace["scores"]
     assert len(scores) > 1000 and scores["score"].between(1, 100).all() and scores["reason_1"].notna().all()
-    assert any(line.startswith("model AUC") for line in namespace["summary_lines"](namespace["result"]))
+    assert any(line.startswith("model AUC") for line in namespace["pl"].summary_lines(namespace["result"]))

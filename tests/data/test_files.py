@@ -14,6 +14,7 @@ import pytest
 from predictive_leads.data import files as io
 from predictive_leads.data.contracts import CONVERSIONS, EVENTS, LEADS, TRUTH, ContractError, validate
 from predictive_leads.synth import generate_world, read_world, write_world
+from predictive_leads.synth.world_files import TABLES
 
 
 @pytest.fixture(scope="module")
@@ -403,7 +404,7 @@ def test_world_round_trip_with_manifest(world, tmp_path):
     seen: list[str] = []
     out = write_world(world, tmp_path / "world", csv=True, on_file=seen.append)
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted([*(f"{t}{s}" for t in io.TABLES for s in (".parquet", ".csv")), io.MANIFEST])
+    assert names == sorted([*(f"{t}{s}" for t in TABLES for s in (".parquet", ".csv")), io.MANIFEST])
     assert len(seen) == 8
     manifest = io.read_manifest(out)
     assert manifest["kind"] == "synthetic"

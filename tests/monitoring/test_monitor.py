@@ -114,7 +114,7 @@ def test_monitoring_a_registered_model_logs_a_run_linked_to_its_version(trained_
     folder = registry_store / "frame.parquet"
     trained_world.frame.to_parquet(folder)
     with registry._mlflow().start_run() as run:
-        registry.log_pyfunc(trained_world.scorer)
+        registry.log_pyfunc(trained_world.scorer, profile=trained_world.profile)  # the profile travels with it
     registry.register(run.info.run_id, "leads", alias="champion")
     out = registry_store / "mon"
     result = runner.invoke(app, ["monitor", "--model", "models:/leads@champion", "--data", str(folder),

@@ -107,6 +107,14 @@ def write_texts(texts: dict[str, str], folder: str | os.PathLike) -> Path:
     return folder
 
 
+def write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write ``text`` to ``path`` atomically (UTF-8); returns the path."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return path
+
+
 def read_texts(folder: str | os.PathLike, names) -> dict[str, str]:
     """``{file name: text}`` of the named files in ``folder`` (FileNotFoundError naming the first missing one)."""
     folder = Path(folder)

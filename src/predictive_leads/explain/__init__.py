@@ -2,6 +2,7 @@
 
 from predictive_leads.explain.phrases import FeatureText, feature_text
 from predictive_leads.explain.reasons import (
+    DEFAULT_TOP_K,
     compare_with_rules,
     feature_groups,
     group_contributions,
@@ -12,6 +13,7 @@ from predictive_leads.explain.reasons import (
 )
 
 __all__ = [
+    "DEFAULT_TOP_K",
     "FeatureText",
     "compare_with_rules",
     "feature_groups",

@@ -1,5 +1,6 @@
 """Point-in-time features: lead attributes (pandas) and behaviour (Ibis on DuckDB or PySpark)."""
 
+from predictive_leads.features.config import FeatureConfig
 from predictive_leads.features.guard import LeakageError, assert_point_in_time
 from predictive_leads.features.pipeline import (
     DatasetSummary,
@@ -12,6 +13,7 @@ from predictive_leads.features.pipeline import (
 
 __all__ = [
     "DatasetSummary",
+    "FeatureConfig",
     "LeakageError",
     "assert_point_in_time",
     "build_scoring_frame",

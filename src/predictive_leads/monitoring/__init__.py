@@ -1,0 +1,1 @@
+"""Has the score stopped meaning what it says: the reference profile, drift, matured outcomes, a verdict."""

@@ -1,0 +1,1 @@
+"""After the score: batch scoring, disqualification, funnel stages, routing to reps, segment reports."""

@@ -1,0 +1,1 @@
+"""MLflow and Spark at the edge: the pickle-free pyfunc, tracking and registry, Spark scoring."""

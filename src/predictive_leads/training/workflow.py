@@ -125,12 +125,14 @@ def _report(model: LeadScorer, y, X: pd.DataFrame, rule_scores: dict, result: di
             seed: int) -> str:  # fmt: skip
     """The HTML report of an evaluation: its figures (the SHAP ones included) and the page."""
     from predictive_leads.explain.plots import explanation_plots
-    from predictive_leads.reports.html import html_report, plots
+    from predictive_leads.reports.figures import evaluation_figures
+    from predictive_leads.reports.pages import evaluation_page
 
     scored = model.score_frame(X)
     p, score = scored["probability"].to_numpy(), scored["score"].to_numpy()
-    figures = plots(y, p, score, rule_scores) | explanation_plots(model, X[list(model.feature_names_in_)], seed=seed)
-    return html_report(result, figures, title=title, meta=meta)
+    figures = evaluation_figures(y, p, score, rule_scores)
+    figures |= explanation_plots(model, X[list(model.feature_names_in_)], seed=seed)
+    return evaluation_page(result, figures, title=title, meta=meta)
 
 
 def train_model(

@@ -1,0 +1,85 @@
+"""Printing and errors for the command line: the two rich consoles, one red line per user error, progress bars."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import import_module
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+console = Console()
+err_console = Console(stderr=True)
+
+USER_ERRORS = (ValueError, FileNotFoundError)  # ContractError, RuleError, ModelError, LeakageError are ValueErrors
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Print ``error: message`` in red on stderr and exit with ``code``."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Known user errors (and MLflow's) raised inside become one red line and exit code 1; others propagate."""
+    try:
+        yield
+    except Exception as exc:
+        if not isinstance(exc, USER_ERRORS) and not type(exc).__module__.startswith("mlflow"):
+            raise
+        fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+
+
+def say(text: str, *, wrap: bool = True) -> None:
+    """Print one line as it is (no highlighting; long lines not cut when ``wrap``)."""
+    console.print(text, highlight=False, soft_wrap=wrap)
+
+
+def steps_progress() -> Progress:
+    """A progress bar over a known number of steps (on stderr, only in a terminal)."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+def rows_progress() -> Progress:
+    """A progress line over rows read (on stderr; outside a terminal, one plain line per update)."""
+    return Progress(TextColumn("[progress.description]{task.description}"), TextColumn("{task.fields[rows]}"),
+                    TaskProgressColumn(), TimeElapsedColumn(), console=err_console,
+                    disable=not sys.stderr.isatty())  # fmt: skip
+
+
+def report_rows(progress: Progress, task: TaskID, done: int, rejected: int) -> None:
+    """Show ``done`` rows read and ``rejected`` on the rows progress line."""
+    elapsed = progress.tasks[task].elapsed or 1e-9
+    text = f"{done:,} rows ({done / elapsed:,.0f} rows/s), {rejected:,} rejected"
+    progress.update(task, rows=text)
+    if progress.disable:
+        err_console.print(f"read {text}", highlight=False)
+
+
+class PackageDefault:
+    """An option default read from the package when it is needed (parsing, or that command's ``--help``), so that
+    ``predictive-leads --help`` does not import the package's heavy modules to learn it."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __call__(self) -> object:
+        return getattr(import_module(self.module), self.name)
+
+    def __str__(self) -> str:
+        return str(self())
+
+
+TOP_K = PackageDefault("predictive_leads.explain.reasons", "DEFAULT_TOP_K")  # reasons per lead

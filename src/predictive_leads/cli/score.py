@@ -1,0 +1,103 @@
+"""Scoring commands: score (batch, with reasons) and explain (one lead, next to the rule baseline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from predictive_leads.cli.console import TOP_K, console, one_line_errors, report_rows, rows_progress, say
+
+if TYPE_CHECKING:
+    from predictive_leads.jobs.score import ScoringFrame
+
+
+def score(
+    *,
+    model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
+    output: Annotated[Path, typer.Option(help="Scores to write (.parquet or .csv), atomically.")],
+    input: Annotated[Path | None, typer.Option("--input", help="Scoring frame file or folder (.parquet/.csv).")]
+    = None,
+    data: Annotated[Path | None, typer.Option(help="Raw data folder (leads, events, conversions): build the "
+                                                   "scoring frame of the open leads at --as-of first.")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Date to score the open leads at (with --data).")] = None,
+    rejects: Annotated[Path | None, typer.Option(help="Where rejected rows go (default: OUTPUT stem + "
+                                                      ".rejects.csv).")] = None,
+    reasons: Annotated[int, typer.Option("--reasons", "--explain", default_factory=TOP_K,
+                                         help="Reasons per lead (0 = scores only).")],
+    chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (bounds memory).")] = 100_000,
+    id_col: Annotated[str, typer.Option(help="Lead id column.")] = "lead_id",
+    scored_at: Annotated[str | None, typer.Option(help="Pin the scored_at timestamp (repeatable outputs).")] = None,
+    allow_rejects: Annotated[bool, typer.Option("--allow-rejects", help="Exit 0 even if rows were rejected.")]
+    = False,
+    b2b_only: Annotated[bool, typer.Option("--b2b-only", help="Also disqualify free and edu email addresses.")]
+    = False,
+    out_of_area: Annotated[bool, typer.Option("--disqualify-out-of-area", help="Also disqualify leads outside "
+                                              "the service area.")] = False,
+    no_disqualify: Annotated[bool, typer.Option("--no-disqualify", help="Run no disqualification check.")] = False,
+) -> None:
+    """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects).
+
+    Bots, spam, test names, disposable, competitor and internal addresses are disqualified: scored and kept, with
+    tier 'disqualified', score 1 and the reason."""
+    from predictive_leads.jobs.score import score as score_leads
+
+    with one_line_errors(), rows_progress() as progress:
+        task = progress.add_task("scoring", total=None, rows="")
+        run = score_leads(model, output, input=input, data=data, as_of=as_of, rejects=rejects, top_k=reasons,
+                          chunk_rows=chunk_rows, id_col=id_col, scored_at=scored_at, b2b_only=b2b_only,
+                          out_of_area=out_of_area, disqualify=not no_disqualify,
+                          progress=lambda done, bad: report_rows(progress, task, done, bad),
+                          on_stage=lambda what: progress.update(task, description=what),
+                          on_frame=_print_scoring_frame)  # fmt: skip
+    for line in run.lines:
+        say(line)
+    say(f"scores in {run.output}")
+    if run.summary.rejected:
+        say(f"rejected rows and reasons in {run.rejects}")
+        if not allow_rejects:
+            raise typer.Exit(4)
+
+
+def _print_scoring_frame(frame: ScoringFrame) -> None:
+    say(f"scoring frame: {frame.rows:,} open leads as of {frame.as_of.date()} ({frame.path.name})", wrap=False)
+
+
+def explain(
+    *,
+    model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
+    input: Annotated[Path, typer.Option("--input", help="Scoring frame or training set (.parquet/.csv).")],
+    lead_id: Annotated[str, typer.Option(help="The lead to explain.")],
+    id_col: Annotated[str, typer.Option(help="Lead id column of the input.")] = "lead_id",
+    as_of: Annotated[str | None, typer.Option(help="Snapshot to explain when the lead has several (default: latest).")]
+    = None,
+    top_k: Annotated[int, typer.Option(default_factory=TOP_K, help="Reasons per direction.")],
+    rules: Annotated[str | None, typer.Option(help="Rule preset or YAML shown side by side (default: the model's "
+                                                   "learned scorecard, if saved with it).")] = None,
+) -> None:
+    """Print one lead's score, probability, grade, tier and the reasons behind them, next to the rule score."""
+    from predictive_leads.jobs.score import explain as explain_lead
+
+    with one_line_errors():
+        lead = explain_lead(model, input, lead_id, id_col=id_col, as_of=as_of, top_k=top_k, rules=rules)
+    when = f" as of {lead.as_of}" if lead.as_of is not None else ""
+    say(f"[bold]lead {lead.lead_id}[/]{when}: score {lead.score} · grade {lead.grade} · tier {lead.tier} · "
+        f"probability {lead.probability:.1%}", wrap=False)  # fmt: skip
+    table = Table("", "reason", "points", "log-odds", "code", title="model reasons")
+    for r in lead.reasons.itertuples(index=False):
+        table.add_row("▲" if r.direction == "positive" else "▼", r.text, f"{r.points:+.1f}", f"{r.log_odds:+.3f}",
+                      r.code)  # fmt: skip
+    console.print(table)
+    baseline = lead.rules
+    if baseline is None:
+        return
+    shown, more, more_points = baseline.split(2 * top_k)
+    table = Table("rule", "condition", "points", title=f"rule baseline: {baseline.name}, {baseline.score:g} points, "
+                  f"tier {baseline.tier or 'none'}")  # fmt: skip
+    for r in shown:
+        table.add_row(r.rule, r.condition, f"{r.points:+d}")
+    if more:
+        table.add_row(f"… {more} more", "", f"{more_points:+d}")
+    console.print(table)

@@ -1,0 +1,136 @@
+"""From scores to action: join a batch output with its scoring frame, route the scored leads to reps, and report
+conversion and the model's gain over the rule baseline by segment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+SEGMENT_ALIASES = {"source": "lead_source", "role": "seniority"}
+
+
+def scores_with_frame(scores: str | Path, frame: str | Path | None = None, columns: Iterable[str] = ()) -> pd.DataFrame:
+    """A batch output (``id`` → ``lead_id``) joined with the named columns of its scoring frame (default: the
+    ``<stem>.scoring_frame.parquet`` that ``score --data`` writes beside it), where the frame has them."""
+    from predictive_leads.data.files import read_raw
+
+    scores = Path(scores)
+    scored = read_raw(scores).rename(columns={"id": "lead_id"})
+    frame = Path(frame) if frame is not None else scores.with_name(f"{scores.stem}.scoring_frame.parquet")
+    if not frame.exists():
+        return scored
+    context = read_raw(frame)
+    wanted = [c for c in dict.fromkeys(columns) if c in context and c not in scored]
+    missing = sorted(set(scored["lead_id"].astype(str)) - set(context["lead_id"].astype(str)))
+    if missing:
+        raise ValueError(f"{frame.name}: no row for scored lead(s) {', '.join(missing[:5])}")
+    return scored.merge(context[["lead_id", *wanted]].astype({"lead_id": str}), on="lead_id", how="left",
+                        validate="one_to_one") if wanted else scored  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ route
+
+
+@dataclass
+class Routing:
+    """Every scored lead assigned to a rep once or left unassigned with the reason; the load per rep."""
+
+    assignments: pd.DataFrame = field(repr=False)
+    out: Path
+    mode: str
+    per_rep: pd.DataFrame  # rep, team, leads, top_tier, expected_conversions, capacity_used
+    spread: pd.DataFrame  # per team: spread of expected conversions vs the largest single lead
+    rows_in: int
+    assigned: int
+    unassigned: dict[str, int]  # reason → leads, most frequent first
+
+    @property
+    def unassigned_total(self) -> int:
+        return sum(self.unassigned.values())
+
+
+def route(scores: str | Path, reps: str | Path, out: str | Path, *, mode: str = "balanced", seed: int = 0,
+          frame: str | Path | None = None) -> Routing:  # fmt: skip
+    """Hand the scored leads of ``scores`` (with the columns the rules use from ``frame``, see
+    :func:`scores_with_frame`) to the reps of the YAML ``reps`` by ``mode`` (balanced, rules or round_robin);
+    write the assignments to ``out``."""
+    from predictive_leads.data.files import write_table
+    from predictive_leads.ops.routing import MODES, REP_FILTERS, load_reps, rep_report, spread_summary
+    from predictive_leads.ops.routing import route as route_leads
+
+    if mode not in MODES:
+        raise ValueError(f"--mode must be one of {', '.join(MODES)}, got {mode!r}")
+    config = load_reps(reps)
+    needed = [*REP_FILTERS.values(), *(col for rule in config.rules for col in rule.when)]
+    leads = scores_with_frame(scores, frame, needed)
+    assignments = route_leads(leads, config, mode=mode, seed=seed, id_col="lead_id")
+    write_table(assignments, out)
+    unassigned = {str(why): int(n) for why, n in assignments["unassigned_reason"].value_counts().items()}
+    return Routing(assignments, Path(out), mode, rep_report(assignments, config), spread_summary(assignments, config),
+                   len(leads), int(assignments["rep"].notna().sum()), unassigned)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ segments
+
+
+@dataclass
+class SegmentReport:
+    """Conversion, rates, deal value and the model's gain over the rule baseline per segment, with intervals;
+    ``segments.csv`` and ``segments.html`` in ``out``."""
+
+    table: pd.DataFrame = field(repr=False)
+    out: Path
+    dimensions: list[str]
+    rule_baseline: str
+    notes: list[str]
+
+    @property
+    def rows(self) -> int:
+        return len(self.table)
+
+    @property
+    def files(self) -> tuple[Path, Path]:
+        """``segments.csv`` and ``segments.html``."""
+        return self.out / "segments.csv", self.out / "segments.html"
+
+
+def segment_dimensions(by: str | Sequence[str]) -> list[str]:
+    """Segment columns from ``"source,role"`` or a list (``source`` = lead_source, ``role`` = seniority)."""
+    names = by.split(",") if isinstance(by, str) else by
+    return [SEGMENT_ALIASES.get(d.strip(), d.strip()) for d in names if d.strip()]
+
+
+def report_segments(
+    scores: str | Path,
+    outcomes: str | Path,
+    out: str | Path = "segments",
+    *,
+    by: str | Sequence[str] = "source,role",
+    rules: str | Path = "fit_and_engagement",
+    frame: str | Path | None = None,
+    horizon_days: int = 90,
+    n_boot: int = 200,
+) -> SegmentReport:
+    """The segment report of the scored leads in ``scores`` against the conversions in ``outcomes`` (counted within
+    ``horizon_days`` of scoring), by the columns ``by`` (from ``frame``, see :func:`scores_with_frame`), with the
+    rule preset or YAML ``rules`` scored alongside as the baseline."""
+    from predictive_leads.data.files import read_raw, write_table, write_text
+    from predictive_leads.models.rules import RuleScorer, load_table
+    from predictive_leads.ops.segments import segment_report, segments_csv_frame
+    from predictive_leads.reports.pages import segments_page
+
+    dims = segment_dimensions(by)
+    table = load_table(rules)
+    leads = scores_with_frame(scores, frame, [*dims, *table.columns])
+    leads["rule_score"] = RuleScorer(table=table).fit(leads).predict_score(leads)
+    thrown_out = leads["tier"].eq("disqualified").to_numpy()  # the rule baseline disqualifies them too
+    leads.loc[thrown_out, "rule_score"] = leads["rule_score"].min()
+    report = segment_report(leads, read_raw(outcomes), by=dims, horizon_days=horizon_days, n_boot=n_boot)
+    result = SegmentReport(report, Path(out), dims, table.name, list(report.attrs.get("notes", [])))
+    csv_path, html_path = result.files
+    write_table(segments_csv_frame(report), csv_path)
+    write_text(segments_page(report), html_path)  # figures: reports.figures.segment_figures
+    return result

@@ -1,0 +1,243 @@
+"""Data jobs: generate a synthetic world, validate and describe a data folder, build a point-in-time dataset."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from predictive_leads.features.pipeline import DatasetSummary
+
+PLANTED = ("is_bot", "is_spam", "is_duplicate", "is_internal", "is_competitor")
+
+
+def _planted(truth: pd.DataFrame, flags: Sequence[str]) -> dict[str, int]:
+    return {flag[3:]: int(truth[flag].sum()) for flag in flags}
+
+
+# ------------------------------------------------------------------------------------------ generate
+
+
+@dataclass
+class GeneratedWorld:
+    """A synthetic world written to ``out``: its sizes, span, planted junk and how long it took."""
+
+    out: Path
+    leads: int
+    events: int
+    conversions: int
+    start: str  # first day, YYYY-MM-DD
+    observed_until: str  # last day, YYYY-MM-DD
+    planted: dict[str, int]  # bot, spam, duplicate, internal, competitor → leads
+    drift_from: str | None
+    seconds: float
+    world: object = field(repr=False, default=None)  # the generated World (tables in memory)
+
+    @property
+    def events_per_lead(self) -> float:
+        return self.events / self.leads
+
+    @property
+    def conversion_rate(self) -> float:
+        return self.conversions / self.leads
+
+    @property
+    def events_per_second(self) -> float:
+        return self.events / self.seconds
+
+
+def generate_steps(csv: bool = False) -> int:
+    """How many times :func:`generate` calls ``on_step``: once for the world, once per file it writes."""
+    from predictive_leads.synth.world_files import TABLES
+
+    return 1 + len(TABLES) * (2 if csv else 1)
+
+
+def generate(
+    out: str | Path,
+    *,
+    n_leads: int = 20_000,
+    seed: int = 0,
+    conversion_rate: float = 0.06,
+    drift: bool = False,
+    start: str = "2024-09-01",
+    days: int = 730,
+    csv: bool = False,
+    on_step: Callable[[str], None] | None = None,
+) -> GeneratedWorld:
+    """Generate a synthetic B2B lead world and write its tables (+ CSV copies) and manifest to ``out``.
+
+    ``on_step(what)`` is called after the world is generated (``"generating world"``) and before each file is
+    written (``"writing leads.parquet"``, …): :func:`generate_steps` calls in all."""
+    from predictive_leads.synth import SynthConfig, generate_world, write_world
+
+    cfg = SynthConfig(n_leads=n_leads, seed=seed, conversion_rate=conversion_rate, drift=drift, start=start, days=days)
+    step = on_step or (lambda _what: None)
+    t0 = time.perf_counter()
+    world = generate_world(cfg)
+    step("generating world")
+    write_world(world, out, csv=csv, on_file=lambda name: step(f"writing {name}"))
+    seconds = time.perf_counter() - t0
+    meta = world.meta
+    drift_from = meta["drift_date"][:10] if meta.get("drift_date") else None
+    return GeneratedWorld(Path(out), len(world.leads), len(world.events), len(world.conversions), meta["start"][:10],
+                          meta["observed_until"][:10], _planted(world.truth, PLANTED), drift_from, seconds,
+                          world)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ validate, describe
+
+
+@dataclass
+class ValidatedData:
+    """A data folder that passed the contracts: rows per table (leads, events, conversions)."""
+
+    folder: Path
+    rows: dict[str, int]
+
+
+def validate(data: str | Path) -> ValidatedData:
+    """Check the leads, events and conversions of ``data`` against the data contracts (ContractError if not)."""
+    from predictive_leads.data.files import read_lead_data
+
+    tables = read_lead_data(data)
+    return ValidatedData(Path(data), {name: len(frame) for name, frame in tables.items()})
+
+
+@dataclass
+class DataDescription:
+    """A data folder in numbers: rows, creation span, event mix and, for a synthetic world, the planted truth."""
+
+    folder: Path
+    leads: int
+    events: int
+    conversions: int
+    created_from: pd.Timestamp
+    created_to: pd.Timestamp
+    event_mix: dict[str, int]  # event type → events, most frequent first
+    planted: dict[str, int] | None  # synthetic worlds only: truth flag (without ``is_``) → leads
+
+    @property
+    def events_per_lead(self) -> float:
+        return self.events / max(self.leads, 1)
+
+    @property
+    def conversion_rate(self) -> float:
+        return self.conversions / max(self.leads, 1)
+
+    def event_share(self, event_type: str) -> float:
+        """Share of all events that are of ``event_type``."""
+        return self.event_mix[event_type] / self.events
+
+
+def describe(data: str | Path) -> DataDescription:
+    """Summarise the data folder ``data`` (checked against the contracts first)."""
+    from predictive_leads.data.files import find_table, read_lead_data, read_manifest, read_raw
+
+    tables = read_lead_data(data)
+    leads, events, conv = tables["leads"], tables["events"], tables["conversions"]
+    mix = {str(name): int(count) for name, count in events["event_type"].value_counts().items()}
+    planted = None
+    if read_manifest(data).get("kind") == "synthetic":
+        truth = read_raw(find_table(data, "truth"))
+        planted = _planted(truth, [c for c in truth.columns if c.startswith("is_")])
+    return DataDescription(Path(data), len(leads), len(events), len(conv), leads["created_at"].min(),
+                           leads["created_at"].max(), mix, planted)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ build-dataset
+
+
+def snapshot_dates(as_of: Sequence[str] | None = None, every: str | None = None, start: str | None = None,
+                   end: str | None = None) -> list:  # fmt: skip
+    """The as-of dates of a dataset: the ``as_of`` dates as given, or every week/month/quarter from ``start`` to
+    ``end`` — one or the other."""
+    from predictive_leads.features.spine import as_of_dates
+
+    if as_of and (every or start or end):
+        raise ValueError("give either --as-of dates or --every with --from/--to, not both")
+    if as_of:
+        return list(as_of)
+    if not (every and start and end):
+        raise ValueError("give --as-of DATE (repeatable) or --every month --from DATE --to DATE")
+    return as_of_dates(start, end, every=every)
+
+
+@dataclass
+class BuiltDataset:
+    """A point-in-time training set (or scoring frame) written to ``out``, with what went in and was skipped."""
+
+    frame: pd.DataFrame = field(repr=False)
+    out: Path
+    summary: DatasetSummary
+
+    @property
+    def columns(self) -> int:
+        return len(self.frame.columns)
+
+
+def build_dataset(
+    data: str | Path,
+    out: str | Path,
+    *,
+    as_of: Sequence[str] | None = None,
+    every: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    horizon_days: int = 90,
+    scoring: bool = False,
+    config: str | Path | None = None,
+    engine: str = "duckdb",
+) -> BuiltDataset:
+    """Build the training set (labelled within ``horizon_days``) or, with ``scoring``, the scoring frame of the
+    raw tables in ``data`` at the dates of :func:`snapshot_dates`; write it to ``out`` (.parquet or .csv).
+    ``config`` is a YAML file overriding the feature config."""
+    from predictive_leads.data.contracts import CONVERSIONS, LEADS
+    from predictive_leads.data.files import find_table, read_manifest, read_table, write_table
+    from predictive_leads.features import build_scoring_frame, build_training_set, summary_of
+    from predictive_leads.features.config import FeatureConfig
+
+    dates = snapshot_dates(as_of, every, start, end)
+    cfg = FeatureConfig.from_yaml(config) if config else FeatureConfig()
+    leads = read_table(find_table(data, "leads"), LEADS)
+    conversions = read_table(find_table(data, "conversions"), CONVERSIONS)
+    events_path = find_table(data, "events")
+    events = str(events_path) if events_path.suffix == ".parquet" else _read_events_csv(events_path)
+    observed_until = read_manifest(data).get("observed_until")
+    if scoring:
+        frame = build_scoring_frame(leads, events, as_of=dates, conversions=conversions, config=cfg, engine=engine)
+    else:
+        frame = build_training_set(leads, events, conversions, as_of=dates, horizon_days=horizon_days,
+                                   observed_until=observed_until, config=cfg, engine=engine)  # fmt: skip
+    write_table(frame, out)
+    return BuiltDataset(frame, Path(out), summary_of(frame))
+
+
+def _read_events_csv(path: Path) -> pd.DataFrame:
+    from predictive_leads.data.contracts import EVENTS, Column, TableContract
+    from predictive_leads.data.files import read_table
+
+    # unknown event types are counted and skipped by the pipeline, not rejected here
+    lenient = TableContract(
+        EVENTS.name,
+        EVENTS.id_column,
+        tuple(Column(c.name, c.dtype, c.description, c.required, c.nullable) for c in EVENTS.columns),
+        EVENTS.description,
+    )
+    return read_table(path, lenient)
+
+
+# ------------------------------------------------------------------------------------------ contracts
+
+
+def contracts_markdown(table: str = "all") -> str:
+    """The data contracts of ``table`` (leads, events, conversions, truth or all) as Markdown tables."""
+    from predictive_leads.data.contracts import CONTRACTS
+    from predictive_leads.data.contracts import contracts_markdown as markdown
+
+    if table != "all" and table not in CONTRACTS:
+        raise ValueError(f"unknown table {table!r}; choose from {', '.join(CONTRACTS)} or all")
+    return markdown(list(CONTRACTS) if table == "all" else [table])

@@ -1,0 +1,231 @@
+"""Scoring jobs: batch-score a scoring frame (file or folder) or the open leads of a raw data folder at a date,
+build that scoring frame, and explain one lead next to the rule baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from predictive_leads.explain.reasons import DEFAULT_TOP_K
+from predictive_leads.features.spine import to_utc
+from predictive_leads.ops.batch import BatchSummary
+
+# ------------------------------------------------------------------------------------------ scoring frame
+
+
+@dataclass
+class ScoringFrame:
+    """The open leads of a data folder at ``as_of``, as features (written to ``path`` when one was given)."""
+
+    frame: pd.DataFrame = field(repr=False)
+    as_of: pd.Timestamp
+    path: Path | None = None
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+
+def scoring_frame_path(output: str | Path) -> Path:
+    """Where ``score --data`` writes the scoring frame of ``output``: ``<stem>.scoring_frame.parquet`` beside it."""
+    output = Path(output)
+    return output.with_name(f"{output.stem}.scoring_frame.parquet")
+
+
+def scoring_frame(data: str | Path, as_of: str | pd.Timestamp | None, out: str | Path | None = None) -> ScoringFrame:
+    """The scoring frame of the leads open in the raw data folder ``data`` at ``as_of`` (features known then);
+    written to ``out`` when given."""
+    from predictive_leads.data.files import read_lead_data, write_table
+    from predictive_leads.features import build_scoring_frame
+
+    if not as_of:
+        raise ValueError("--data needs --as-of (the date to score the open leads at)")
+    tables = read_lead_data(data)
+    when = to_utc(as_of)
+    frame = build_scoring_frame(tables["leads"], tables["events"], as_of=when, conversions=tables["conversions"],
+                                now=when)  # fmt: skip
+    if out is not None:
+        write_table(frame, out)
+    return ScoringFrame(frame, when, Path(out) if out is not None else None)
+
+
+# ------------------------------------------------------------------------------------------ batch scoring
+
+
+@dataclass
+class ScoreRun:
+    """A batch scoring run: what was read, scored and rejected, and where the outputs are."""
+
+    summary: BatchSummary
+    output: Path
+    rejects: Path  # written only when a row was rejected
+    model_name: str
+    model_version: str
+    scoring_frame: ScoringFrame | None = None  # built from raw data (``data``), else None
+
+    @property
+    def lines(self) -> list[str]:
+        """rows in = scored + rejected, the reasons for rejects, unseen values, disqualifications."""
+        return self.summary.lines()
+
+
+def score(
+    model: str | Path,
+    output: str | Path,
+    *,
+    input: str | Path | None = None,
+    data: str | Path | None = None,
+    as_of: str | pd.Timestamp | None = None,
+    rejects: str | Path | None = None,
+    top_k: int = DEFAULT_TOP_K,
+    chunk_rows: int = 100_000,
+    id_col: str = "lead_id",
+    scored_at: str | pd.Timestamp | None = None,
+    b2b_only: bool = False,
+    out_of_area: bool = False,
+    disqualify: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    on_stage: Callable[[str], None] | None = None,
+    on_frame: Callable[[ScoringFrame], None] | None = None,
+) -> ScoreRun:
+    """Score ``input`` (a scoring frame file or folder) or — with ``data`` and ``as_of`` — the open leads of a raw
+    data folder, whose scoring frame is written beside ``output`` first (:func:`scoring_frame_path`).
+
+    Every row is scored (with ``top_k`` reasons) or rejected into ``rejects`` (default ``<stem>.rejects.csv``)
+    with a reason. Bots, spam, test, disposable, competitor and internal addresses are disqualified (with
+    ``b2b_only`` free and edu addresses too, with ``out_of_area`` leads outside the service area; none when not
+    ``disqualify``). ``progress(rows_done, rows_rejected)`` is called after each chunk, ``on_stage(what)`` as each
+    stage starts, ``on_frame(scoring_frame)`` once a scoring frame was built from ``data``."""
+    from predictive_leads.ops.batch import score_files
+    from predictive_leads.ops.disqualify import DisqualifyConfig
+    from predictive_leads.serving.registry import describe_model, load_scorer
+
+    checks = DisqualifyConfig.off()
+    if disqualify:
+        checks = DisqualifyConfig(free_email=b2b_only, edu_email=b2b_only, out_of_service_area=out_of_area)
+    stage = on_stage or (lambda _what: None)
+    if (input is None) == (data is None):
+        raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
+    scorer = load_scorer(model)
+    name, version = describe_model(model)
+    built = None
+    if data is not None:
+        if as_of:
+            stage(f"building the scoring frame as of {to_utc(as_of).date()}")
+        built = scoring_frame(data, as_of, scoring_frame_path(output))
+        if on_frame:
+            on_frame(built)
+    source = input if input is not None else built.path
+    pinned = to_utc(scored_at) if scored_at else None
+    stage("scoring")
+    summary = score_files(scorer, source, output, rejects=rejects, id_col=id_col, top_k=top_k, chunk_rows=chunk_rows,
+                          model_name=name, model_version=version, scored_at=pinned, checks=checks,
+                          progress=progress)  # fmt: skip
+    where = Path(rejects) if rejects else Path(output).with_name(f"{Path(output).stem}.rejects.csv")
+    return ScoreRun(summary, Path(output), where, name, version, built)
+
+
+# ------------------------------------------------------------------------------------------ explain one lead
+
+
+@dataclass
+class FiredRule:
+    """One rule of the baseline's points table that fired for the lead."""
+
+    rule: str
+    condition: str
+    points: int
+
+
+@dataclass
+class RuleBaseline:
+    """The rule baseline's verdict on the lead: points, tier and the rules that fired (largest points first)."""
+
+    name: str
+    score: float
+    tier: str  # '' when the score reaches no tier
+    fired: list[FiredRule]
+
+    def split(self, limit: int) -> tuple[list[FiredRule], int, int]:
+        """(the first ``limit`` fired rules, how many more fired, the sum of their points)."""
+        rest = self.fired[limit:]
+        return self.fired[:limit], len(rest), sum(r.points for r in rest)
+
+
+@dataclass
+class LeadExplanation:
+    """One lead's score, grade, tier and probability, the reasons behind them and the rule baseline beside them."""
+
+    lead_id: str
+    as_of: str | None  # YYYY-MM-DD of the explained snapshot, None when the input has no as_of
+    score: int
+    grade: str
+    tier: str
+    probability: float
+    reasons: pd.DataFrame = field(repr=False)  # explain.top_reasons: direction, text, points, log_odds, code, …
+    rules: RuleBaseline | None = None
+    row: pd.DataFrame = field(repr=False, default=None)  # the lead's input row
+
+
+def explain(
+    model: str | Path,
+    input: str | Path,
+    lead_id: str,
+    *,
+    id_col: str = "lead_id",
+    as_of: str | None = None,
+    top_k: int = DEFAULT_TOP_K,
+    rules: str | Path | None = None,
+) -> LeadExplanation:
+    """Explain the lead ``lead_id`` of ``input`` (a scoring frame or training set; its latest snapshot, or the one
+    at ``as_of``) with ``model``: scores and ``top_k`` reasons per direction, next to the rule baseline ``rules``
+    (a preset or YAML; default the model's learned scorecard, if saved with it)."""
+    from predictive_leads.data.files import read_raw
+    from predictive_leads.explain import top_reasons
+    from predictive_leads.serving.registry import load_scorer
+
+    scorer = load_scorer(model)
+    row = one_lead(read_raw(input), Path(input).name, id_col, lead_id, as_of)
+    scored = scorer.score_frame(row).iloc[0]
+    when = str(row["as_of"].iloc[0])[:10] if "as_of" in row else None
+    reasons = top_reasons(scorer, row, top_k)
+    table = _side_rules(rules, model)
+    baseline = _rule_baseline(table, row) if table is not None else None
+    return LeadExplanation(lead_id, when, int(scored.score), str(scored.grade), str(scored.tier),
+                           float(scored.probability), reasons, baseline, row)  # fmt: skip
+
+
+def one_lead(frame: pd.DataFrame, source: str, id_col: str, lead_id: str, as_of: str | None = None) -> pd.DataFrame:
+    """The row of ``lead_id`` in ``frame`` (its latest snapshot, or the one at ``as_of``) as a one-row frame."""
+    if id_col not in frame:
+        raise ValueError(f"{source}: no id column {id_col!r} (use --id-col)")
+    rows = frame[frame[id_col].astype("string") == lead_id]
+    if as_of is not None and "as_of" in rows:
+        rows = rows[rows["as_of"].astype("string").str[:10] == as_of[:10]]
+    if rows.empty:
+        raise ValueError(f"{source}: no row for {id_col} {lead_id}" + (f" at as_of {as_of}" if as_of else ""))
+    if "as_of" in rows:
+        rows = rows.sort_values("as_of", kind="stable")
+    return rows.iloc[[-1]]
+
+
+def _side_rules(rules: str | Path | None, model: str | Path) -> str | Path | None:
+    if rules is not None:
+        return rules
+    card = Path(model) / "learned_scorecard.yaml"
+    return card if not str(model).startswith("models:/") and card.exists() else None
+
+
+def _rule_baseline(table: str | Path, row: pd.DataFrame) -> RuleBaseline:
+    from predictive_leads.models.rules import RuleScorer
+
+    points_table = RuleScorer(table=table).fit(row).table_
+    fired, score = points_table.points(row)
+    hits = [r for r, hit in zip(points_table.rules, fired[0], strict=True) if hit]
+    conditions = points_table.to_frame().set_index("rule")["condition"]
+    ordered = sorted(hits, key=lambda r: -abs(r.points))
+    return RuleBaseline(Path(str(table)).stem, float(score[0]), str(points_table.tier_of(score)[0] or ""),
+                        [FiredRule(r.id, str(conditions.get(r.id, "")), r.points) for r in ordered])  # fmt: skip

@@ -1,0 +1,204 @@
+"""Training jobs: train from a file (optionally logged and registered in MLflow), evaluate a saved model on later
+labelled rows, promote @challenger over @champion, and retrain from raw tables at a date behind the gate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from predictive_leads.training.promotion import Promotion
+from predictive_leads.training.workflow import TrainResult
+
+Stage = Callable[[str], None]
+
+
+def _stage(on_stage: Stage | None) -> Stage:
+    return on_stage or (lambda _what: None)
+
+
+# ------------------------------------------------------------------------------------------ train
+
+
+@dataclass
+class TrainRun:
+    """A model trained and saved to ``out``; with MLflow, its run (and registered version)."""
+
+    result: TrainResult = field(repr=False)
+    out: Path
+    lines: list[str]  # the honest summary: split, AUC model vs rule presets, calibration
+    run_id: str | None = None
+    experiment: str | None = None
+    tracking_uri: str | None = None
+    registered: str | None = None  # registered model name
+    version: str | None = None
+    alias: str | None = None  # the alias the new version got (challenger)
+
+
+def train(
+    data: str | Path,
+    out: str | Path,
+    *,
+    target: str = "converted",
+    positive_label: str | None = None,
+    id_col: str | None = None,
+    time_col: str | None = None,
+    drop: Sequence[str] = (),
+    keep: Sequence[str] = (),
+    rules: Sequence[str] | None = None,
+    flat_export: bool = False,
+    n_boot: int = 200,
+    mlflow: bool = False,
+    experiment: str = "predictive-leads",
+    register: str | None = None,
+    force: bool = False,
+    on_stage: Stage | None = None,
+) -> TrainRun:
+    """Audit, train and evaluate out of time against the rule presets (``rules``, default all) on the training set
+    (or, with ``flat_export``, the one-row-per-lead export) in ``data``; write the model folder ``out``. With
+    ``mlflow`` (or ``register``) the run is logged; ``register`` also registers it as @challenger under that name.
+    ``on_stage(what)`` is called as each stage starts."""
+    from predictive_leads.training.workflow import load_training_frame, summary_lines, train_model
+
+    stage = _stage(on_stage)
+    frame, roles = load_training_frame(data, target=target, flat_export=flat_export, positive_label=positive_label,
+                                       id_col=id_col, time_col=time_col, drop=tuple(drop))  # fmt: skip
+    stage("auditing, training and evaluating")
+    result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force, **roles)
+    result.save(out)
+    run = TrainRun(result, Path(out), summary_lines(result))
+    if mlflow or register:
+        from predictive_leads.serving import registry
+
+        stage("logging to MLflow")
+        run.run_id = registry.log_training_run(result, experiment=experiment, data_file=data)
+        run.experiment, run.tracking_uri = experiment, registry.tracking_uri()
+        if register:
+            run.registered, run.alias = register, registry.CHALLENGER
+            run.version = registry.register(run.run_id, register)
+    return run
+
+
+# ------------------------------------------------------------------------------------------ evaluate
+
+
+@dataclass
+class EvaluationRun:
+    """A saved model measured against the rule presets on labelled rows; ``metrics.json`` and ``report.html`` in
+    ``out``."""
+
+    metrics: dict = field(repr=False)
+    out: Path
+    rows: int
+
+    @property
+    def model_auc(self) -> dict:
+        """The model's ROC AUC: ``estimate``, ``low``, ``high``."""
+        return self.metrics["headline"]["model"]["roc_auc"]
+
+    @property
+    def best_rule(self) -> dict | None:
+        """The best rule preset's headline (``name``, ``roc_auc``), None when no preset could be scored."""
+        return self.metrics["headline"]["best_rule"] or None
+
+
+def evaluate(model: str | Path, data: str | Path, out: str | Path, *, target: str = "converted",
+             n_boot: int = 200) -> EvaluationRun:  # fmt: skip
+    """Score the labelled rows in ``data`` with ``model`` (a model folder or ``models:/NAME@alias``) and measure
+    it against the rule presets; write ``metrics.json`` and ``report.html`` into ``out``."""
+    from predictive_leads.data.files import read_raw, write_json, write_text
+    from predictive_leads.serving.registry import load_scorer
+    from predictive_leads.training.workflow import evaluate_saved_model
+
+    scorer = load_scorer(model)
+    frame = read_raw(data)
+    if target not in frame:
+        raise ValueError(f"{Path(data).name}: no target column {target!r}")
+    metrics, html = evaluate_saved_model(scorer, frame, target=target, n_boot=n_boot)
+    write_json(metrics, Path(out) / "metrics.json")
+    write_text(html, Path(out) / "report.html")
+    return EvaluationRun(metrics, Path(out), len(frame))
+
+
+# ------------------------------------------------------------------------------------------ promote
+
+
+def promote(name: str, data: str | Path, *, target: str = "converted", max_auc_drop: float = 0.005,
+            max_ece_increase: float = 0.005) -> Promotion:  # fmt: skip
+    """Compare ``name@challenger`` with ``name@champion`` on the labelled rows in ``data`` and move @champion only
+    if the gate passes; the decision (recorded on the challenger version either way)."""
+    from predictive_leads.data.files import read_raw
+    from predictive_leads.serving.registry import promote as promote_model
+    from predictive_leads.training.promotion import Gate
+
+    gate = Gate(max_auc_drop=max_auc_drop, max_ece_increase=max_ece_increase)
+    return promote_model(name, read_raw(data), target=target, gate=gate)
+
+
+# ------------------------------------------------------------------------------------------ retrain
+
+
+@dataclass
+class RetrainRun:
+    """A challenger trained on the newest mature labels and the gate's decision; ``where`` it went (the registered
+    version, or the model folder with its ``promotion.json``)."""
+
+    result: TrainResult = field(repr=False)
+    decision: Promotion
+    where: str  # "NAME version N" or the model folder
+    snapshots: list[pd.Timestamp]
+    run_id: str | None = None
+    version: str | None = None
+
+
+def retrain(
+    data: str | Path,
+    as_of: str | pd.Timestamp,
+    *,
+    name: str | None = None,
+    model: str | Path | None = None,
+    out: str | Path | None = None,
+    months: int = 12,
+    horizon_days: int = 90,
+    n_boot: int = 200,
+    force: bool = False,
+    on_stage: Stage | None = None,
+) -> RetrainRun:
+    """Train a challenger with the champion's settings on ``months`` monthly snapshots of the raw tables in
+    ``data`` whose labels have matured by ``as_of``, and judge it against the champion.
+
+    Registry mode (``name``): the champion is ``name@champion``; the challenger is logged, registered and promoted
+    through the retrain gate. Folder mode (``model`` with ``out``): the challenger and ``promotion.json`` are
+    written to ``out``."""
+    from predictive_leads.data.files import read_lead_data, write_json
+    from predictive_leads.features import build_training_set
+    from predictive_leads.features.spine import mature_snapshot_dates, to_utc
+    from predictive_leads.serving.registry import load_scorer
+    from predictive_leads.training.retrain import RETRAIN_GATE, test_window
+    from predictive_leads.training.retrain import retrain as retrain_model
+
+    if (name is None) == (model is None) or (model is not None and out is None):
+        raise ValueError("give --name (registry) or --model with --out (model directories)")
+    stage = _stage(on_stage)
+    champion = load_scorer(f"models:/{name}@champion" if name else model)
+    when = to_utc(as_of)
+    tables = read_lead_data(data)
+    dates = mature_snapshot_dates(when, horizon_days, months)
+    stage(f"building {len(dates)} monthly snapshots up to {dates[-1].date()}")
+    frame = build_training_set(tables["leads"], tables["events"], tables["conversions"], as_of=dates,
+                               horizon_days=horizon_days, observed_until=when, now=when)  # fmt: skip
+    stage("training the challenger and judging it against the champion")
+    result, decision = retrain_model(champion, frame, n_boot=n_boot, force=force)
+    if name:
+        from predictive_leads.serving import registry
+
+        stage("registering the challenger and promoting it through the gate")
+        run_id = registry.log_training_run(result)
+        version = registry.register(run_id, name)
+        decision = registry.promote(name, test_window(result, frame), gate=RETRAIN_GATE)
+        return RetrainRun(result, decision, f"{name} version {version}", list(dates), run_id, version)
+    result.save(out)
+    write_json(decision.to_dict(), Path(out) / "promotion.json")
+    return RetrainRun(result, decision, str(out), list(dates))

@@ -1,0 +1,33 @@
+"""The rules and serving jobs without the CLI: presets, a table checked against the features, the serve command."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from predictive_leads.jobs.rules import presets, rule_table
+from predictive_leads.jobs.serve import prepare_serving
+from predictive_leads.models.rules import RuleError, preset_names
+
+
+def test_presets_and_one_table_checked_against_the_features(tmp_path):
+    tables = presets()
+    assert list(tables) == list(preset_names()) and all(t.rules for t in tables.values())
+    assert rule_table("engagement").to_yaml() == tables["engagement"].to_yaml()
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\nrules:\n - {id: a, points: 5, when: {column: pricing_views, op: '>=', value: 1}}\n")
+    with pytest.raises(RuleError, match="rule 'a': unknown column 'pricing_views'"):
+        rule_table(path)
+
+
+def test_serving_writes_an_example_request_and_the_mlflow_command(trained_world, registry_store, monkeypatch):
+    monkeypatch.chdir(registry_store)
+    command = prepare_serving(str(trained_world.model_dir), port=5123, workers=2)
+    example = json.loads((registry_store / command.example).read_text())
+    assert set(example["dataframe_split"]["columns"]) >= set(trained_world.features)
+    assert command.argv[:5] == ["mlflow", "models", "serve", "-m", str(trained_world.model_dir)]
+    assert command.argv[-6:] == ["-h", "127.0.0.1", "-p", "5123", "-w", "2"]
+    uri = f"sqlite:///{registry_store / 'mlflow.db'}"  # the store the registry uses, passed on to the server
+    assert command.env["MLFLOW_TRACKING_URI"] == command.env["MLFLOW_REGISTRY_URI"] == uri
+    assert command.env["MLFLOW_DISABLE_TELEMETRY"] == "true"

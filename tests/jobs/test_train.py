@@ -1,0 +1,79 @@
+"""Training jobs without the CLI: train (with MLflow and registration), evaluate, promote, retrain."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from predictive_leads.jobs import train as jobs
+from predictive_leads.training.workflow import summary_lines
+
+
+def test_train_writes_the_model_folder_and_the_honest_summary(trained_run):
+    run, stages = trained_run
+    assert {"model.txt", "scorer.json", "metrics.json", "report.html", "audit.csv", "profile.json"} <= {
+        p.name for p in run.out.iterdir()}  # fmt: skip
+    metrics = json.loads((run.out / "metrics.json").read_text())
+    assert metrics["meta"]["split"]["method"] == "out_of_time"
+    assert {row["scorer"] for row in metrics["comparison"]} >= {"model", "learned scorecard", "rules: engagement"}
+    assert run.lines == summary_lines(run.result) and run.result.meta == metrics["meta"]
+    assert run.lines[0].startswith("evaluated out of time on 2026-") and any(" AUC " in line for line in run.lines)
+    assert stages == ["auditing, training and evaluating"]
+    assert (run.run_id, run.version, run.registered) == (None, None, None)
+
+
+def test_train_refuses_a_file_it_cannot_vouch_for(trained_world, tmp_path):
+    trained_world.frame.head(50).to_csv(tmp_path / "export.csv", index=False)  # a CSV loses the point-in-time record
+    with pytest.raises(ValueError, match=re.escape("export.csv: not built by the feature pipeline")):
+        jobs.train(tmp_path / "export.csv", tmp_path / "m")
+    assert not (tmp_path / "m").exists()
+
+
+def test_evaluate_measures_a_saved_model_on_later_rows(trained_world, tmp_path):
+    later = trained_world.frame[trained_world.frame["as_of"] >= trained_world.train_before]
+    data = tmp_path / "later.parquet"
+    later.to_parquet(data)
+    run = jobs.evaluate(trained_world.model_dir, data, tmp_path / "eval", n_boot=20)
+    written = json.loads((tmp_path / "eval" / "metrics.json").read_text())
+    assert run.rows == len(later) and written["meta"]["rows"] == len(later)
+    assert run.model_auc == written["headline"]["model"]["roc_auc"] and 0.5 < run.model_auc["estimate"] < 1
+    assert run.best_rule["name"].startswith("rules: ") and (tmp_path / "eval" / "report.html").exists()
+    with pytest.raises(ValueError, match=re.escape("later.parquet: no target column 'won'")):
+        jobs.evaluate(trained_world.model_dir, data, tmp_path / "eval2", target="won")
+
+
+def test_train_registers_and_promote_makes_the_first_version_champion(training_file, registry_store):
+    from predictive_leads.serving import registry
+
+    run = jobs.train(training_file, registry_store / "m", n_boot=20, force=True, register="leads")
+    assert run.run_id and (run.registered, run.version, run.alias) == ("leads", "1", "challenger")
+    assert run.experiment == "predictive-leads" and run.tracking_uri == registry.tracking_uri()
+    decision = jobs.promote("leads", training_file)
+    assert decision.promoted and "first model" in decision.reason and decision.rows > 0
+    client = registry._mlflow().MlflowClient()
+    assert str(client.get_model_version_by_alias("leads", "champion").version) == "1"
+
+
+def test_retrain_into_a_model_folder_records_the_gate_decision(trained_world, world_dir, tmp_path):
+    stages: list[str] = []
+    out = tmp_path / "challenger"
+    run = jobs.retrain(world_dir, "2026-09-01", model=trained_world.model_dir, out=out, months=10, n_boot=20,
+                       force=True, on_stage=stages.append)  # fmt: skip
+    recorded = json.loads((out / "promotion.json").read_text())
+    assert recorded == json.loads(json.dumps(run.decision.to_dict())) and run.where == str(out)
+    assert recorded["promoted"] == run.decision.promoted and recorded["reason"] == run.decision.reason
+    assert recorded["champion"]["roc_auc"] > 0 and recorded["challenger"]["roc_auc"] > 0
+    assert len(run.snapshots) == 10
+    assert run.snapshots[-1] + pd.Timedelta(days=90) <= pd.Timestamp("2026-09-01", tz="UTC")
+    assert stages == [f"building 10 monthly snapshots up to {run.snapshots[-1].date()}",
+                      "training the challenger and judging it against the champion"]  # fmt: skip
+    assert (out / "model.txt").exists() and (out / "report.html").exists() and run.version is None
+
+
+def test_retrain_needs_a_registry_name_or_model_folders(world_dir, tmp_path):
+    for kwargs in ({}, {"name": "x", "model": tmp_path}, {"model": tmp_path}):
+        with pytest.raises(ValueError, match=re.escape("give --name (registry) or --model with --out")):
+            jobs.retrain(world_dir, "2026-09-01", **kwargs)
