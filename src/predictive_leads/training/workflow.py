@@ -110,10 +110,10 @@ def _rule_scores(X_train: pd.DataFrame, X_test: pd.DataFrame, rules=None) -> tup
     return scores, notes
 
 
-def _measure(model: LeadScorer, y, X: pd.DataFrame, rule_scores: dict, *, n_boot: int, seed: int,
+def _measure(scored: pd.DataFrame, y, X: pd.DataFrame, rule_scores: dict, *, n_boot: int, seed: int,
              thresholds: dict | None = None) -> dict:  # fmt: skip
-    """Evaluation of the scored rows: the model against every points score, overall and per segment."""
-    scored = model.score_frame(X)
+    """Evaluation of the rows ``X`` the model scored (``scored``): the model against every points score, overall
+    and per segment."""
     segment_cols = [c for c in SEGMENT_COLUMNS if c in X]
     return evaluation(y, scored["probability"].to_numpy(), score=scored["score"].to_numpy(),
                       grade=scored["grade"].to_numpy(), rule_scores=rule_scores,
@@ -121,14 +121,13 @@ def _measure(model: LeadScorer, y, X: pd.DataFrame, rule_scores: dict, *, n_boot
                       seed=seed)  # fmt: skip
 
 
-def _report(model: LeadScorer, y, X: pd.DataFrame, rule_scores: dict, result: dict, *, title: str, meta: dict,
-            seed: int) -> str:  # fmt: skip
+def _report(model: LeadScorer, scored: pd.DataFrame, y, X: pd.DataFrame, rule_scores: dict, result: dict, *,
+            title: str, meta: dict, seed: int) -> str:  # fmt: skip
     """The HTML report of an evaluation: its figures (the SHAP ones included) and the page."""
     from predictive_leads.explain.plots import explanation_plots
     from predictive_leads.reports.figures import evaluation_figures
     from predictive_leads.reports.pages import evaluation_page
 
-    scored = model.score_frame(X)
     p, score = scored["probability"].to_numpy(), scored["score"].to_numpy()
     figures = evaluation_figures(y, p, score, rule_scores)
     figures |= explanation_plots(model, X[list(model.feature_names_in_)], seed=seed)
@@ -195,7 +194,8 @@ def train_model(
         card = LearnedScorecard().fit(X.iloc[train], y[train])
         rule_scores["learned scorecard"] = card.predict_score(X_test)
     cutoffs = dict(model.thresholds_.cutoffs)
-    result = _measure(model, y_test, X_test, rule_scores, thresholds={"model": cutoffs}, n_boot=n_boot, seed=seed)
+    scored = model.score_frame(X_test)
+    result = _measure(scored, y_test, X_test, rule_scores, thresholds={"model": cutoffs}, n_boot=n_boot, seed=seed)
     meta = {
         "split": split,
         "horizon_days": horizon_days,
@@ -214,7 +214,8 @@ def train_model(
     }
     html = None
     if report:
-        html = _report(model, y_test, X_test, rule_scores, result, title="Lead scoring model — out-of-time evaluation",
+        html = _report(model, scored, y_test, X_test, rule_scores, result,
+                       title="Lead scoring model — out-of-time evaluation",
                        meta={**meta, "tables": {"Leakage audit": audit}}, seed=seed)  # fmt: skip
     return TrainResult(model, to_jsonable(result), audit, dropped, html, to_jsonable(meta), profile, card, notes)
 
@@ -277,7 +278,8 @@ def evaluate_saved_model(
     y = frame[target].to_numpy().astype(int)
     X = frame[[c for c in frame.columns if c != target]]
     rule_scores, notes = _rule_scores(frame, frame, rules)
-    result = _measure(model, y, X, rule_scores, n_boot=n_boot, seed=seed)
+    scored = model.score_frame(X)
+    result = _measure(scored, y, X, rule_scores, n_boot=n_boot, seed=seed)
     split = "rows as given"
     if "as_of" in frame:
         times = pd.to_datetime(frame["as_of"], utc=True)
@@ -289,5 +291,6 @@ def evaluate_saved_model(
         "unseen_categories": model.unseen_categories(X),
         "notes": notes,
     }
-    html = _report(model, y, X, rule_scores, result, title="Lead scoring model — evaluation", meta=meta, seed=seed)
+    html = _report(model, scored, y, X, rule_scores, result, title="Lead scoring model — evaluation", meta=meta,
+                   seed=seed)
     return to_jsonable(result | {"meta": meta}), html
