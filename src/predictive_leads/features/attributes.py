@@ -513,13 +513,37 @@ def looks_like_spam(messages: pd.Series, config: FeatureConfig) -> np.ndarray:
     return _flags(messages, is_spam)
 
 
+# each attribute column → the parser roles (leads columns) it reads; it is built when any of them is declared
+ATTRIBUTE_INPUTS: dict[str, tuple[str, ...]] = {
+    "seniority": ("job_title",), "department": ("job_title",), "email_domain": ("email",),
+    "email_kind": ("email",), "is_free_email": ("email",), "is_disposable_domain": ("email",),
+    "industry": ("industry",), "is_ideal_industry": ("industry",), "employees": ("employees",),
+    "company_size_band": ("employees",), "annual_revenue": ("annual_revenue",), "revenue_band": ("annual_revenue",),
+    "country": ("country",), "region": ("country",), "in_service_area": ("country",), "lead_source": ("lead_source",),
+    "is_duplicate_contact": ("email", "first_name", "last_name", "company_name"), "has_phone": ("phone",),
+    "has_form_message": ("form_message",), "has_test_name": ("first_name", "last_name"),
+    "is_spam_message": ("form_message",),
+}  # fmt: skip
+assert tuple(ATTRIBUTE_INPUTS) == ATTRIBUTE_COLUMNS
+
+
+def parsed_columns(parsers) -> list[str]:
+    """The attribute columns the given parser roles make."""
+    return [c for c, roles in ATTRIBUTE_INPUTS.items() if set(roles) & set(parsers)]
+
+
 def lead_attributes(leads: pd.DataFrame, config: FeatureConfig | None = None) -> pd.DataFrame:
     """Cleaned attributes of every lead, indexed by lead_id in input order (no PII columns).
 
-    Columns: see :data:`ATTRIBUTE_COLUMNS`. Optional CRM columns missing from ``leads`` count as all-missing.
+    Columns: those of :data:`ATTRIBUTE_COLUMNS` whose parsers ``config.parsers`` declares (all by default).
+    A declared parser's input column missing from ``leads`` counts as all-missing.
     """
     config = config or FeatureConfig()
     ph = config.placeholders
+    wanted = parsed_columns(config.parsers)
+    index = pd.Index(leads["lead_id"].to_numpy(), name="lead_id")
+    if not wanted:
+        return pd.DataFrame(index=index)
     titles = _column(leads, "job_title")
     email_parts = _email_parts(_column(leads, "email"))
     domain = email_parts["domain"]
@@ -530,29 +554,30 @@ def lead_attributes(leads: pd.DataFrame, config: FeatureConfig | None = None) ->
     region = region_of(country, config)
     employees, revenue = _numbers(leads, "employees"), _numbers(leads, "annual_revenue")
     columns = {
-        "seniority": parse_seniority(titles, ph),
-        "department": parse_department(titles, ph),
-        "email_domain": domain,
-        "email_kind": kind,
-        "is_free_email": kind == "free",
-        "is_disposable_domain": kind == "disposable",
-        "industry": industry,
-        "is_ideal_industry": industry.isin(ideal.tolist()),
-        "employees": employees,
-        "company_size_band": size_band(employees),
-        "annual_revenue": revenue,
-        "revenue_band": revenue_band(revenue),
-        "country": country,
-        "region": region,
-        "in_service_area": region.isin(config.service_regions),
-        "lead_source": normalize_lead_source(_column(leads, "lead_source"), ph),
-        "is_duplicate_contact": _duplicates(leads, email_parts),
-        "has_phone": _present(_column(leads, "phone"), ph),
-        "has_form_message": _present(_column(leads, "form_message"), ph),
-        "has_test_name": looks_like_test_name(_column(leads, "first_name"), _column(leads, "last_name"), config),
-        "is_spam_message": looks_like_spam(_column(leads, "form_message"), config),
-    }
-    index = pd.Index(leads["lead_id"].to_numpy(), name="lead_id")
-    out = pd.DataFrame({k: v.array if isinstance(v, pd.Series) else v for k, v in columns.items()}, index=index)
+        "seniority": lambda: parse_seniority(titles, ph),
+        "department": lambda: parse_department(titles, ph),
+        "email_domain": lambda: domain,
+        "email_kind": lambda: kind,
+        "is_free_email": lambda: kind == "free",
+        "is_disposable_domain": lambda: kind == "disposable",
+        "industry": lambda: industry,
+        "is_ideal_industry": lambda: industry.isin(ideal.tolist()),
+        "employees": lambda: employees,
+        "company_size_band": lambda: size_band(employees),
+        "annual_revenue": lambda: revenue,
+        "revenue_band": lambda: revenue_band(revenue),
+        "country": lambda: country,
+        "region": lambda: region,
+        "in_service_area": lambda: region.isin(config.service_regions),
+        "lead_source": lambda: normalize_lead_source(_column(leads, "lead_source"), ph),
+        "is_duplicate_contact": lambda: _duplicates(leads, email_parts),
+        "has_phone": lambda: _present(_column(leads, "phone"), ph),
+        "has_form_message": lambda: _present(_column(leads, "form_message"), ph),
+        "has_test_name": lambda: looks_like_test_name(_column(leads, "first_name"), _column(leads, "last_name"),
+                                                      config),
+        "is_spam_message": lambda: looks_like_spam(_column(leads, "form_message"), config),
+    }  # fmt: skip
+    built = {k: columns[k]() for k in wanted}
+    out = pd.DataFrame({k: v.array if isinstance(v, pd.Series) else v for k, v in built.items()}, index=index)
     bools = ["is_free_email", "is_disposable_domain", "is_ideal_industry", "in_service_area", "is_duplicate_contact"]
-    return out.astype(dict.fromkeys(bools, bool))
+    return out.astype({b: bool for b in bools if b in out})

@@ -32,10 +32,10 @@ import pandas as pd
 import pyarrow as pa
 from ibis import _
 
-from predictive_leads.data.contracts import EVENT_TYPES
 from predictive_leads.features.config import FeatureConfig
 
 DAY = pd.Timedelta(days=1)
+LN2 = float(np.log(2))
 MICROS_PER_DAY = 86_400_000_000
 TREND_RECENT, TREND_BEFORE = 7, 30
 BLOCK_DAYS = 63  # days per activity bit mask: bits 0..62 stay positive in a signed 64-bit integer
@@ -85,8 +85,11 @@ def count_if(condition: ibis.Value) -> ibis.Value:
 
 
 def canonical_event_types(spellings: pd.Series) -> pd.Series:
-    """Event types as the catalog spells them (surrounding blanks removed, lower case); missing stays missing."""
-    return spellings.astype("string").str.strip().str.lower()
+    """Event types as feature names spell them: lower case, runs of blanks and punctuation → ``_`` ("Email
+    Opened" → ``email_opened``); missing or blank → missing."""
+    text = spellings.astype("string").str.strip().str.lower().str.replace(r"[^0-9a-z]+", "_", regex=True)
+    text = text.str.strip("_")
+    return text.where(text.str.len() > 0)
 
 
 def event_aggregates(
@@ -100,14 +103,16 @@ def event_aggregates(
     """Point-in-time aggregates of the events before each spine row's as_of (spine: row, lead_id, lead, as_of;
     ``lead`` numbers the distinct lead ids).
 
-    ``spelling`` maps each raw ``event_type`` value of ``events`` to its catalog name (default: the catalog
-    names themselves). A join with that table gives each event its type's position in the catalog (``kind``),
-    so several spellings of one type merge, events of other types drop out, and groups are keyed by integers.
+    ``spelling`` maps each raw ``event_type`` value of ``events`` to its name in the vocabulary
+    ``config.types`` (default: the names themselves). A join with that table gives each event its type's
+    position in the vocabulary (``kind``), so several spellings of one type merge, events of other types drop
+    out, and groups are keyed by integers.
     """
+    types = config.types
     if spelling is None:
-        spelling = {t: t for t in EVENT_TYPES}
+        spelling = {t: t for t in types}
     kinds = ibis.memtable(
-        {"event_type": list(spelling), "kind": [EVENT_TYPES.index(t) for t in spelling.values()]},
+        {"event_type": list(spelling), "kind": [types.index(t) for t in spelling.values()]},
         schema={"event_type": "string", "kind": "int64"},
     )
     ev = events.join(kinds, "event_type").mutate(us=_epoch_us(events.ts, engine))
@@ -117,18 +122,24 @@ def event_aggregates(
     joined = sp.join(ev, [sp.lead_id == ev.lead_id, ev.ts < sp.as_of])
     age = joined.as_of_day - 1 - joined.day
     older_than = [ibis.ifelse(age >= edge, 1, 0) for edge in window_edges(config)]
-    high_intent = (joined.kind == EVENT_TYPES.index("form_submit")) & joined.url.isin(
-        list(config.high_intent_form_urls)
-    )
+    high_intent = ibis.literal(False)
+    if config.high_intent_form_urls:
+        high_intent = (joined.kind == types.index(config.high_intent_form_type)) & joined.url.isin(
+            list(config.high_intent_form_urls)
+        )
     bucket = sum(older_than[1:], older_than[0])
-    rows = joined.select("row", "kind", "us", age=age, bucket=bucket, high_intent=high_intent)
+    values = {f"v_{i}": joined[v].cast("float64") for i, v in enumerate(config.value_columns)}
+    rows = joined.select("row", "kind", "us", age=age, bucket=bucket, high_intent=high_intent, **values)
+    decayed = {f"decay_{i}": (rows.age.cast("float64") * (-LN2 / h)).exp().sum()
+               for i, h in enumerate(config.half_lives_days)}  # fmt: skip
+    sums = {f"sum_{k}": rows[k].sum() for k in values} | {f"max_{k}": rows[k].max() for k in values}
     by_type = rows.group_by(["row", "kind", "bucket"]).aggregate(
-        n=rows.count(), last_us=rows.us.max(), high_intent=count_if(rows.high_intent)
+        n=rows.count(), last_us=rows.us.max(), high_intent=count_if(rows.high_intent), **decayed, **sums
     )
     day_masks = rows.group_by(["row", (rows.age // BLOCK_DAYS).name("block")]).aggregate(
         mask=bit_or(ibis.literal(1).cast("int64") << (rows.age % BLOCK_DAYS)), last_us=rows.us.max()
     )
-    views = ev.filter(ev.kind.isin([EVENT_TYPES.index(t) for t in config.burst_event_types]))
+    views = ev.filter(ev.kind.isin([types.index(t) for t in config.burst_event_types]))
     return EventAggregates(by_type, day_masks, _bursts(views, sp, config))
 
 
@@ -143,27 +154,41 @@ def _bursts(views: ibis.Table, sp: ibis.Table, config: FeatureConfig) -> ibis.Ta
 
 @dataclass(frozen=True)
 class TypeCounts:
-    """Per spine row and event type: counts by window (cumulative over age buckets), recencies, forms."""
+    """Per spine row and event type: counts by window (cumulative over age buckets), recencies, forms, decayed
+    counts and the sums and maxima of value columns."""
 
     within: np.ndarray  # (type, bucket, row) int32: events younger than edges[bucket] days; the last bucket: all
     last_us: dict[str, np.ndarray]  # recency type → (row,) latest event in epoch µs, the int64 of NaT when none
     high_intent: np.ndarray  # (row,) high-intent form submissions
+    decayed: np.ndarray  # (half-life, type, row) float64: sum of 2^(-age / half-life) over the type's events
+    value_sums: np.ndarray  # (value column, bucket, row) float64, cumulative like ``within``
+    value_max: np.ndarray  # (value column, row) float64, NaN when the lead has no value
 
 
 def type_counts(by_type: pa.Table, n: int, config: FeatureConfig) -> TypeCounts:
     """:class:`TypeCounts` for ``n`` spine rows from the ``by_type`` aggregate (rows last: each column of the
     frame is one contiguous slice)."""
-    n_buckets = len(window_edges(config)) + 1
-    rows, kind = _int64(by_type, "row"), _int64(by_type, "kind")
-    within = np.zeros((len(EVENT_TYPES), n_buckets, n), dtype=np.int32)
-    within.reshape(-1)[(kind * n_buckets + _int64(by_type, "bucket")) * n + rows] = _int64(by_type, "n")
+    types, n_buckets = config.types, len(window_edges(config)) + 1
+    rows, kind, bucket = _int64(by_type, "row"), _int64(by_type, "kind"), _int64(by_type, "bucket")
+    within = np.zeros((len(types), n_buckets, n), dtype=np.int32)
+    within.reshape(-1)[(kind * n_buckets + bucket) * n + rows] = _int64(by_type, "n")
     np.cumsum(within, axis=1, out=within)
     stamps = _int64(by_type, "last_us")
     last_us = {}
     for event_type in config.recency_event_types:
-        of_type = kind == EVENT_TYPES.index(event_type)
+        of_type = kind == types.index(event_type)
         last_us[event_type] = _max_by_row(rows[of_type], stamps[of_type], n)
-    return TypeCounts(within, last_us, _sum_by_row(rows, _int64(by_type, "high_intent"), n))
+    decayed = np.zeros((len(config.half_lives_days), len(types), n))
+    for i in range(len(config.half_lives_days)):
+        np.add.at(decayed[i], (kind, rows), _float64(by_type, f"decay_{i}"))
+    value_sums = np.zeros((len(config.value_columns), n_buckets, n))
+    value_max = np.full((len(config.value_columns), n), np.nan)
+    for i in range(len(config.value_columns)):
+        np.add.at(value_sums[i], (bucket, rows), np.nan_to_num(_float64(by_type, f"sum_v_{i}")))
+        np.fmax.at(value_max[i], rows, _float64(by_type, f"max_v_{i}"))
+    np.cumsum(value_sums, axis=1, out=value_sums)
+    high_intent = _sum_by_row(rows, _int64(by_type, "high_intent"), n)
+    return TypeCounts(within, last_us, high_intent, np.round(decayed, 9), value_sums, value_max)
 
 
 @dataclass(frozen=True)
@@ -186,6 +211,11 @@ def day_activity(day_masks: pa.Table, n: int, config: FeatureConfig) -> DayActiv
     return DayActivity(days, _max_by_row(rows, _int64(day_masks, "last_us"), n))
 
 
+def _float64(table: pa.Table, column: str) -> np.ndarray:
+    """One float column of an aggregate's Arrow result as NumPy (missing → NaN)."""
+    return np.asarray(table.column(column).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
 def _int64(table: pa.Table, column: str) -> np.ndarray:
     """One integer column of an aggregate's Arrow result as NumPy (no pandas copy of the whole table)."""
     return np.asarray(table.column(column).to_numpy(), dtype=np.int64)
@@ -203,14 +233,20 @@ def finish_event_features(types: TypeCounts, days: DayActivity, spine: pd.DataFr
     then a lead's largest burst is its single view (or nothing)."""
     n, edges = len(spine), window_edges(config)
     cols: dict[str, np.ndarray] = {}
-    for j, event_type in enumerate(EVENT_TYPES):
+    for j, event_type in enumerate(config.types):
         cols[f"{event_type}_total"] = types.within[j, -1]
         for w in config.windows_days:
             cols[f"{event_type}_{w}d"] = types.within[j, edges.index(w)]
     every_type = types.within.sum(axis=0)
     cols |= {f"events_{w}d": every_type[i] for i, w in enumerate(edges)}
     cols["events_total"] = every_type[-1]
-    cols["high_intent_form_total"] = types.high_intent
+    if len(config.event_sources) > 1:  # per-source totals
+        for source, members in config.event_sources.items():
+            of_source = types.within[[config.types.index(t) for t in members]].sum(axis=0)
+            cols[f"{source}_events_total"] = of_source[-1]
+            cols |= {f"{source}_events_{w}d": of_source[edges.index(w)] for w in config.windows_days}
+    if config.high_intent_form_urls:
+        cols["high_intent_form_total"] = types.high_intent
     cols |= days.active_days
     recent = cols[f"events_{TREND_RECENT}d"]
     trend = recent / TREND_RECENT - (cols[f"events_{TREND_RECENT + TREND_BEFORE}d"] - recent) / TREND_BEFORE
@@ -226,17 +262,36 @@ def finish_event_features(types: TypeCounts, days: DayActivity, spine: pd.DataFr
     for i, values in enumerate(counts.values()):
         block[i] = values
     counts = pd.DataFrame(block.T, columns=list(counts), copy=False)
-    views = sum(cols[f"{t}_total"] for t in config.burst_event_types)
-    largest = pd.DataFrame({"max_events_in_burst_window": (views > 0).astype(np.int64)})  # its own block
     last_at = {t: _utc(stamps) for t, stamps in types.last_us.items()}
     derived = _derived(last_event_at, counts, last_at, as_of, trend, config)
-    derived["bot_like_burst"] = np.zeros(n, dtype=bool)  # a single view is no burst: with_bursts sets it
-    return pd.concat([ids, counts, largest, pd.DataFrame(derived)], axis=1)
+    parts = [ids, counts, _decayed_and_values(types, config)]
+    if config.burst_event_types:
+        views = sum(cols[f"{t}_total"] for t in config.burst_event_types)
+        parts.append(pd.DataFrame({"max_events_in_burst_window": (views > 0).astype(np.int64)}))  # its own block
+        derived["bot_like_burst"] = np.zeros(n, dtype=bool)  # a single view is no burst: with_bursts sets it
+    return pd.concat([*parts, pd.DataFrame(derived)], axis=1)
+
+
+def _decayed_and_values(types: TypeCounts, config: FeatureConfig) -> pd.DataFrame:
+    """Decayed counts per type and in all (``<type>_decayed_<h>d``), value sums per window and maxima."""
+    cols: dict[str, np.ndarray] = {}
+    for i, h in enumerate(config.half_lives_days):
+        label = f"{h:g}d"
+        cols |= {f"{t}_decayed_{label}": types.decayed[i, j] for j, t in enumerate(config.types)}
+        cols[f"events_decayed_{label}"] = np.round(types.decayed[i].sum(axis=0), 9)
+    edges = window_edges(config)
+    for i, name in enumerate(config.value_columns):
+        cols[f"{name}_total"] = types.value_sums[i, -1]
+        cols |= {f"{name}_{w}d": types.value_sums[i, edges.index(w)] for w in config.windows_days}
+        cols[f"{name}_max"] = types.value_max[i]
+    return pd.DataFrame(cols, index=range(types.within.shape[2]))
 
 
 def with_bursts(frame: pd.DataFrame, bursts: pa.Table, config: FeatureConfig) -> pd.DataFrame:
     """``frame`` from :func:`finish_event_features` with each row's largest burst of 2+ views from the
     ``bursts`` aggregate, and the bot flag that follows from it."""
+    if "max_events_in_burst_window" not in frame:
+        return frame
     largest = frame["max_events_in_burst_window"].to_numpy(copy=True)
     largest[_int64(bursts, "row")] = _int64(bursts, "burst")
     return frame.assign(max_events_in_burst_window=largest, bot_like_burst=largest >= config.burst_min_events)
@@ -255,12 +310,11 @@ def _derived(last_event_at: pd.Series, out: pd.DataFrame, last_at: dict[str, pd.
     for event_type in config.recency_event_types:
         features[f"days_since_last_{event_type}"] = (as_of - last_at[event_type]) / DAY
     w = max(config.windows_days)
-    opens = out[f"email_open_{w}d"].where(out[f"email_open_{w}d"] > 0)
-    features[f"email_click_rate_{w}d"] = out[f"email_click_{w}d"] / opens
-    features[f"email_reply_rate_{w}d"] = out[f"email_reply_{w}d"] / opens
+    for name, (numerator, denominator) in config.ratios.items():
+        base = out[f"{denominator}_{w}d"]
+        features[f"{name}_{w}d"] = out[f"{numerator}_{w}d"] / base.where(base > 0)
     features[f"activity_trend_{TREND_RECENT}d_vs_prev_{TREND_BEFORE}d"] = trend
-    features["has_unsubscribed"] = out["unsubscribe_total"] > 0
-    features["has_bounced"] = out["email_bounce_total"] > 0
+    features |= {name: out[f"{event_type}_total"] > 0 for name, event_type in config.ever_flags.items()}
     return features
 
 

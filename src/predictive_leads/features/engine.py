@@ -19,6 +19,9 @@ import pandas as pd
 import pyarrow as pa
 from pandas.api.types import is_string_dtype
 
+from predictive_leads.data.spec import EventSource
+from predictive_leads.data.spec_tables import DeclaredEvents
+
 ENGINES = ("duckdb", "pyspark")
 EVENT_COLUMNS = ("lead_id", "ts", "event_type", "url")
 
@@ -63,26 +66,67 @@ def local_spark(app_name: str = "predictive-leads", cores: int = 2):
     )
 
 
-def events_table(con, events) -> ibis.Table:
-    """Events as an Ibis table on ``con`` from a pandas frame, a Parquet path or an existing Ibis table.
+def events_table(con, events, value_columns: tuple[str, ...] = ()) -> ibis.Table:
+    """Events as one Ibis table on ``con`` (source, lead_id, ts, event_type, url and the value columns) from a
+    pandas frame, a Parquet path, an existing Ibis table or declared sources (:class:`DeclaredEvents`, unioned).
 
-    ``event_type`` keeps its raw spelling: it is normalised once per distinct value (see ``pipeline._quality``),
-    not once per event.
+    ``event_type`` keeps its raw spelling: it is normalised once per distinct value (see
+    ``pipeline.resolve_vocabulary``), not once per event.
     """
-    if isinstance(events, ibis.Table):
-        table = events
-    elif isinstance(events, str | os.PathLike):
-        path = Path(events)
-        if not path.exists() and not any(c in str(path) for c in "*?["):  # globs are DuckDB's to expand
-            raise FileNotFoundError(f"events: no such file: {path}")
-        table = con.read_parquet(path)
-    else:
-        table = upload(con, events[[c for c in EVENT_COLUMNS if c in events.columns]])
+    if isinstance(events, DeclaredEvents):
+        parts = [_declared_source(con, s, events.tables[s.name], value_columns) for s in events.sources]
+        return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
+    if isinstance(events, pd.DataFrame):
+        events = events[[c for c in (*EVENT_COLUMNS, *value_columns) if c in events.columns]]
+    table = _read(con, events, "events")
     if "url" not in table.columns:
         table = table.mutate(url=ibis.null(str))
-    table = table.select(*EVENT_COLUMNS)
-    if table.ts.type().scale not in (None, 6):  # e.g. nanoseconds from pandas: the features count microseconds
-        table = table.mutate(ts=table.ts.cast(dt.Timestamp(timezone=table.ts.type().timezone, scale=6)))
+    values = {v: (table[v] if v in table.columns else ibis.null()).cast("float64") for v in value_columns}
+    table = table.select(*EVENT_COLUMNS, **values).mutate(source=ibis.literal("events"))
+    return _typed(table)
+
+
+def _read(con, events, name: str) -> ibis.Table:
+    if isinstance(events, ibis.Table):
+        return events
+    if isinstance(events, str | os.PathLike):
+        path = Path(events)
+        if not path.exists() and not any(c in str(path) for c in "*?["):  # globs are DuckDB's to expand
+            raise FileNotFoundError(f"{name}: no such file: {path}")
+        return con.read_parquet(path)
+    return upload(con, events)
+
+
+def _declared_source(con, source: EventSource, table, value_columns: tuple[str, ...]) -> ibis.Table:
+    """One declared source in the common shape: its type columns joined with a space, its prefix in front."""
+    t = _read(con, table if not isinstance(table, pd.DataFrame) else table[list(dict.fromkeys(source.columns))],
+              source.table)  # fmt: skip
+    missing = [c for c in source.columns if c not in t.columns]
+    if missing:
+        raise ValueError(f"{source.table}: missing column(s) {', '.join(missing)} declared for events {source.name!r}")
+    kind = t[source.type[0]].cast(str)
+    if len(source.type) > 1:
+        kind = ibis.literal(" ").join([t[c].cast(str).fill_null("") for c in source.type]).strip()
+    if source.prefix:
+        kind = ibis.literal(f"{source.prefix} ") + kind
+    values = {v: (t[source.values[v]] if v in source.values else ibis.null()).cast("float64") for v in value_columns}
+    out = t.select(
+        lead_id=t[source.key].cast(str),
+        ts=t[source.timestamp],
+        event_type=kind,
+        url=t[source.url].cast(str) if source.url else ibis.null(str),
+        **values,
+    ).mutate(source=ibis.literal(source.name))
+    return _typed(out)
+
+
+def _typed(table: ibis.Table) -> ibis.Table:
+    """Timestamps in UTC microseconds (the features count microseconds), ids and types as text."""
+    ts = table.ts.type()
+    if not ts.is_timestamp():
+        raise ValueError(f"events: the timestamp column is {ts}, not a timestamp")
+    if ts.scale not in (None, 6):  # e.g. nanoseconds from pandas
+        table = table.mutate(ts=table.ts.cast(dt.Timestamp(timezone=ts.timezone, scale=6)))
     as_text = {c: table[c].cast(str) for c in ("lead_id", "event_type") if not table[c].type().is_string()}
     return table.mutate(**as_text) if as_text else table
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
-from predictive_leads.data.contracts import CONVERSIONS, EVENT_TYPES, LEADS, closed_values, validate
+from predictive_leads.data.contracts import CONVERSIONS, LEADS, closed_values, validate
 from predictive_leads.features import engine as engines
 from predictive_leads.features.attributes import lead_attributes
 from predictive_leads.features.behaviour import (
@@ -26,7 +26,7 @@ from predictive_leads.features.behaviour import (
     type_counts,
     with_bursts,
 )
-from predictive_leads.features.config import FeatureConfig
+from predictive_leads.features.config import OTHER_EVENTS, QUALIFICATION, FeatureConfig
 from predictive_leads.features.guard import ATTRS_KEY
 from predictive_leads.features.spine import build_spine, label_spine, skipped_leads, to_utc
 
@@ -51,6 +51,9 @@ class DatasetSummary:
     events_used: int = 0
     events_skipped: dict[str, int] = field(default_factory=dict)
     unknown_event_types: list[str] = field(default_factory=list)
+    event_types: list[str] = field(default_factory=list)  # the vocabulary the features were built with
+    pooled_event_types: list[str] = field(default_factory=list)  # rare types counted as OTHER_EVENTS
+    rules_skipped: list[str] = field(default_factory=list)  # config rules naming types the data lacks
 
     def lines(self) -> list[str]:
         """Human-readable summary lines (no lead data)."""
@@ -68,6 +71,12 @@ class DatasetSummary:
         out.append(f"events used: {self.events_used:,}; skipped: {skipped}")
         if self.unknown_event_types:
             out.append(f"unknown event types (skipped): {', '.join(self.unknown_event_types)}")
+        if self.event_types:
+            out.append(f"event types ({len(self.event_types)}): {', '.join(self.event_types)}")
+        if self.pooled_event_types:
+            out.append(f"rare event types pooled into {OTHER_EVENTS}: {', '.join(self.pooled_event_types)}")
+        if self.rules_skipped:
+            out.append(f"feature rules skipped (types not in the data): {'; '.join(self.rules_skipped)}")
         return out
 
 
@@ -82,36 +91,81 @@ def _dates(as_of) -> list[pd.Timestamp]:
     return dates
 
 
-def _quality(con, events, lead_ids: pd.Series, now: pd.Timestamp):
-    """The events as an Ibis table, filtered to the past; count what was skipped and why.
-
-    One pass over the events, grouped by the raw ``event_type`` spelling; spellings are normalised here (strip,
-    lower case), once per distinct value. Returns the usable events, their count, the skipped counts, the
-    unknown types and ``spelling``: each raw spelling of a known type → its canonical name.
-    """
-    events = engines.events_table(con, events)
+def _quality(con, events, lead_ids: pd.Series, now: pd.Timestamp, value_columns: tuple[str, ...]):
+    """The events as an Ibis table, filtered to the past, and one row per (source, raw type spelling) counting its
+    events and those skipped for an unknown lead, a future or a missing timestamp. One pass over the events;
+    spellings are normalised later, once per distinct value."""
+    events = engines.events_table(con, events, value_columns)
     known_leads = engines.upload(con, pd.DataFrame({"lead_id": lead_ids.astype(str)}))
     flagged = events.mutate(known_lead=events.lead_id.isin(known_leads.lead_id).fill_null(False))
     past = events.ts <= now
-    by_spelling = flagged.group_by("event_type").aggregate(
+    by_spelling = flagged.group_by(["source", "event_type"]).aggregate(
         total=flagged.count(),
         unknown_lead=count_if(~flagged.known_lead),
         future_timestamp=count_if(flagged.known_lead & ~past),
         missing_timestamp=count_if(flagged.known_lead & flagged.ts.isnull()),
     )
-    counts = engines.to_pandas(con, by_spelling)
+    counts = engines.to_pandas(con, by_spelling).sort_values(["source", "event_type"], na_position="last")
+    return events.filter(past & events.ts.notnull()), counts.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """How the raw type spellings of the events map onto the feature vocabulary, and what was left out."""
+
+    config: FeatureConfig  # resolved (event_types, event_sources) and reduced to the applicable rules
+    spelling: dict[str, str]  # raw spelling → type in the vocabulary
+    used: int
+    skipped: dict[str, int]
+    unknown: list[str]
+    pooled: list[str]
+    rules_skipped: list[str]
+
+
+def resolve_vocabulary(counts: pd.DataFrame, config: FeatureConfig) -> Vocabulary:
+    """The event vocabulary: ``config.event_types`` when declared, else every type with ``min_type_count``
+    usable events (rarer ones pooled into ``other_events``); types outside a declared vocabulary are skipped."""
     canonical = canonical_event_types(counts["event_type"])
-    known = canonical.isin(EVENT_TYPES).to_numpy(bool)
-    spelling = dict(zip(counts["event_type"][known], canonical[known], strict=True))
+    problems = counts[["unknown_lead", "future_timestamp", "missing_timestamp"]].sum(axis=1)
+    usable = (counts["total"] - problems).groupby(canonical).sum()
+    sources = counts.assign(type=canonical).dropna(subset=["type"]).groupby("type")["source"].unique()
+    shared = {t: list(s) for t, s in sources.items() if len(s) > 1}
+    if shared:
+        t, s = next(iter(shared.items()))
+        raise ValueError(f"event type {t!r} comes from several sources ({', '.join(s)}): give them a prefix")
+    pooled: list[str] = []
+    if config.event_types is None:
+        types = sorted(usable.index[usable >= config.min_type_count])
+        pooled = sorted(usable.index[usable < config.min_type_count])
+        types += [OTHER_EVENTS] if pooled else []
+    else:
+        types = list(config.event_types)
+    target = {t: t for t in types} | dict.fromkeys(pooled, OTHER_EVENTS)
+    if OTHER_EVENTS in types:  # a learned vocabulary: types seen later go to the pool as well
+        target |= {t: OTHER_EVENTS for t in usable.index if t not in target}
+    mapped = canonical.map(target)
+    known = mapped.notna().to_numpy(bool)
+    spelling = dict(zip(counts["event_type"][known], mapped[known], strict=True))
     skipped = {
         "unknown_event_type": int(counts["total"][~known].sum()),
         **{k: int(counts[k][known].sum()) for k in ("unknown_lead", "future_timestamp", "missing_timestamp")},
     }
     skipped = {k: v for k, v in skipped.items() if v}
-    unknown_types = sorted(canonical[~known].fillna("<missing>").astype(str).unique())
-    used = int(counts["total"].sum()) - sum(skipped.values())
-    # unknown leads and types need no filter here: the features join the spine (known leads only) and `spelling`
-    return events.filter(past & events.ts.notnull()), used, skipped, unknown_types, spelling
+    by_source = {}
+    for t in types:
+        source = sources[t][0] if t in sources.index else "events"
+        by_source.setdefault(source, []).append(t)
+    resolved = replace(config, event_types=tuple(types), event_sources=config.event_sources or
+                       {k: tuple(v) for k, v in by_source.items()})  # fmt: skip
+    return Vocabulary(
+        config=resolved.applicable(),
+        spelling=spelling,
+        used=int(counts["total"].sum()) - sum(skipped.values()),
+        skipped=skipped,
+        unknown=sorted(canonical[~known].fillna("<missing>").astype(str).unique()),
+        pooled=pooled,
+        rules_skipped=resolved.rules_needing_absent_types(),
+    )
 
 
 class _EngineThread:
@@ -127,9 +181,9 @@ class _EngineThread:
         """Run ``fn(con, *args)`` on the engine thread."""
         return self._thread.submit(fn, self.con, *args)
 
-    def scan(self, events, leads: pd.DataFrame, now: pd.Timestamp) -> Future:
+    def scan(self, events, leads: pd.DataFrame, now: pd.Timestamp, config: FeatureConfig) -> Future:
         """Start the quality scan of the events (:func:`_quality`) before the leads are validated."""
-        return self.submit(_quality, events, leads.get("lead_id", pd.Series(dtype=str)), now)
+        return self.submit(_quality, events, leads.get("lead_id", pd.Series(dtype=str)), now, config.value_columns)
 
     def __enter__(self) -> _EngineThread:
         return self
@@ -141,16 +195,18 @@ class _EngineThread:
 
 
 def _features(engine: _EngineThread, scan: Future, leads, spine, config: FeatureConfig):
-    """Behaviour and lead columns for each spine row, and the event counts for the summary.
+    """Behaviour and lead columns for each spine row, the resolved config and the event counts for the summary.
 
     The engine thread runs the scan and then the three aggregate queries back to back; this thread builds the
     lead columns meanwhile and unpacks each aggregate as it arrives.
     """
     spine = spine[["lead_id", "as_of"]].reset_index(drop=True)
-    events_t, used, skipped, unknown, spelling = scan.result()
+    events_t, counts = scan.result()
+    vocabulary = resolve_vocabulary(counts, config)
+    config = vocabulary.config
     events_t = events_t.filter(events_t.ts < spine["as_of"].max())  # no spine row can use a later event
     spine_t = engines.spine_table(engine.con, spine)
-    aggregates = event_aggregates(events_t, spine_t, config, spelling=spelling, engine=engine.name)
+    aggregates = event_aggregates(events_t, spine_t, config, spelling=vocabulary.spelling, engine=engine.name)
     tables = (aggregates.by_type, aggregates.day_masks, aggregates.bursts)
     by_type, day_masks, bursts = (engine.submit(engines.to_arrow, table) for table in tables)
     who = _lead_columns(leads, spine, config)
@@ -159,36 +215,57 @@ def _features(engine: _EngineThread, scan: Future, leads, spine, config: Feature
     del by_type, day_masks  # their Arrow results (the largest for a training set) are unpacked: free them
     behaviour = finish_event_features(types, days, spine, config)  # while the engine runs the bursts query
     frame = pd.concat([with_bursts(behaviour, bursts.result(), config), who], axis=1)
-    if "email_open_30d" in frame:
-        frame["no_email_open_30d"] = (frame["email_open_30d"] == 0) & (frame["lead_age_days"] >= 30)
+    for name, (event_type, days_) in config.silence_flags.items():
+        frame[name] = (frame[f"{event_type}_{days_}d"] == 0) & (frame["lead_age_days"] >= days_)
     quality = {
-        "events_used": used,
-        "events_skipped": skipped,
-        "unknown_event_types": unknown,
+        "events_used": vocabulary.used,
+        "events_skipped": vocabulary.skipped,
+        "unknown_event_types": vocabulary.unknown,
         "rows_without_events": int((frame["events_total"] == 0).sum()),
+        "event_types": list(config.types),
+        "pooled_event_types": vocabulary.pooled,
+        "rules_skipped": vocabulary.rules_skipped,
     }
-    return _order(frame), quality
+    return _order(frame), quality, config
 
 
 def _lead_columns(leads: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
-    """Who the lead is, for each spine row (in spine order): attributes, qualification as of, lead age."""
+    """Who the lead is, for each spine row (in spine order): parsed and declared attributes, lead age."""
     attributes = lead_attributes(leads, config).reindex(spine["lead_id"]).reset_index(drop=True)
     created = spine["lead_id"].map(leads.set_index("lead_id")["created_at"])
     age = pd.DataFrame({"lead_age_days": (spine["as_of"] - created) / pd.Timedelta(days=1)})
-    return pd.concat([attributes, _qualification_as_of(spine, leads), age], axis=1)
+    return pd.concat([attributes, declared_attributes(spine, leads, config), age], axis=1)
 
 
-QUALIFICATION = tuple(c.name for c in LEADS.columns if c.name.startswith("qual_"))
-
-
-def _qualification_as_of(spine: pd.DataFrame, leads: pd.DataFrame) -> pd.DataFrame:
-    """Rep-recorded qualification scores, only where they were recorded before as_of (else missing)."""
-    present = [c for c in QUALIFICATION if c in leads]
-    if not present or "qualified_at" not in leads:
+def declared_attributes(spine: pd.DataFrame, leads: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
+    """The declared attributes (``config.attributes``) of each spine row; one with ``known_from`` only where
+    that time is before as_of (else missing), e.g. qualification scores a rep records later."""
+    present = [name for name in config.attributes if name in leads]
+    if not present:
         return pd.DataFrame(index=spine.index)
-    recorded = leads.set_index("lead_id")[["qualified_at", *present]].reindex(spine["lead_id"]).reset_index(drop=True)
-    known = (recorded["qualified_at"] < spine["as_of"]).to_numpy()
-    return pd.DataFrame({c: recorded[c].where(known).to_numpy() for c in present}, index=spine.index)
+    by_lead = leads.set_index("lead_id")
+    out = {}
+    for name in present:
+        values = by_lead[name].reindex(spine["lead_id"]).reset_index(drop=True)
+        known_from = config.attributes[name].get("known_from")
+        if known_from:
+            if known_from not in by_lead:
+                values = values.where(pd.Series(False, index=values.index))
+            else:
+                recorded = by_lead[known_from].reindex(spine["lead_id"]).reset_index(drop=True)
+                values = values.where((recorded < spine["as_of"]).to_numpy())
+        out[name] = _as_kind(values, config.attributes[name].get("kind", "categorical"))
+    return pd.DataFrame(out, index=spine.index)
+
+
+def _as_kind(values: pd.Series, kind: str):
+    if kind == "numeric":
+        return values.to_numpy() if values.dtype == "Int64" else pd.to_numeric(values).astype("float64").to_numpy()
+    if kind == "boolean":
+        return values.astype("boolean").astype("float64").to_numpy()
+    if kind == "band":
+        return values.array
+    return values.astype("string").array
 
 
 def _order(frame: pd.DataFrame) -> pd.DataFrame:
@@ -235,12 +312,12 @@ def build_training_set(
     dates = _dates(as_of)
     now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
     with _EngineThread(engine, spark_session) as engine_thread:
-        scan = engine_thread.scan(events, leads, now)  # while pandas validates the leads
+        scan = engine_thread.scan(events, leads, now, config)  # while pandas validates the leads
         leads, conversions = _prepare(leads, conversions)
         end = to_utc(observed_until) if observed_until is not None else _latest(leads, conversions, events)
         spine = build_spine(leads, conversions, dates)
         labelled, censored = label_spine(spine, conversions, horizon_days=horizon_days, observed_until=end)
-        frame, quality = _features(engine_thread, scan, leads, labelled, config)
+        frame, quality, config = _features(engine_thread, scan, leads, labelled, config)
     labels = labelled.set_index(["lead_id", "as_of"])["converted"]
     frame["converted"] = labels.reindex(pd.MultiIndex.from_frame(frame[["lead_id", "as_of"]])).to_numpy()
     frame = _order(frame)
@@ -276,10 +353,10 @@ def build_scoring_frame(
     now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
     empty = pd.DataFrame({"lead_id": pd.Series(dtype=str), "converted_at": pd.Series(dtype="datetime64[ns, UTC]")})
     with _EngineThread(engine, spark_session) as engine_thread:
-        scan = engine_thread.scan(events, leads, now)  # while pandas validates the leads
+        scan = engine_thread.scan(events, leads, now, config)  # while pandas validates the leads
         leads, conversions = _prepare(leads, conversions)
         spine = build_spine(leads, conversions if conversions is not None else empty, dates)
-        frame, quality = _features(engine_thread, scan, leads, spine, config)
+        frame, quality, config = _features(engine_thread, scan, leads, spine, config)
     summary = DatasetSummary(
         kind="scoring frame",
         rows=len(frame),
@@ -326,7 +403,7 @@ def feature_schema(config: FeatureConfig | None = None) -> dict[str, list[str] |
     day = pd.Timestamp("2000-01-01", tz="UTC")
     leads = pd.DataFrame(
         {"lead_id": ["x"], "created_at": [day], "qualified_at": [day]} | {c: [3] for c in QUALIFICATION}
-    )
+    )  # a declared config's own attributes and value columns are not known here: only the defaults are listed
     events = pd.DataFrame({"lead_id": ["x"], "ts": [day], "event_type": ["page_view"]})
     frame = build_scoring_frame(leads, events, as_of=day + pd.Timedelta(days=1), config=config, now=day)
     return {c: closed_values(frame[c]) for c in feature_columns(frame)}
