@@ -46,16 +46,25 @@ def generate(
     console.print(table)
 
 
+SPEC_HELP = "Dataset spec YAML declaring your tables (predictive-leads init-spec drafts one); default: synthetic."
+
+
 def validate(
-    data: Annotated[Path, typer.Option(help="Folder with leads, events and conversions (.parquet or .csv).")],
+    data: Annotated[Path, typer.Option(help="Folder with the tables (.parquet or .csv).")],
+    spec: Annotated[Path | None, typer.Option(help=SPEC_HELP)] = None,
 ) -> None:
-    """Check a data folder against the data contracts; one line per problem, non-zero exit on failure."""
+    """Check a data folder against its dataset spec; one line per problem, non-zero exit on failure. Lists every
+    column: used (how), ignored (why) or refused as PII."""
     from predictive_leads.jobs.data import validate as validate_folder
 
     with one_line_errors():
-        checked = validate_folder(data)
+        checked = validate_folder(data, spec)
     for name, rows in checked.rows.items():
         console.print(f"[green]ok[/] {name}: {rows:,} rows")
+    columns = Table("table", "column", "use", "detail", title=f"columns ({checked.spec} spec)")
+    for row in checked.columns.itertuples(index=False):
+        columns.add_row(row.table, row.column, row.use, row.detail)
+    console.print(columns)
 
 
 def describe(
@@ -89,7 +98,8 @@ def build_dataset(
     end: Annotated[str | None, typer.Option("--to", help="Last snapshot date (with --every).")] = None,
     horizon_days: Annotated[int, typer.Option(help="Label: converted within this many days after as_of.")] = 90,
     scoring: Annotated[bool, typer.Option("--scoring", help="Build a scoring frame (no labels).")] = False,
-    config: Annotated[Path | None, typer.Option(help="YAML overriding the feature config.")] = None,
+    spec: Annotated[Path | None, typer.Option(help=SPEC_HELP)] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML overriding the spec's feature config.")] = None,
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or pyspark (local[2]).")] = "duckdb",
 ) -> None:
     """Build a point-in-time training set (or scoring frame) and print what went in and what was skipped."""
@@ -97,7 +107,7 @@ def build_dataset(
 
     with one_line_errors(), console.status("building features"):
         built = build(data, out, as_of=as_of, every=every, start=start, end=end, horizon_days=horizon_days,
-                      scoring=scoring, config=config, engine=engine)  # fmt: skip
+                      scoring=scoring, spec=spec, config=config, engine=engine)  # fmt: skip
     for line in built.summary.lines():
         say(line)
     say(f"wrote {built.out} ({built.columns} columns)", wrap=False)

@@ -201,3 +201,21 @@ def read_lead_data(folder: str | os.PathLike) -> dict[str, pd.DataFrame]:
 def read_manifest(folder: str | os.PathLike) -> dict:
     path = Path(folder) / MANIFEST
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def read_dataset(folder: str | os.PathLike, spec=None):
+    """The tables of ``folder`` as the dataset spec declares them (default: our synthetic world's spec), checked:
+    :class:`~predictive_leads.data.spec_tables.SpecTables`. Event tables stored as Parquet are left for the query
+    engine to read."""
+    from predictive_leads.data.spec import synthetic_spec
+    from predictive_leads.data.spec_tables import apply_spec
+
+    spec = spec or synthetic_spec()
+    other = {spec.entity.table, *(o.table for o in spec.outcomes.values())}
+    other |= {spec.account.table} if spec.account else set()
+    raw, names = {}, {}
+    for table in spec.tables:
+        path = find_table(folder, table)
+        names[table] = path.name
+        raw[table] = str(path) if path.suffix == ".parquet" and table not in other else read_raw(path)
+    return apply_spec(raw, spec, source_names=names)

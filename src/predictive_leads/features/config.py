@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from predictive_leads.data.contracts import EVENT_TYPES
-from predictive_leads.data.spec import PARSERS
+from predictive_leads.data.spec import PARSERS, DatasetSpec
 
 FREE_EMAIL_DOMAINS = (
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.co.jp", "outlook.com", "hotmail.com",
@@ -159,20 +159,20 @@ class FeatureConfig:
         )  # fmt: skip
 
     @classmethod
-    def from_dict(cls, values: dict) -> FeatureConfig:
+    def from_dict(cls, values: dict, base: FeatureConfig | None = None) -> FeatureConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown feature config key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         cleaned = {k: _tuples(v) for k, v in values.items()}
-        return replace(cls(), **cleaned)
+        return replace(base or cls(), **cleaned)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> FeatureConfig:
+    def from_yaml(cls, path: str | Path, base: FeatureConfig | None = None) -> FeatureConfig:
         data = yaml.safe_load(Path(path).read_text()) or {}
         if not isinstance(data, dict):
             raise ValueError(f"{Path(path).name}: expected a mapping of config keys at the top level")
-        return cls.from_dict(data.get("features", data))
+        return cls.from_dict(data.get("features", data), base)
 
     def to_dict(self) -> dict:
         return {k: _lists(v) for k, v in asdict(self).items()}
@@ -193,3 +193,24 @@ def _lists(value):
     if isinstance(value, dict):
         return {k: _lists(v) for k, v in value.items()}
     return value
+
+
+def spec_config(spec: DatasetSpec, value_columns: tuple[str, ...] = ()) -> FeatureConfig:
+    """The feature config a dataset spec declares: its parsers, attributes and value columns over the generic
+    defaults (``features: {preset: synthetic}`` starts from our synthetic world's instead), then its
+    ``features`` block."""
+    block = dict(spec.features)
+    preset = block.pop("preset", None)
+    if preset not in (None, "synthetic"):
+        raise ValueError(f"{spec.source}: features.preset must be synthetic or absent, got {preset!r}")
+    base = FeatureConfig() if preset == "synthetic" else FeatureConfig.generic()
+    declared = {
+        "parsers": tuple(spec.parsers),
+        "attributes": {a.feature(spec): {"kind": a.kind, **({"known_from": a.known_from} if a.known_from else {})}
+                       for a in spec.attributes},
+        "value_columns": value_columns or tuple(dict.fromkeys(v for s in spec.events for v in s.values)),
+    }  # fmt: skip
+    try:
+        return FeatureConfig.from_dict(base.to_dict() | declared | block)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{spec.source}: features: {exc}") from None

@@ -54,6 +54,8 @@ class DatasetSummary:
     event_types: list[str] = field(default_factory=list)  # the vocabulary the features were built with
     pooled_event_types: list[str] = field(default_factory=list)  # rare types counted as OTHER_EVENTS
     rules_skipped: list[str] = field(default_factory=list)  # config rules naming types the data lacks
+    columns: list[dict] = field(default_factory=list)  # every raw column: table, column, use, detail
+    value_maps: dict[str, dict[str, int]] = field(default_factory=dict)  # column → "raw → mapped" → rows
 
     def lines(self) -> list[str]:
         """Human-readable summary lines (no lead data)."""
@@ -77,6 +79,18 @@ class DatasetSummary:
             out.append(f"rare event types pooled into {OTHER_EVENTS}: {', '.join(self.pooled_event_types)}")
         if self.rules_skipped:
             out.append(f"feature rules skipped (types not in the data): {'; '.join(self.rules_skipped)}")
+        return out + self.column_lines()
+
+    def column_lines(self) -> list[str]:
+        """Every raw column: how many are used, and each one not used with why; the value maps applied."""
+        if not self.columns:
+            return []
+        uses = pd.Series([c["use"] for c in self.columns]).value_counts(sort=False)
+        out = [f"columns read: {len(self.columns)} ({', '.join(f'{n} {use}' for use, n in uses.items())})"]
+        out += [f"  {c['use']}: {c['table']}.{c['column']} ({c['detail']})" for c in self.columns
+                if c["use"] in ("ignored", "pii")]  # fmt: skip
+        for column, counts in self.value_maps.items():
+            out.append(f"value map {column}: {sum(counts.values()):,} rows mapped ({', '.join(counts)})")
         return out
 
 
@@ -382,6 +396,14 @@ def _latest(leads, conversions, events) -> pd.Timestamp:
     if isinstance(events, pd.DataFrame) and len(events):
         stamps.append(pd.to_datetime(events["ts"], utc=True).max())
     return max(to_utc(s) for s in stamps if pd.notna(s))
+
+
+def with_provenance(frame: pd.DataFrame, tables, spec) -> pd.DataFrame:
+    """``frame`` (built from a spec's tables) with the spec and the column report of ``tables`` in its summary."""
+    meta = frame.attrs[ATTRS_KEY]
+    meta["summary"] |= {"columns": tables.columns.to_dict("records"), "value_maps": tables.mapped}
+    meta["spec"] = spec.to_dict()
+    return frame
 
 
 def summary_of(frame: pd.DataFrame) -> DatasetSummary:

@@ -93,18 +93,38 @@ def generate(
 
 @dataclass
 class ValidatedData:
-    """A data folder that passed the contracts: rows per table (leads, events, conversions)."""
+    """A data folder that passed its spec's contracts: rows per table, and how every column is used."""
 
     folder: Path
     rows: dict[str, int]
+    columns: pd.DataFrame | None = None  # table, column, use, detail
+    spec: str = "synthetic"
 
 
-def validate(data: str | Path) -> ValidatedData:
-    """Check the leads, events and conversions of ``data`` against the data contracts (ContractError if not)."""
-    from predictive_leads.data.files import read_lead_data
+def validate(data: str | Path, spec: str | Path | None = None) -> ValidatedData:
+    """Check the tables of ``data`` against the dataset spec (default: our synthetic world's; ContractError or
+    SpecError if not), and report every column: used (how), ignored (why) or refused as PII."""
+    from predictive_leads.data.files import read_dataset
 
-    tables = read_lead_data(data)
-    return ValidatedData(Path(data), {name: len(frame) for name, frame in tables.items()})
+    declared = _spec(spec)
+    tables = read_dataset(data, declared)
+    rows = {"leads": len(tables.leads), "conversions": len(tables.conversions)}
+    for source, table in tables.events.tables.items():
+        rows[f"events: {source}"] = len(table) if isinstance(table, pd.DataFrame) else _parquet_rows(table)
+    return ValidatedData(Path(data), rows, tables.columns, declared.name)
+
+
+def _spec(spec):
+    """A loaded dataset spec: the given file, or our synthetic world's."""
+    from predictive_leads.data.spec import load_spec, synthetic_spec
+
+    return load_spec(spec) if spec else synthetic_spec()
+
+
+def _parquet_rows(path) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path).metadata.num_rows
 
 
 @dataclass
@@ -189,45 +209,36 @@ def build_dataset(
     end: str | None = None,
     horizon_days: int = 90,
     scoring: bool = False,
+    spec: str | Path | None = None,
     config: str | Path | None = None,
     engine: str = "duckdb",
 ) -> BuiltDataset:
     """Build the training set (labelled within ``horizon_days``) or, with ``scoring``, the scoring frame of the
-    raw tables in ``data`` at the dates of :func:`snapshot_dates`; write it to ``out`` (.parquet or .csv).
-    ``config`` is a YAML file overriding the feature config."""
-    from predictive_leads.data.contracts import CONVERSIONS, LEADS
-    from predictive_leads.data.files import find_table, read_manifest, read_table, write_table
+    tables in ``data`` as the dataset ``spec`` declares them (default: our synthetic world's), at the dates of
+    :func:`snapshot_dates`; write it to ``out`` (.parquet or .csv). ``config`` is a YAML file overriding the
+    spec's feature config. The summary lists every column read: used, ignored (why) or refused as PII."""
+    from predictive_leads.data.files import read_dataset, read_manifest, write_table
     from predictive_leads.features import build_scoring_frame, build_training_set, summary_of
-    from predictive_leads.features.config import FeatureConfig
+    from predictive_leads.features.config import FeatureConfig, spec_config
+    from predictive_leads.features.pipeline import with_provenance
 
     dates = snapshot_dates(as_of, every, start, end)
-    cfg = FeatureConfig.from_yaml(config) if config else FeatureConfig()
-    leads = read_table(find_table(data, "leads"), LEADS)
-    conversions = read_table(find_table(data, "conversions"), CONVERSIONS)
-    events_path = find_table(data, "events")
-    events = str(events_path) if events_path.suffix == ".parquet" else _read_events_csv(events_path)
+    declared = _spec(spec)
+    cfg = spec_config(declared)
+    if config:
+        cfg = FeatureConfig.from_yaml(config, base=cfg)
+    tables = read_dataset(data, declared)
     observed_until = read_manifest(data).get("observed_until")
     if scoring:
-        frame = build_scoring_frame(leads, events, as_of=dates, conversions=conversions, config=cfg, engine=engine)
+        frame = build_scoring_frame(tables.leads, tables.events, as_of=dates, conversions=tables.conversions,
+                                    config=cfg, engine=engine)  # fmt: skip
     else:
-        frame = build_training_set(leads, events, conversions, as_of=dates, horizon_days=horizon_days,
-                                   observed_until=observed_until, config=cfg, engine=engine)  # fmt: skip
+        frame = build_training_set(tables.leads, tables.events, tables.conversions, as_of=dates,
+                                   horizon_days=horizon_days, observed_until=observed_until, config=cfg,
+                                   engine=engine)  # fmt: skip
+    frame = with_provenance(frame, tables, declared)
     write_table(frame, out)
     return BuiltDataset(frame, Path(out), summary_of(frame))
-
-
-def _read_events_csv(path: Path) -> pd.DataFrame:
-    from predictive_leads.data.contracts import EVENTS, Column, TableContract
-    from predictive_leads.data.files import read_table
-
-    # unknown event types are counted and skipped by the pipeline, not rejected here
-    lenient = TableContract(
-        EVENTS.name,
-        EVENTS.id_column,
-        tuple(Column(c.name, c.dtype, c.description, c.required, c.nullable) for c in EVENTS.columns),
-        EVENTS.description,
-    )
-    return read_table(path, lenient)
 
 
 # ------------------------------------------------------------------------------------------ contracts
