@@ -148,7 +148,7 @@ def _leads(tables: dict, spec: DatasetSpec, names: dict) -> tuple[pd.DataFrame, 
     for a in spec.attributes:
         source = entity if a.table is None else account_rows
         column = values(source, a.column)
-        out[a.feature(spec)] = _typed(column, a, names.get(a.table or e.table, a.table or e.table)).to_numpy()
+        out[a.feature(spec)] = _typed(column, a, names.get(a.table or e.table, a.table or e.table)).array
         if a.known_from:
             out[a.known_from] = entity[a.known_from].to_numpy()
     return out, mapped
@@ -163,7 +163,7 @@ def _typed(values: pd.Series, attribute, source: str) -> pd.Series:
         bad = _fmt_ids(sorted(values[outside].astype(str).unique()))
         raise ContractError(f"{source}: column '{attribute.column}': values outside the declared band order ({bad}); "
                             f"order: {', '.join(order)}")  # fmt: skip
-    return pd.Series(pd.Categorical(values, categories=order, ordered=True), index=values.index)
+    return pd.Series(pd.Categorical(values.astype(object), categories=order, ordered=True), index=values.index)
 
 
 def _conversions(tables: dict, outcome: Outcome, spec: DatasetSpec, names: dict) -> pd.DataFrame:

@@ -268,7 +268,58 @@ def _fallback(name: str) -> FeatureText:
     return FeatureText(code, label, sentence, known=False)
 
 
-def feature_text(name: str) -> FeatureText:
-    """The group, label and sentence for one feature column (a generic fallback for unknown columns)."""
-    return (_FIXED.get(name) or _event_feature(name) or _activity_feature(name) or _qualification_feature(name)
-            or _fallback(name))  # fmt: skip
+def _declared_event_feature(name: str, vocabulary: dict | None) -> FeatureText | None:
+    """Features of a vocabulary learned from (or declared for) the user's data, in the user's own words: counts,
+    recencies, recency-weighted (decayed) counts, per-source totals and value-column sums."""
+    if not vocabulary:
+        return None
+    types = [t for t in vocabulary.get("event_types") or () if t not in EVENT_WORDS]
+    m = re.match(r"^(?P<stem>.+)_decayed_(?P<h>[\d.]+)d$", name)
+    if m and (m["stem"] in types or m["stem"] in EVENT_WORDS or m["stem"] == "events"):
+        stem = m["stem"]
+        label = "overall activity" if stem == "events" else _words(stem, plural=True)
+        group = "ACTIVITY" if stem == "events" else stem.upper()
+        return FeatureText(group, label, lambda v: f"Recency-weighted {label}: {float(v or 0):.1f} "
+                                                   f"(an event {m['h']} days old counts half)")  # fmt: skip
+    m = _WINDOWED.match(name)
+    days = int(m["days"]) if m and m["days"] else None
+    if m and m["stem"] in types:
+        words = _words(m["stem"])
+        return FeatureText(m["stem"].upper(), _words(m["stem"], plural=True), lambda v: (
+            f"{_int(v):,} × {words} {_period(days)}" if _int(v) else f"No {words} {_period(days)}"))  # fmt: skip
+    if name.startswith("days_since_last_") and name[16:] in types:
+        return FeatureText(name[16:].upper(), _words(name[16:], plural=True), _recency_sentence(_words(name[16:])))
+    sources = vocabulary.get("event_sources") or {}
+    if m and m["stem"].endswith("_events") and m["stem"][:-7] in sources:
+        source = m["stem"][:-7]
+        return FeatureText("ACTIVITY", "overall activity", lambda v: (
+            f"{_int(v):,} {source.replace('_', ' ')} events {_period(days)}"))  # fmt: skip
+    values = vocabulary.get("value_columns") or ()
+    v_name = m["stem"] if m else name.removesuffix("_max")
+    if v_name in values:
+        label = v_name.replace("_", " ")
+        if name.endswith("_max"):
+            return FeatureText(v_name.upper(), label, lambda v: f"Largest {label} in one event: {_number(v)}")
+        return FeatureText(v_name.upper(), label, lambda v: f"{label[:1].upper()}{label[1:]}: {_number(v)} "
+                                                             f"{_period(days)}")  # fmt: skip
+    return None
+
+
+def _words(event_type: str, plural: bool = False) -> str:
+    """An event type as words ("email_opened" → "email opened"); the catalog's own words for our types."""
+    if event_type in EVENT_WORDS:
+        return EVENT_WORDS[event_type][2 if plural else 1]
+    return "other events" if event_type == "other_events" else event_type.replace("_", " ")
+
+
+def _number(value) -> str:
+    return "none" if _missing(value) else f"{float(value):,.4g}"
+
+
+def feature_text(name: str, vocabulary: dict | None = None) -> FeatureText:
+    """The group, label and sentence for one feature column (a generic fallback for unknown columns).
+
+    ``vocabulary`` (a model's ``event_vocabulary_``: event types, sources, value columns) lets features of the
+    user's own event types read in the user's words ("3 × webinar in the last 30 days")."""
+    return (_FIXED.get(name) or _declared_event_feature(name, vocabulary) or _event_feature(name)
+            or _activity_feature(name) or _qualification_feature(name) or _fallback(name))  # fmt: skip

@@ -27,9 +27,10 @@ def shap_explanation(scorer, X: pd.DataFrame, *, grouped: bool = False):
         numeric = data.assign(**codes).astype("float64")
         return shap.Explanation(phi.to_numpy(), base_values=np.full(len(phi), base), data=numeric.to_numpy(),
                                 feature_names=list(phi.columns))  # fmt: skip
-    groups = feature_groups(phi.columns)
+    vocabulary = getattr(scorer, "event_vocabulary_", None)
+    groups = feature_groups(phi.columns, vocabulary)
     values = np.column_stack([phi[cols].sum(axis=1) for cols in groups.values()])
-    names = [feature_text(cols[0]).label for cols in groups.values()]
+    names = [feature_text(cols[0], vocabulary).label for cols in groups.values()]
     return shap.Explanation(values, base_values=np.full(len(phi), base), feature_names=names)
 
 

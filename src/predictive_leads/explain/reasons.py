@@ -30,17 +30,18 @@ _SLOPE_STEP = 0.05
 _SUFFIX = {"positive": "UP", "negative": "DOWN"}
 
 
-def feature_groups(features) -> dict[str, list[str]]:
-    """Attribute group code → its features, in the order the features come."""
+def feature_groups(features, vocabulary: dict | None = None) -> dict[str, list[str]]:
+    """Attribute group code → its features, in the order the features come (``vocabulary``: see
+    :func:`~predictive_leads.explain.phrases.feature_text`)."""
     out: dict[str, list[str]] = {}
     for f in features:
-        out.setdefault(feature_text(f).group, []).append(f)
+        out.setdefault(feature_text(f, vocabulary).group, []).append(f)
     return out
 
 
 def group_contributions(contributions: pd.DataFrame) -> pd.DataFrame:
     """Sum feature contributions into attribute groups (the row sums are unchanged)."""
-    groups = feature_groups(contributions.columns)
+    groups = feature_groups(contributions.columns)  # our own vocabulary's words (no model at hand)
     return pd.DataFrame({g: contributions[cols].sum(axis=1) for g, cols in groups.items()}, index=contributions.index)
 
 
@@ -72,8 +73,9 @@ def top_reasons(scorer, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K, *,
     phi, base = contributions if contributions is not None else scorer.contributions(X)
     if not len(phi):
         return pd.DataFrame({c: [] for c in REASON_COLUMNS})
-    texts = {f: feature_text(f) for f in phi.columns}
-    groups = feature_groups(phi.columns)
+    vocabulary = getattr(scorer, "event_vocabulary_", None)
+    texts = {f: feature_text(f, vocabulary) for f in phi.columns}
+    groups = feature_groups(phi.columns, vocabulary)
     codes = list(groups)
     values = phi.to_numpy()
     position = {f: i for i, f in enumerate(phi.columns)}

@@ -138,7 +138,8 @@ class Vocabulary:
 
 def resolve_vocabulary(counts: pd.DataFrame, config: FeatureConfig) -> Vocabulary:
     """The event vocabulary: ``config.event_types`` when declared, else every type with ``min_type_count``
-    usable events (rarer ones pooled into ``other_events``); types outside a declared vocabulary are skipped."""
+    usable events, rarer ones pooled (``other_events``; with several sources, one pool per source such as
+    ``other_web_events``); types seen later join their source's pool, or are skipped when it has none."""
     canonical = canonical_event_types(counts["event_type"])
     problems = counts[["unknown_lead", "future_timestamp", "missing_timestamp"]].sum(axis=1)
     usable = (counts["total"] - problems).groupby(canonical).sum()
@@ -147,16 +148,23 @@ def resolve_vocabulary(counts: pd.DataFrame, config: FeatureConfig) -> Vocabular
     if shared:
         t, s = next(iter(shared.items()))
         raise ValueError(f"event type {t!r} comes from several sources ({', '.join(s)}): give them a prefix")
+    source_of = {t: s[0] for t, s in sources.items()}
+    names = list(config.event_sources) or sorted(counts["source"].unique()) or ["events"]
+    pool = {s: OTHER_EVENTS if len(names) == 1 else f"other_{s}_events" for s in names}
     pooled: list[str] = []
     if config.event_types is None:
         types = sorted(usable.index[usable >= config.min_type_count])
         pooled = sorted(usable.index[usable < config.min_type_count])
-        types += [OTHER_EVENTS] if pooled else []
+        types += sorted({pool[source_of[t]] for t in pooled})
+        by_source = {s: tuple(t for t in types if source_of.get(t) == s or t == pool[s]) for s in names}
+        by_source = {s: members for s, members in by_source.items() if members}
     else:
         types = list(config.event_types)
-    target = {t: t for t in types} | dict.fromkeys(pooled, OTHER_EVENTS)
-    if OTHER_EVENTS in types:  # a learned vocabulary: types seen later go to the pool as well
-        target |= {t: OTHER_EVENTS for t in usable.index if t not in target}
+        by_source = config.event_sources or {names[0]: tuple(types)}
+    target = {t: t for t in types}
+    for t in usable.index.difference(types):  # unknown to the vocabulary: its source's pool, if there is one
+        if pool.get(source_of.get(t)) in target:
+            target[t] = pool[source_of[t]]
     mapped = canonical.map(target)
     known = mapped.notna().to_numpy(bool)
     spelling = dict(zip(counts["event_type"][known], mapped[known], strict=True))
@@ -165,12 +173,7 @@ def resolve_vocabulary(counts: pd.DataFrame, config: FeatureConfig) -> Vocabular
         **{k: int(counts[k][known].sum()) for k in ("unknown_lead", "future_timestamp", "missing_timestamp")},
     }
     skipped = {k: v for k, v in skipped.items() if v}
-    by_source = {}
-    for t in types:
-        source = sources[t][0] if t in sources.index else "events"
-        by_source.setdefault(source, []).append(t)
-    resolved = replace(config, event_types=tuple(types), event_sources=config.event_sources or
-                       {k: tuple(v) for k, v in by_source.items()})  # fmt: skip
+    resolved = replace(config, event_types=tuple(types), event_sources=dict(by_source))
     return Vocabulary(
         config=resolved.applicable(),
         spelling=spelling,

@@ -121,6 +121,36 @@ def _spec(spec):
     return load_spec(spec) if spec else synthetic_spec()
 
 
+@dataclass
+class ModelData:
+    """Raw tables read the way a model's training set was built: its spec, its feature config, the tables."""
+
+    spec: object
+    config: object  # FeatureConfig: the model's resolved one (same vocabulary), or the spec's for a retrain
+    tables: object  # SpecTables
+
+    def frames(self) -> tuple:
+        """(leads, events, conversions) for the feature pipeline."""
+        return self.tables.leads, self.tables.events, self.tables.conversions
+
+
+def read_for_model(data: str | Path, model: str | Path | None, *, relearn: bool = False) -> ModelData:
+    """The tables of ``data`` read through the dataset spec ``model`` was trained with (our synthetic world's when
+    it saved none, or without a model), with the model's feature config — or, with ``relearn``, the spec's own
+    (a retrain learns the vocabulary again)."""
+    from predictive_leads.data.files import read_dataset
+    from predictive_leads.data.spec import spec_from_dict, synthetic_spec
+    from predictive_leads.features.config import FeatureConfig, spec_config
+    from predictive_leads.serving.registry import load_dataset
+
+    saved = load_dataset(model) if model is not None else {}
+    spec = spec_from_dict(saved["spec"], source=f"{model}: dataset.json") if saved.get("spec") else synthetic_spec()
+    config = spec_config(spec)
+    if saved.get("feature_config") and not relearn:
+        config = FeatureConfig.from_dict(saved["feature_config"])
+    return ModelData(spec, config, read_dataset(data, spec))
+
+
 def _parquet_rows(path) -> int:
     import pyarrow.parquet as pq
 

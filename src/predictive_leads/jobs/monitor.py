@@ -14,12 +14,14 @@ from predictive_leads.monitoring.monitor import MonitorResult, Verdict
 JSON_FILE, HTML_FILE = "monitor.json", "monitor.html"
 
 
-def monitoring_input(data: str | Path, as_of: pd.Timestamp, *, horizon_days: int = 90,
-                     months: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def monitoring_input(data: str | Path, as_of: pd.Timestamp, *, horizon_days: int = 90, months: int = 12,
+                     model: str | Path | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """(rows to check for drift, labelled rows) at ``as_of``: from a raw data folder (the open leads' scoring frame
-    and ``months`` monthly snapshots whose labels matured), or from a training-set file with ``as_of`` and
+    and ``months`` monthly snapshots whose labels matured, read and built the way ``model``'s training set was),
+    or from a training-set file with ``as_of`` and
     ``converted`` (its latest snapshot at or before ``as_of``, and every row up to then)."""
-    from predictive_leads.data.files import read_lead_data, read_raw
+    from predictive_leads.data.files import read_raw
+    from predictive_leads.jobs.data import read_for_model
     from predictive_leads.monitoring.monitor import monitoring_frames
 
     data = Path(data)
@@ -33,9 +35,9 @@ def monitoring_input(data: str | Path, as_of: pd.Timestamp, *, horizon_days: int
             raise ValueError(f"{data.name}: no rows at or before {as_of.date()}")
         latest = (dates == dates[known].max()).to_numpy()
         return frame[latest], frame[known]
-    tables = read_lead_data(data)
-    return monitoring_frames(tables["leads"], tables["events"], tables["conversions"], as_of=as_of,
-                             horizon_days=horizon_days, months=months)  # fmt: skip
+    read = read_for_model(data, model)
+    return monitoring_frames(*read.frames(), as_of=as_of, horizon_days=horizon_days, months=months,
+                             config=read.config)  # fmt: skip
 
 
 @dataclass
@@ -82,7 +84,7 @@ def monitor(
     when = check_monitorable(scorer, profile, as_of)
     if on_stage:
         on_stage("building the monitoring frames")
-    current, labelled = monitoring_input(data, when, horizon_days=horizon_days, months=months)
+    current, labelled = monitoring_input(data, when, horizon_days=horizon_days, months=months, model=model)
     if on_stage:
         on_stage("judging drift and matured outcomes")
     result = run_monitor(scorer, profile, current, labelled, as_of=when, horizon_days=horizon_days, n_boot=n_boot)

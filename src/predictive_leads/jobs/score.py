@@ -35,17 +35,19 @@ def scoring_frame_path(output: str | Path) -> Path:
     return output.with_name(f"{output.stem}.scoring_frame.parquet")
 
 
-def scoring_frame(data: str | Path, as_of: str | pd.Timestamp | None, out: str | Path | None = None) -> ScoringFrame:
-    """The scoring frame of the leads open in the raw data folder ``data`` at ``as_of`` (features known then);
-    written to ``out`` when given."""
-    from predictive_leads.data.files import read_lead_data, write_table
+def scoring_frame(data: str | Path, as_of: str | pd.Timestamp | None, out: str | Path | None = None, *,
+                  model: str | Path | None = None) -> ScoringFrame:  # fmt: skip
+    """The scoring frame of the leads open in the raw data folder ``data`` at ``as_of`` (features known then), read
+    and built the way ``model``'s training set was (its dataset spec and feature config); written to ``out``."""
+    from predictive_leads.data.files import write_table
     from predictive_leads.features import build_scoring_frame
+    from predictive_leads.jobs.data import read_for_model
 
     if not as_of:
         raise ValueError("--data needs --as-of (the date to score the open leads at)")
-    tables = read_lead_data(data)
+    leads, events, conversions = (read := read_for_model(data, model)).frames()
     when = to_utc(as_of)
-    frame = build_scoring_frame(tables["leads"], tables["events"], as_of=when, conversions=tables["conversions"],
+    frame = build_scoring_frame(leads, events, as_of=when, conversions=conversions, config=read.config,
                                 now=when)  # fmt: skip
     if out is not None:
         write_table(frame, out)
@@ -115,7 +117,7 @@ def score(
     if data is not None:
         if as_of:
             stage(f"building the scoring frame as of {to_utc(as_of).date()}")
-        built = scoring_frame(data, as_of, scoring_frame_path(output))
+        built = scoring_frame(data, as_of, scoring_frame_path(output), model=model)
         if on_frame:
             on_frame(built)
     source = input if input is not None else built.path

@@ -172,9 +172,11 @@ def retrain(
     Registry mode (``name``): the champion is ``name@champion``; the challenger is logged, registered and promoted
     through the retrain gate. Folder mode (``model`` with ``out``): the challenger and ``promotion.json`` are
     written to ``out``."""
-    from predictive_leads.data.files import read_lead_data, write_json
+    from predictive_leads.data.files import write_json
     from predictive_leads.features import build_training_set
+    from predictive_leads.features.guard import ATTRS_KEY
     from predictive_leads.features.spine import mature_snapshot_dates, to_utc
+    from predictive_leads.jobs.data import read_for_model
     from predictive_leads.serving.registry import load_scorer
     from predictive_leads.training.retrain import RETRAIN_GATE, test_window
     from predictive_leads.training.retrain import retrain as retrain_model
@@ -184,11 +186,12 @@ def retrain(
     stage = _stage(on_stage)
     champion = load_scorer(f"models:/{name}@champion" if name else model)
     when = to_utc(as_of)
-    tables = read_lead_data(data)
+    read = read_for_model(data, f"models:/{name}@champion" if name else model, relearn=True)
     dates = mature_snapshot_dates(when, horizon_days, months)
     stage(f"building {len(dates)} monthly snapshots up to {dates[-1].date()}")
-    frame = build_training_set(tables["leads"], tables["events"], tables["conversions"], as_of=dates,
-                               horizon_days=horizon_days, observed_until=when, now=when)  # fmt: skip
+    frame = build_training_set(*read.frames(), as_of=dates, horizon_days=horizon_days, observed_until=when, now=when,
+                               config=read.config)  # fmt: skip
+    frame.attrs[ATTRS_KEY]["spec"] = read.spec.to_dict()
     stage("training the challenger and judging it against the champion")
     result, decision = retrain_model(champion, frame, n_boot=n_boot, force=force)
     if name:

@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
+from predictive_leads.features.guard import ATTRS_KEY
 from predictive_leads.models.calibration import Calibrator
 from predictive_leads.models.score_map import DEFAULT_GRADES, ScoreMap, Thresholds, choose_thresholds, grade_of
 
@@ -116,6 +117,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         self.categories_ = _categories(X)
         self.input_types_ = {str(c): _input_type(X[c], c in self.categories_) for c in X.columns}
+        self.event_vocabulary_ = _event_vocabulary(X)
         data = self.encode(X)
         fit_idx, val_idx, cal_idx = self._split(y, time)
         self.split_ = _describe_split(time, fit_idx, val_idx, cal_idx)
@@ -335,6 +337,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             "thresholds": self.thresholds_.to_dict(),
             "split": self.split_,
             "reference": self.reference_,
+            "event_vocabulary": getattr(self, "event_vocabulary_", None),
         }
         meta_text = json.dumps(meta, indent=2, sort_keys=True) + "\n"
         return {MODEL_FILE: self.booster_.model_to_string(), META_FILE: meta_text}
@@ -359,6 +362,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         scorer.n_features_in_ = len(meta["features"])
         scorer.classes_ = np.array([0, 1])
         scorer.categories_ = meta["categories"]
+        scorer.event_vocabulary_ = meta.get("event_vocabulary")
         scorer.input_types_ = meta.get("input_types") or {
             f: "string" if f in meta["categories"] else "double" for f in meta["features"]
         }
@@ -454,6 +458,16 @@ def _check_target(y, n: int, min_positives: int) -> np.ndarray:
             f"{min_positives} of each to be honest — use a rule preset or a learned scorecard instead"
         )
     return y
+
+
+def _event_vocabulary(X: pd.DataFrame) -> dict | None:
+    """The event vocabulary of a pipeline-built frame (types, sources, value columns, half-lives): lets reasons
+    name the user's own event types. None for frames from elsewhere (a flat export)."""
+    config = X.attrs.get(ATTRS_KEY, {}).get("feature_config")
+    if not config:
+        return None
+    keys = ("event_types", "event_sources", "value_columns", "half_lives_days")
+    return {k: config.get(k) for k in keys}
 
 
 def _categories(X: pd.DataFrame) -> dict[str, list[str]]:

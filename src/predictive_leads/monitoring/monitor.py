@@ -275,17 +275,18 @@ def run_monitor(scorer, profile: dict, current: pd.DataFrame, labelled: pd.DataF
     return MonitorResult(as_of.isoformat(), horizon_days, result, drift, trend, cohorts, bands, grades, facts)
 
 
-def monitoring_frames(leads: pd.DataFrame, events: pd.DataFrame, conversions: pd.DataFrame, *, as_of,
-                      horizon_days: int = 90, months: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+def monitoring_frames(leads: pd.DataFrame, events, conversions: pd.DataFrame, *, as_of, horizon_days: int = 90,
+                      months: int = 12, config=None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """(the open leads' scoring frame at ``as_of``, monthly labelled snapshots whose horizon has passed by then):
     the two inputs of :func:`run_monitor`, built point in time from raw tables as a nightly job would."""
     from predictive_leads.features import build_scoring_frame, build_training_set
     from predictive_leads.features.spine import mature_snapshot_dates
 
     as_of = pd.Timestamp(as_of)
-    current = build_scoring_frame(leads, events, as_of=as_of, conversions=conversions, now=as_of)
-    labelled = build_training_set(leads, events, conversions, as_of=mature_snapshot_dates(as_of, horizon_days, months),
-                                  horizon_days=horizon_days, observed_until=as_of, now=as_of)  # fmt: skip
+    current = build_scoring_frame(leads, events, as_of=as_of, conversions=conversions, now=as_of, config=config)
+    dates = mature_snapshot_dates(as_of, horizon_days, months)
+    labelled = build_training_set(leads, events, conversions, as_of=dates, horizon_days=horizon_days,
+                                  observed_until=as_of, now=as_of, config=config)  # fmt: skip
     return current, labelled
 
 

@@ -255,6 +255,15 @@ def load_profile(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> dict 
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def load_dataset(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> dict:
+    """The dataset the model was trained on (``dataset.json`` beside it): its spec and resolved feature config;
+    empty for models saved without (trained on our synthetic world's tables, or on a flat export)."""
+    from predictive_leads.training.workflow import DATASET_FILE
+
+    path = model_folder(ref, store=store) / DATASET_FILE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def model_folder(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> Path:
     """The local folder holding a model's files: the directory itself, or a registry model's downloaded data."""
     if not is_model_uri(ref):

@@ -146,9 +146,11 @@ def _put_digits(matrix: np.ndarray, at: int, values: np.ndarray, width: int) -> 
 
 
 def _ids(prefix: str, numbers: np.ndarray, digits: int, suffix: str = "") -> pd.Series:
-    """``prefix`` + zero-padded ``numbers`` + ``suffix``, e.g. ``00Q000000000042AAA``."""
+    """``prefix`` + ``numbers`` zero-padded to at least ``digits`` digits + ``suffix``, e.g. ``00Q000000000042AAA``."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    digits = max(digits, len(str(int(numbers.max())))) if len(numbers) else digits
     matrix = _template(prefix + "0" * digits + suffix, len(numbers))
-    _put_digits(matrix, len(prefix), np.asarray(numbers), digits)
+    _put_digits(matrix, len(prefix), numbers, digits)
     return _strings(matrix)
 
 
@@ -497,10 +499,11 @@ def salesforce_layout(world: World) -> dict[str, pd.DataFrame]:
     first_ms = np.full(newsletter + 1, np.iinfo(np.int64).max)
     np.minimum.at(first_ms, camp_codes[used], ev.ms[used])
     np.minimum.at(first_ms, member_camp[member_camp >= 0], ev.ms[member_rows][member_camp >= 0])
+    all_names = [*camp_names, "Newsletter subscribers"]
     present = np.flatnonzero(first_ms < np.iinfo(np.int64).max)
+    present = present[np.lexsort((np.array(all_names)[present], first_ms[present]))]  # ids in order of first use
     campaign_ids = np.full(newsletter + 1, -1)
     campaign_ids[present] = np.arange(len(present))
-    all_names = [*camp_names, "Newsletter subscribers"]
     camp_id_text = _sf_ids("701", len(present))
     campaign = pd.DataFrame(
         {
@@ -714,7 +717,7 @@ def hubspot_layout(world: World) -> dict[str, pd.DataFrame]:
         "marketing_events": activity(
             "marketing_events", "id", 70_000_000_001, "occurred_at",
             {"event_name": lambda r: _detail(ev, r, "campaign"),
-             "event_type": lambda r: pd.Series("WEBINAR", index=range(len(r)), dtype="str")},
+             "marketing_event_type": lambda r: pd.Series("WEBINAR", index=range(len(r)), dtype="str")},
         ),
         "deals": deals_out,
     }  # fmt: skip

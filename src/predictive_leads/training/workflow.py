@@ -34,6 +34,7 @@ METRICS_FILE = "metrics.json"
 REPORT_FILE = "report.html"
 AUDIT_FILE = "audit.csv"
 SCORECARD_FILE = "learned_scorecard.yaml"
+DATASET_FILE = "dataset.json"  # the dataset spec and the resolved feature config: scoring rebuilds the same features
 SEGMENT_COLUMNS = ("lead_source", "seniority", "industry", "region", "company_size_band")
 
 
@@ -50,6 +51,7 @@ class TrainResult:
     profile: dict
     scorecard: LearnedScorecard | None = None
     notes: list[str] = field(default_factory=list)
+    dataset: dict = field(default_factory=dict)  # spec (when built from one) and feature_config of the training set
 
     def artifacts(self) -> dict[str, str]:
         """Every file of the model folder as text: the model (LightGBM text + JSON), its monitoring profile,
@@ -60,6 +62,8 @@ class TrainResult:
             PROFILE_FILE: json_text(self.profile, indent=1),
             METRICS_FILE: json_text(self.evaluation | {"meta": self.meta}),
         }
+        if self.dataset:
+            texts[DATASET_FILE] = json_text(self.dataset)
         if self.scorecard is not None:
             texts[SCORECARD_FILE] = self.scorecard.table_.to_yaml()
         if self.report_html is not None:
@@ -217,7 +221,10 @@ def train_model(
         html = _report(model, scored, y_test, X_test, rule_scores, result,
                        title="Lead scoring model — out-of-time evaluation",
                        meta={**meta, "tables": {"Leakage audit": audit}}, seed=seed)  # fmt: skip
-    return TrainResult(model, to_jsonable(result), audit, dropped, html, to_jsonable(meta), profile, card, notes)
+    provenance = frame.attrs.get(ATTRS_KEY, {})
+    dataset = {k: provenance[k] for k in ("spec", "feature_config") if k in provenance}
+    return TrainResult(model, to_jsonable(result), audit, dropped, html, to_jsonable(meta), profile, card, notes,
+                       to_jsonable(dataset))  # fmt: skip
 
 
 def summary_lines(result: TrainResult) -> list[str]:
