@@ -183,3 +183,24 @@ def test_duckdb_and_pyspark_agree_on_a_declared_vocabulary(declared, spark):
     key = ["lead_id", "as_of"]
     pd.testing.assert_frame_equal(spk.sort_values(key).reset_index(drop=True),
                                   duck.sort_values(key).reset_index(drop=True), check_exact=True)  # fmt: skip
+
+
+def test_account_roll_ups_match_a_pandas_oracle(declared):
+    _, raw, _ = declared
+    as_of = pd.Timestamp("2025-09-01", tz="UTC")
+    frame = _training(declared, as_of=[as_of])
+    people = raw["people"].set_index("pid")
+    sessions = raw["sessions"].rename(columns={"started": "at"})
+    events = pd.concat([raw["touches"][["pid", "at"]], sessions[["pid", "at"]]])
+    events = events[events["at"] < as_of].assign(org=lambda e: e["pid"].map(people["org_id"]))
+    events["age"] = (as_of - events["at"].dt.floor("D")).dt.days - 1
+    for _, row in frame.sample(25, random_state=2).iterrows():
+        org = people.loc[row["lead_id"], "org_id"]
+        assert row["account_contacts"] == ((people["org_id"] == org) & (people["signup_ts"] < as_of)).sum()
+        mine = events[events["org"] == org]
+        assert row["account_events_total"] == len(mine)
+        assert row["account_events_30d"] == (mine["age"] < 30).sum()
+        assert row["account_engaged_contacts_30d"] == mine.loc[mine["age"] < 30, "pid"].nunique()
+        if len(mine):
+            expected = (as_of - mine["at"].max()) / pd.Timedelta(days=1)
+            assert row["account_days_since_last_event"] == pytest.approx(expected)

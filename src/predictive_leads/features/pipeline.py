@@ -16,6 +16,7 @@ import pandas as pd
 
 from predictive_leads.data.contracts import CONVERSIONS, LEADS, closed_values, validate
 from predictive_leads.features import engine as engines
+from predictive_leads.features.accounts import ACCOUNT_WINDOW_DAYS, account_features, account_keys, account_query
 from predictive_leads.features.attributes import lead_attributes
 from predictive_leads.features.behaviour import (
     canonical_event_types,
@@ -226,12 +227,14 @@ def _features(engine: _EngineThread, scan: Future, leads, spine, config: Feature
     aggregates = event_aggregates(events_t, spine_t, config, spelling=vocabulary.spelling, engine=engine.name)
     tables = (aggregates.by_type, aggregates.day_masks, aggregates.bursts)
     by_type, day_masks, bursts = (engine.submit(engines.to_arrow, table) for table in tables)
+    accounts = _submit_accounts(engine, events_t.filter(events_t.event_type.isin(list(vocabulary.spelling))),
+                                spine, leads)  # fmt: skip
     who = _lead_columns(leads, spine, config)
     types = type_counts(by_type.result(), len(spine), config)
     days = day_activity(day_masks.result(), len(spine), config)
     del by_type, day_masks  # their Arrow results (the largest for a training set) are unpacked: free them
     behaviour = finish_event_features(types, days, spine, config)  # while the engine runs the bursts query
-    frame = pd.concat([with_bursts(behaviour, bursts.result(), config), who], axis=1)
+    frame = pd.concat([with_bursts(behaviour, bursts.result(), config), who, *_account_columns(accounts)], axis=1)
     for name, (event_type, days_) in config.silence_flags.items():
         frame[name] = (frame[f"{event_type}_{days_}d"] == 0) & (frame["lead_age_days"] >= days_)
     quality = {
@@ -244,6 +247,25 @@ def _features(engine: _EngineThread, scan: Future, leads, spine, config: Feature
         "rules_skipped": vocabulary.rules_skipped,
     }
     return _order(frame), quality, config
+
+
+def _submit_accounts(engine: _EngineThread, events, spine: pd.DataFrame, leads: pd.DataFrame):
+    """Start the account roll-up query (leads with an ``account_id`` only); None when there are no accounts."""
+    if "account_id" not in leads or leads["account_id"].isna().all():
+        return None
+    keys, row_keys = account_keys(spine, leads)
+    lead_accounts = leads[["lead_id", "account_id"]].dropna().astype(str).rename(columns={"account_id": "account"})
+    keys_t, accounts_t = engines.upload(engine.con, keys), engines.upload(engine.con, lead_accounts)
+    query = account_query(events, accounts_t, keys_t, window=ACCOUNT_WINDOW_DAYS, engine=engine.name)
+    future = engine.submit(engines.to_arrow, query)
+    return future, keys, row_keys, spine, leads
+
+
+def _account_columns(accounts) -> list[pd.DataFrame]:
+    if accounts is None:
+        return []
+    future, keys, row_keys, spine, leads = accounts
+    return [account_features(future.result(), keys, row_keys, spine, leads, window=ACCOUNT_WINDOW_DAYS)]
 
 
 def _lead_columns(leads: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
