@@ -11,6 +11,9 @@ Linux, see :func:`peak_rss_mib`; ``ru_maxrss`` elsewhere):
                     frame's ``memory_usage(deep=True)`` is "the events' in-memory size";
 * training (path)   ``build_training_set(...)`` with twelve monthly as_of dates, 90-day horizon, events
                     passed as a Parquet path;
+* scoring (3 sources) the scoring frame from the same events split into three Parquet files in a CRM's own
+                    layout (marketing touches, web activity, sales activities: own column names), declared as
+                    three event sources of a dataset spec (:class:`DeclaredEvents`): the any-CRM path;
 
 and, in the same run on the same machine, a REFERENCE (also one fresh subprocess each):
 
@@ -248,6 +251,8 @@ def child(kind: str, data: Path, *, cores: int, now: str, memory_limit: str | No
         out["events_frame_bytes"] = int(events.memory_usage(deep=True).sum())
         used = [c for c in engines.EVENT_COLUMNS if c in events.columns]
         out["events_frame_pipeline_columns_bytes"] = int(events[used].memory_usage(deep=True).sum())
+    elif kind == "scoring_sources":
+        events = declared_sources(data)
     else:
         events = str(events_path)
     rss_before = peak_rss_mib()
@@ -314,6 +319,45 @@ def run_child(kind: str, data: Path, *, cores: int, now: str, repeat: int, memor
     return best
 
 
+# ------------------------------------------------------------------------------------------ three sources
+
+SOURCES = {  # source → (its event types, its own column names for lead, time and type)
+    "marketing": (("email_open", "email_click", "email_reply", "email_bounce", "unsubscribe", "newsletter_subscribe",
+                   "webinar_registered", "webinar_attended"), ("contact_ref", "sent_at", "touch")),
+    "web": (("page_view", "pricing_page_view", "product_page_view", "case_study_download", "ebook_download",
+             "form_submit", "chat_started"), ("visitor", "hit_time", "action")),
+    "sales": (("demo_request", "free_trial_start", "meeting_scheduled", "meeting_cancelled"),
+              ("who", "activity_date", "activity")),
+}  # fmt: skip
+
+
+def write_sources(folder: Path) -> None:
+    """Split ``events.parquet`` into the three source files of :data:`SOURCES` (once per world folder)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    out = folder / "sources"
+    if out.exists():
+        return
+    events = pq.read_table(folder / "events.parquet", columns=["lead_id", "ts", "event_type", "url"])
+    kind = pc.cast(events["event_type"], "string")
+    out.mkdir()
+    for source, (types, (key, time_, type_)) in SOURCES.items():
+        part = events.filter(pc.is_in(kind, value_set=pa.array(types)))
+        pq.write_table(part.rename_columns([key, time_, type_, "page"]), out / f"{source}.parquet")
+
+
+def declared_sources(folder: Path):
+    """The three source files as a dataset spec's declared events (read by the engine straight from Parquet)."""
+    from predictive_leads.data.spec import EventSource
+    from predictive_leads.data.spec_tables import DeclaredEvents
+
+    sources = tuple(EventSource(name=s, table=s, key=key, timestamp=time_, type=(type_,), url="page")
+                    for s, (_, (key, time_, type_)) in SOURCES.items())  # fmt: skip
+    return DeclaredEvents(sources, {s: str(folder / "sources" / f"{s}.parquet") for s in SOURCES})
+
+
 # ------------------------------------------------------------------------------------------ main
 
 
@@ -355,7 +399,7 @@ def observed_until(folder: Path) -> str:
 
 def warm_folder(folder: Path) -> None:
     """Read the Parquet files once, so every measurement sees the same (warm) page cache."""
-    for path in folder.glob("*.parquet"):
+    for path in folder.glob("**/*.parquet"):
         warm_page_cache(path)
 
 
@@ -410,6 +454,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         parquet_bytes = events_path.stat().st_size
         now = observed_until(folder)
         print(f"events: {fmt_int(n_events)} in {parquet_bytes / MIB:.1f} MiB of Parquet; now = {now}", flush=True)
+        write_sources(folder)
         warm_folder(folder)
         others = OtherLoad()
 
@@ -420,6 +465,7 @@ def main(argv: list[str] | None = None) -> dict | None:
             ("scoring_path", "scoring frame, events as Parquet path"),
             ("scoring_pandas", "scoring frame, events as pandas frame"),
             ("training_path", "training set, 12 as_of, events as path"),
+            ("scoring_sources", "scoring frame, 3 declared event sources"),
         ]
         for kind, label in plan:
             r = run_child(kind, folder, cores=args.cores, now=now, repeat=args.repeat, memory_limit=args.memory_limit)
@@ -436,6 +482,7 @@ def main(argv: list[str] | None = None) -> dict | None:
 
     pr, gb = measured["parquet_read"], measured["pandas_groupby"]
     sp, sd, tr = measured["scoring_path"], measured["scoring_pandas"], measured["training_path"]
+    ss = measured["scoring_sources"]
     frame_bytes = sd["events_frame_bytes"]
     arrow_bytes = pr["arrow_bytes"]
 
@@ -451,7 +498,7 @@ def main(argv: list[str] | None = None) -> dict | None:
             "net_rss_over_events_frame": (r["peak_rss_mib"] - r["rss_baseline_mib"]) * MIB / frame_bytes,
         }
 
-    pipelines = {"scoring_path": sp, "scoring_pandas": sd, "training_path": tr}
+    pipelines = {"scoring_path": sp, "scoring_pandas": sd, "training_path": tr, "scoring_sources": ss}
     rss_limit_mib = GOAL_RSS_RATIO * frame_bytes / MIB
     goals = {
         "events_per_s_goal": GOAL_EVENTS_PER_S,
@@ -504,6 +551,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         ("scoring frame, events as path", sp),
         ("scoring frame, events as pandas", sd),
         ("training set, events as path", tr),
+        ("scoring frame, 3 declared sources", ss),
     )
 
     def table_row(label: str, r: dict, note: str = "") -> str:
@@ -566,6 +614,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         ("scoring (path) / pandas groupby", eps(sp) / eps(gb), "events/s"),
         ("scoring (pandas) / parquet read", eps(sd) / eps(pr), "events/s, the pandas read not included"),
         ("training (path) / parquet read", eps(tr) / eps(pr), "events/s, 12 as_of dates"),
+        ("scoring (3 sources) / scoring (path)", eps(ss) / eps(sp), "events/s; the any-CRM path vs one file"),
     ]
     named = (("scoring (path)", sp), ("scoring (pandas)", sd), ("training (path)", tr))
     for name, r in (*named, ("pandas groupby", gb), ("parquet read", pr)):

@@ -78,3 +78,25 @@ def test_unknown_columns_fall_back_to_their_own_readable_name():
     assert not text.known and text.group == "TOTAL_TIME_SPENT_ON_WEBSITE"
     assert text.sentence(1532.0) == "Total Time Spent on Website: 1,532"
     assert feature_text("Lead Origin").sentence(None) == "Lead Origin: missing"
+
+
+VOCABULARY = {"event_types": ["zorp", "quibble_7", "other_touches_events"], "value_columns": ["pages"],
+              "event_sources": {"touches": ["zorp", "quibble_7", "other_touches_events"]}, "half_lives_days": [7]}
+
+
+@pytest.mark.parametrize(("name", "value", "group", "text"), [
+    ("zorp_30d", 3, "ZORP", "3 × zorp in the last 30 days"),
+    ("quibble_7_total", 0, "QUIBBLE_7", "No quibble 7 so far"),
+    ("days_since_last_zorp", 4.2, "ZORP", "Last zorp 4 days ago"),
+    ("zorp_decayed_7d", 1.234, "ZORP", "Recency-weighted zorp: 1.2 (an event 7 days old counts half)"),
+    ("pages_30d", 120, "PAGES", "Pages: 120 in the last 30 days"),
+    ("touches_events_30d", 5, "ACTIVITY", "5 touches events in the last 30 days"),
+    ("account_engaged_contacts_30d", 1, "ACCOUNT", "1 contact at the account active in the last 30 days"),
+])  # fmt: skip
+def test_the_users_own_event_types_read_in_their_words(name, value, group, text):
+    phrase = feature_text(name, VOCABULARY)
+    assert phrase.group == group and phrase.sentence(value) == text
+
+
+def test_without_the_vocabulary_an_unknown_type_is_not_guessed_to_be_an_event():
+    assert feature_text("zorp_30d").known is False  # a column of the user's, read out as it is

@@ -243,6 +243,24 @@ _FIXED: dict[str, FeatureText] = {
 }  # fmt: skip
 
 
+def _account_feature(name: str) -> FeatureText | None:
+    """The account roll-ups: what the lead's company looks like (its contacts and their activity)."""
+    m = re.match(r"^account_(?:(?P<engaged>engaged_contacts)|events)_(?:(?P<days>\d+)d|total)$", name)
+    if m:
+        period = _period(int(m["days"]) if m["days"] else None)
+        if m["engaged"]:
+            return FeatureText("ACCOUNT", "account activity", lambda v: (
+                f"{_plural(_int(v), 'contact', 'contacts')} at the account active {period}"))  # fmt: skip
+        return FeatureText("ACCOUNT", "account activity", lambda v: (
+            f"{_plural(_int(v), 'event', 'events')} from the account's contacts {period}"))  # fmt: skip
+    if name == "account_contacts":
+        return FeatureText("ACCOUNT", "account activity", lambda v: (
+            "No account" if _missing(v) else f"{_plural(_int(v), 'contact', 'contacts')} at the account"))
+    if name == "account_days_since_last_event":
+        return FeatureText("ACCOUNT", "account activity", _recency_sentence("activity at the account"))
+    return None
+
+
 def _qualification_feature(name: str) -> FeatureText | None:
     if not name.startswith("qual_"):
         return None
@@ -322,4 +340,5 @@ def feature_text(name: str, vocabulary: dict | None = None) -> FeatureText:
     ``vocabulary`` (a model's ``event_vocabulary_``: event types, sources, value columns) lets features of the
     user's own event types read in the user's words ("3 × webinar in the last 30 days")."""
     return (_FIXED.get(name) or _declared_event_feature(name, vocabulary) or _event_feature(name)
-            or _activity_feature(name) or _qualification_feature(name) or _fallback(name))  # fmt: skip
+            or _activity_feature(name) or _account_feature(name) or _qualification_feature(name)
+            or _fallback(name))  # fmt: skip

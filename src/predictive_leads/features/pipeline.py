@@ -161,7 +161,9 @@ def resolve_vocabulary(counts: pd.DataFrame, config: FeatureConfig) -> Vocabular
         by_source = {s: members for s, members in by_source.items() if members}
     else:
         types = list(config.event_types)
-        by_source = config.event_sources or {names[0]: tuple(types)}
+        by_source = config.event_sources or {
+            s: tuple(t for t in types if source_of.get(t, names[0]) == s) for s in names}  # fmt: skip
+        by_source = {s: members for s, members in by_source.items() if members}
     target = {t: t for t in types}
     for t in usable.index.difference(types):  # unknown to the vocabulary: its source's pool, if there is one
         if pool.get(source_of.get(t)) in target:
