@@ -334,11 +334,21 @@ def _number(value) -> str:
     return "none" if _missing(value) else f"{float(value):,.4g}"
 
 
+def _best_lead_feature(name: str, vocabulary: dict | None) -> FeatureText | None:
+    """An account row's ``best_<feature>``: the best value any of the account's open leads has."""
+    if not name.startswith("best_") or name == "best_":
+        return None
+    inner = feature_text(name[5:], vocabulary)
+    if not inner.known:
+        return None
+    return FeatureText(inner.group, f"best lead's {inner.label}", lambda v: f"Best lead: {inner.sentence(v)}")
+
+
 def feature_text(name: str, vocabulary: dict | None = None) -> FeatureText:
     """The group, label and sentence for one feature column (a generic fallback for unknown columns).
 
     ``vocabulary`` (a model's ``event_vocabulary_``: event types, sources, value columns) lets features of the
     user's own event types read in the user's words ("3 × webinar in the last 30 days")."""
-    return (_FIXED.get(name) or _declared_event_feature(name, vocabulary) or _event_feature(name)
-            or _activity_feature(name) or _account_feature(name) or _qualification_feature(name)
-            or _fallback(name))  # fmt: skip
+    return (_FIXED.get(name) or _declared_event_feature(name, vocabulary) or _best_lead_feature(name, vocabulary)
+            or _event_feature(name) or _activity_feature(name) or _account_feature(name)
+            or _qualification_feature(name) or _fallback(name))  # fmt: skip

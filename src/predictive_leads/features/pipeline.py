@@ -31,7 +31,7 @@ from predictive_leads.features.config import OTHER_EVENTS, QUALIFICATION, Featur
 from predictive_leads.features.guard import ATTRS_KEY
 from predictive_leads.features.spine import build_spine, label_spine, skipped_leads, to_utc
 
-CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain")
+CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain", "account_id")
 
 
 @dataclass
@@ -275,7 +275,11 @@ def _lead_columns(leads: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfi
     attributes = lead_attributes(leads, config).reindex(spine["lead_id"]).reset_index(drop=True)
     created = spine["lead_id"].map(leads.set_index("lead_id")["created_at"])
     age = pd.DataFrame({"lead_age_days": (spine["as_of"] - created) / pd.Timedelta(days=1)})
-    return pd.concat([attributes, declared_attributes(spine, leads, config), age], axis=1)
+    account = []
+    if "account_id" in leads:  # context, not a feature: the key of the account roll-ups and the account score
+        ids = spine["lead_id"].map(leads.set_index("lead_id")["account_id"]).astype("string")
+        account = [pd.DataFrame({"account_id": ids.reset_index(drop=True)})]
+    return pd.concat([attributes, declared_attributes(spine, leads, config), age, *account], axis=1)
 
 
 def declared_attributes(spine: pd.DataFrame, leads: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:

@@ -108,9 +108,10 @@ def validate(data: str | Path, spec: str | Path | None = None) -> ValidatedData:
 
     declared = _spec(spec)
     tables = read_dataset(data, declared)
-    rows = {"leads": len(tables.leads), "conversions": len(tables.conversions)}
-    for source, table in tables.events.tables.items():
-        rows[f"events: {source}"] = len(table) if isinstance(table, pd.DataFrame) else _parquet_rows(table)
+    rows = {"leads": len(tables.leads)}
+    for source, table in tables.events.tables.items():  # each event source by its name
+        rows[source] = len(table) if isinstance(table, pd.DataFrame) else _parquet_rows(table)
+    rows["conversions"] = len(tables.conversions)
     return ValidatedData(Path(data), rows, tables.columns, declared.name)
 
 

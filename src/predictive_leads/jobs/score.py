@@ -67,6 +67,7 @@ class ScoreRun:
     model_name: str
     model_version: str
     scoring_frame: ScoringFrame | None = None  # built from raw data (``data``), else None
+    accounts: Path | None = None  # the account scores (when the model has an account score), else None
 
     @property
     def lines(self) -> list[str]:
@@ -122,12 +123,41 @@ def score(
             on_frame(built)
     source = input if input is not None else built.path
     pinned = to_utc(scored_at) if scored_at else None
+    by_lead, accounts_file = _accounts(model, built.frame if built else source, output, top_k, stage)
     stage("scoring")
     summary = score_files(scorer, source, output, rejects=rejects, id_col=id_col, top_k=top_k, chunk_rows=chunk_rows,
-                          model_name=name, model_version=version, scored_at=pinned, checks=checks,
+                          model_name=name, model_version=version, scored_at=pinned, checks=checks, accounts=by_lead,
                           progress=progress)  # fmt: skip
     where = Path(rejects) if rejects else Path(output).with_name(f"{Path(output).stem}.rejects.csv")
-    return ScoreRun(summary, Path(output), where, name, version, built)
+    return ScoreRun(summary, Path(output), where, name, version, built, accounts_file)
+
+
+def accounts_path(output: str | Path) -> Path:
+    """Where ``score`` writes the account scores of ``output``: ``<stem>.accounts.parquet`` beside it."""
+    output = Path(output)
+    return output.with_name(f"{output.stem}.accounts.parquet")
+
+
+def _accounts(model, frame, output, top_k: int, stage) -> tuple[pd.DataFrame | None, Path | None]:
+    """With an account score in the model: score the accounts of the scoring frame (read whole when given as a
+    file), write them beside the output, and return them per lead for the batch output."""
+    from predictive_leads.data.files import read_raw, write_table
+    from predictive_leads.features.account_rows import has_accounts
+    from predictive_leads.ops.account_scores import account_scores
+    from predictive_leads.serving.registry import load_account_scorer
+
+    account_scorer = load_account_scorer(model)
+    if account_scorer is None:
+        return None, None
+    if not isinstance(frame, pd.DataFrame):
+        if Path(frame).is_dir():
+            raise ValueError(f"{Path(frame).name}: the model has an account score; give the scoring frame as one file")
+        frame = read_raw(frame)
+    if not has_accounts(frame):
+        return None, None
+    stage("scoring the accounts")
+    by_lead, table = account_scores(account_scorer, frame, top_k)
+    return by_lead, write_table(table, accounts_path(output))
 
 
 # ------------------------------------------------------------------------------------------ explain one lead

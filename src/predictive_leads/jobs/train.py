@@ -60,6 +60,8 @@ def train(
     (or, with ``flat_export``, the one-row-per-lead export) in ``data``; write the model folder ``out``. With
     ``mlflow`` (or ``register``) the run is logged; ``register`` also registers it as @challenger under that name.
     ``on_stage(what)`` is called as each stage starts."""
+    from predictive_leads.features.account_rows import has_accounts
+    from predictive_leads.training.account_model import train_account_model
     from predictive_leads.training.workflow import load_training_frame, summary_lines, train_model
 
     stage = _stage(on_stage)
@@ -67,8 +69,13 @@ def train(
                                        id_col=id_col, time_col=time_col, drop=tuple(drop))  # fmt: skip
     stage("auditing, training and evaluating")
     result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force, **roles)
+    lines = summary_lines(result)
+    if not flat_export and has_accounts(frame):
+        stage("training the account score (the leads belong to accounts)")
+        result.account = train_account_model(frame, n_boot=n_boot, force=force)
+        lines += ["account score: " + line for line in summary_lines(result.account)[:2]]
     result.save(out)
-    run = TrainRun(result, Path(out), summary_lines(result))
+    run = TrainRun(result, Path(out), lines)
     if mlflow or register:
         from predictive_leads.serving import registry
 

@@ -226,13 +226,14 @@ class _SeenIds:
 
 
 def output_rows(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: int, model_name: str,
-                model_version: str, scored_at: pd.Timestamp,
-                checks: DisqualifyConfig | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+                model_version: str, scored_at: pd.Timestamp, checks: DisqualifyConfig | None = None,
+                accounts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """The output rows for checked input rows (id, probability, score, grade, tier, disqualification, reasons,
-    model, time) and the disqualification verdict of each row."""
+    [the lead's account and its score], model, time) and the disqualification verdict of each row. ``accounts``:
+    indexed by lead id, the columns of :data:`ACCOUNT_COLUMNS`."""
     from predictive_leads.explain import scored_with_reasons
 
-    schema = batch_output_schema(top_k)
+    schema = batch_output_schema(top_k, accounts=accounts is not None)
     verdict = disqualify(rows, checks)
     if not len(rows):
         return schema.empty_table().to_pandas(), verdict
@@ -241,15 +242,21 @@ def output_rows(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: i
     scores["stage"] = stage_of(scores["score"], disqualified=verdict["disqualified"])
     scores["heat"] = heat_of(scores["score"], disqualified=verdict["disqualified"])
     out = pd.concat([rows[[id_col]].rename(columns={id_col: "id"}), scores], axis=1)
+    if accounts is not None:
+        of_lead = accounts.reindex(rows[id_col].astype(str).to_numpy())
+        out = out.assign(**{c: of_lead[c].to_numpy() for c in ACCOUNT_COLUMNS})
     out["model_name"], out["model_version"] = model_name, model_version
     out["scored_at"] = scored_at
     return out[schema.names].reset_index(drop=True), verdict
 
 
-def batch_output_schema(top_k: int) -> pa.Schema:
+ACCOUNT_COLUMNS = {"account_id": pa.string(), "account_probability": pa.float64(), "account_score": pa.int64()}
+
+
+def batch_output_schema(top_k: int, *, accounts: bool = False) -> pa.Schema:
     """Columns of a batch output: id, probability, score, grade, tier, funnel stage and heat (default
-    :class:`~predictive_leads.ops.stages.Stages`), disqualification code and reason, [reasons], model name/version,
-    scored_at."""
+    :class:`~predictive_leads.ops.stages.Stages`), disqualification code and reason, [reasons], [with ``accounts``:
+    the lead's account and the account score], model name/version, scored_at."""
     kinds = {"double": pa.float64(), "long": pa.int64(), "string": pa.string()}
     scores = {n: t for n, t in scored_columns(top_k).items() if top_k or n != "reasons_json"}
     fields = [("id", pa.string())]
@@ -258,6 +265,8 @@ def batch_output_schema(top_k: int) -> pa.Schema:
         if name == "tier":
             fields += [(extra, pa.string()) for extra in ("stage", "heat", "disqualification_code",
                                                           "disqualification_reason")]  # fmt: skip
+    if accounts:
+        fields += list(ACCOUNT_COLUMNS.items())
     fields += [("model_name", pa.string()), ("model_version", pa.string()), ("scored_at", pa.timestamp("s", "UTC"))]
     return pa.schema(fields)
 
@@ -265,14 +274,14 @@ def batch_output_schema(top_k: int) -> pa.Schema:
 def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, *, rejects: str | Path | None = None,
                 id_col: str = "lead_id", top_k: int = DEFAULT_TOP_K, chunk_rows: int = 100_000,
                 model_name: str = "model", model_version: str = "", scored_at: pd.Timestamp | None = None,
-                checks: DisqualifyConfig | None = None,
+                checks: DisqualifyConfig | None = None, accounts: pd.DataFrame | None = None,
                 progress: Callable[[int, int], None] | None = None) -> BatchSummary:  # fmt: skip
     """Score every row of ``input_path`` into ``output``; unusable rows go to ``rejects`` with a reason.
 
     ``rejects`` defaults to ``<output stem>.rejects.csv`` beside the output and is written only when a row is
     rejected. Rows that fail a disqualification check (``checks``, default :class:`DisqualifyConfig`) are scored
     and kept, with tier ``disqualified`` and a floored score. ``progress(rows_done, rows_rejected)`` is called
-    after each chunk.
+    after each chunk. ``accounts`` (indexed by lead id) adds each lead's account and account score.
     """
     output = Path(output)
     rejects = Path(rejects) if rejects else output.with_name(f"{output.stem}.rejects.csv")
@@ -285,7 +294,8 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
     summary = BatchSummary(files=len(files))
     started = time.perf_counter()
     seen = _SeenIds()
-    with _Writer(output, schema=batch_output_schema(top_k)) as out, _Writer(rejects, keep_if_empty=False) as bad:
+    schema = batch_output_schema(top_k, accounts=accounts is not None)
+    with _Writer(output, schema=schema) as out, _Writer(rejects, keep_if_empty=False) as bad:
         for path in files:
             row_number = 0
             for chunk in read_chunks(path, chunk_rows):
@@ -302,7 +312,7 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
                     _count_unseen(scorer, good, summary.unseen_categories)
                 scored, verdict = output_rows(scorer, good, id_col=id_col, top_k=top_k, model_name=model_name,
                                               model_version=model_version, scored_at=scored_at,
-                                              checks=checks)  # fmt: skip
+                                              checks=checks, accounts=accounts)  # fmt: skip
                 out.write(scored)
                 summary.disqualified.update(dq_counts(verdict))
                 summary.skipped_checks.update(verdict.attrs["skipped_checks"])

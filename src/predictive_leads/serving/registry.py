@@ -255,6 +255,14 @@ def load_profile(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> dict 
     return json.loads(path.read_text()) if path.exists() else None
 
 
+def load_account_scorer(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> LeadScorer | None:
+    """The model's account score (its ``account/`` folder), None when it has none."""
+    from predictive_leads.training.workflow import ACCOUNT_FOLDER
+
+    folder = model_folder(ref, store=store) / ACCOUNT_FOLDER
+    return LeadScorer.load(folder) if (folder / "scorer.json").exists() else None
+
+
 def load_dataset(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> dict:
     """The dataset the model was trained on (``dataset.json`` beside it): its spec and resolved feature config;
     empty for models saved without (trained on our synthetic world's tables, or on a flat export)."""

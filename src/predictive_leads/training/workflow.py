@@ -34,6 +34,7 @@ METRICS_FILE = "metrics.json"
 REPORT_FILE = "report.html"
 AUDIT_FILE = "audit.csv"
 SCORECARD_FILE = "learned_scorecard.yaml"
+ACCOUNT_FOLDER = "account"  # the account score's model files, inside the lead model's folder
 DATASET_FILE = "dataset.json"  # the dataset spec and the resolved feature config: scoring rebuilds the same features
 SEGMENT_COLUMNS = ("lead_source", "seniority", "industry", "region", "company_size_band")
 
@@ -52,6 +53,7 @@ class TrainResult:
     scorecard: LearnedScorecard | None = None
     notes: list[str] = field(default_factory=list)
     dataset: dict = field(default_factory=dict)  # spec (when built from one) and feature_config of the training set
+    account: TrainResult | None = None  # the account score's model, when the leads belong to declared accounts
 
     def artifacts(self) -> dict[str, str]:
         """Every file of the model folder as text: the model (LightGBM text + JSON), its monitoring profile,
@@ -73,13 +75,20 @@ class TrainResult:
     def save(self, out: str | Path) -> Path:
         """:meth:`artifacts` and ``audit.csv`` into the folder ``out``, swapped in whole: a failed run leaves the
         previous folder as it was."""
-        from predictive_leads.data.files import atomic_dir, write_table, write_texts
+        from predictive_leads.data.files import atomic_dir
 
         out = Path(out)
         with atomic_dir(out) as tmp:
-            write_texts(self.artifacts(), tmp)
-            write_table(self.audit, tmp / AUDIT_FILE)
+            self._write(tmp)
         return out
+
+    def _write(self, folder: Path) -> None:
+        from predictive_leads.data.files import write_table, write_texts
+
+        write_texts(self.artifacts(), folder)
+        write_table(self.audit, folder / AUDIT_FILE)
+        if self.account is not None:
+            self.account._write(folder / ACCOUNT_FOLDER)
 
 
 def _split(frame: pd.DataFrame, y: np.ndarray, time_col: str | None, horizon_days: int | None, test_fraction: float,
