@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from predictive_leads.cli import act, data, monitor, score, serve, summary, train
+from predictive_leads.cli import act, data, monitor, score, serve, spec, summary, train
 from predictive_leads.cli.rules import rules_app
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
 
 COMMANDS = (  # (name, function) in the order of --help
     ("generate", data.generate),
+    ("init-spec", spec.init_spec),
     ("validate", data.validate),
     ("describe", data.describe),
     ("build-dataset", data.build_dataset),

@@ -203,10 +203,10 @@ def read_manifest(folder: str | os.PathLike) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def read_dataset(folder: str | os.PathLike, spec=None):
+def read_dataset(folder: str | os.PathLike, spec=None, *, events_as_paths: bool = True):
     """The tables of ``folder`` as the dataset spec declares them (default: our synthetic world's spec), checked:
     :class:`~predictive_leads.data.spec_tables.SpecTables`. Event tables stored as Parquet are left for the query
-    engine to read."""
+    engine to read (it counts and skips bad events) unless not ``events_as_paths`` (read and checked here)."""
     from predictive_leads.data.spec import synthetic_spec
     from predictive_leads.data.spec_tables import apply_spec
 
@@ -217,5 +217,6 @@ def read_dataset(folder: str | os.PathLike, spec=None):
     for table in spec.tables:
         path = find_table(folder, table)
         names[table] = path.name
-        raw[table] = str(path) if path.suffix == ".parquet" and table not in other else read_raw(path)
+        lazy = events_as_paths and path.suffix == ".parquet" and table not in other
+        raw[table] = str(path) if lazy else read_raw(path)
     return apply_spec(raw, spec, source_names=names)

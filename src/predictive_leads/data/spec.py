@@ -93,7 +93,8 @@ class EventSource:
     """One table of events: its lead key, time, type column(s) and numeric value columns.
 
     ``type`` lists the column(s) whose values, joined with a space, name the event type (``[Type, Status]`` →
-    "Call Completed"); ``prefix`` is put before every type of this source (to keep two sources' types apart);
+    "Call Completed"; none: every row is one event type named after the source, e.g. a web session);
+    ``prefix`` is put before every type of this source (to keep two sources' types apart);
     ``values`` maps a feature name to a numeric column, summed (and maxed) in windows.
     """
 
@@ -310,7 +311,7 @@ def _sources(r: _Reader, value) -> tuple[EventSource, ...]:
     out = []
     for i, item in enumerate(value):
         where = f"events[{i}]"
-        s = r.mapping(item, where, allowed=_SOURCE, required=("table", "key", "timestamp", "type"))
+        s = r.mapping(item, where, allowed=_SOURCE, required=("table", "key", "timestamp"))
         values = s.get("values") or {}
         if isinstance(values, list):
             values = {slug(c): c for c in values}
@@ -320,7 +321,7 @@ def _sources(r: _Reader, value) -> tuple[EventSource, ...]:
             table=r.text(s["table"], f"{where}.table"),
             key=r.text(s["key"], f"{where}.key"),
             timestamp=r.text(s["timestamp"], f"{where}.timestamp"),
-            type=r.texts(s["type"], f"{where}.type"),
+            type=r.texts(s["type"], f"{where}.type") if s.get("type") else (),
             prefix=str(s.get("prefix") or ""),
             url=r.text(s.get("url"), f"{where}.url", optional=True),
             values=values,

@@ -104,8 +104,11 @@ def _declared_source(con, source: EventSource, table, value_columns: tuple[str, 
     missing = [c for c in source.columns if c not in t.columns]
     if missing:
         raise ValueError(f"{source.table}: missing column(s) {', '.join(missing)} declared for events {source.name!r}")
-    kind = t[source.type[0]].cast(str)
-    if len(source.type) > 1:
+    if not source.type:  # one kind of event: named after its source
+        kind = ibis.literal(source.name)
+    elif len(source.type) == 1:
+        kind = t[source.type[0]].cast(str)
+    else:
         kind = ibis.literal(" ").join([t[c].cast(str).fill_null("") for c in source.type]).strip()
     if source.prefix:
         kind = ibis.literal(f"{source.prefix} ") + kind

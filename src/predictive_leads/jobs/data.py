@@ -107,7 +107,7 @@ def validate(data: str | Path, spec: str | Path | None = None) -> ValidatedData:
     from predictive_leads.data.files import read_dataset
 
     declared = _spec(spec)
-    tables = read_dataset(data, declared)
+    tables = read_dataset(data, declared, events_as_paths=False)
     rows = {"leads": len(tables.leads)}
     for source, table in tables.events.tables.items():  # each event source by its name
         rows[source] = len(table) if isinstance(table, pd.DataFrame) else _parquet_rows(table)
