@@ -20,6 +20,8 @@ def generate(
     start: Annotated[str, typer.Option(help="First day of the world (UTC).")] = "2024-09-01",
     days: Annotated[int, typer.Option(help="Length of the world in days (≥ 540).")] = 730,
     csv: Annotated[bool, typer.Option("--csv", help="Also write CSV copies of every table.")] = False,
+    layout: Annotated[str | None, typer.Option(help="Write it as a CRM export instead: salesforce, hubspot or "
+                                                    "foreign (CSV files in that CRM's own layout).")] = None,
 ) -> None:
     """Generate a synthetic B2B lead world: leads, events, conversions, truth."""
     from predictive_leads.jobs.data import generate as generate_world
@@ -33,7 +35,7 @@ def generate(
             progress.advance(task)
 
         world = generate_world(out, n_leads=n_leads, seed=seed, conversion_rate=conversion_rate, drift=drift,
-                               start=start, days=days, csv=csv, on_step=step)  # fmt: skip
+                               start=start, days=days, csv=csv, layout=layout, on_step=step)  # fmt: skip
     table = Table(title=f"synthetic world → {world.out}", show_header=False)
     table.add_row("leads", f"{world.leads:,}")
     table.add_row("events", f"{world.events:,} ({world.events_per_lead:.1f} per lead)")
@@ -46,6 +48,7 @@ def generate(
     console.print(table)
 
 
+OBSERVED_HELP = "When the data was exported (labels past it are censored); default: the latest lead or outcome time."
 SPEC_HELP = "Dataset spec YAML declaring your tables (predictive-leads init-spec drafts one); default: synthetic."
 
 
@@ -100,6 +103,7 @@ def build_dataset(
     scoring: Annotated[bool, typer.Option("--scoring", help="Build a scoring frame (no labels).")] = False,
     spec: Annotated[Path | None, typer.Option(help=SPEC_HELP)] = None,
     config: Annotated[Path | None, typer.Option(help="YAML overriding the spec's feature config.")] = None,
+    observed_until: Annotated[str | None, typer.Option(help=OBSERVED_HELP)] = None,
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or pyspark (local[2]).")] = "duckdb",
 ) -> None:
     """Build a point-in-time training set (or scoring frame) and print what went in and what was skipped."""
@@ -107,7 +111,8 @@ def build_dataset(
 
     with one_line_errors(), console.status("building features"):
         built = build(data, out, as_of=as_of, every=every, start=start, end=end, horizon_days=horizon_days,
-                      scoring=scoring, spec=spec, config=config, engine=engine)  # fmt: skip
+                      scoring=scoring, spec=spec, config=config, observed_until=observed_until,
+                      engine=engine)  # fmt: skip
     for line in built.summary.lines():
         say(line)
     say(f"wrote {built.out} ({built.columns} columns)", wrap=False)

@@ -66,9 +66,12 @@ def generate(
     start: str = "2024-09-01",
     days: int = 730,
     csv: bool = False,
+    layout: str | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> GeneratedWorld:
-    """Generate a synthetic B2B lead world and write its tables (+ CSV copies) and manifest to ``out``.
+    """Generate a synthetic B2B lead world and write its tables (+ CSV copies) and manifest to ``out`` — or, with
+    ``layout`` (salesforce, hubspot or foreign), the same world reshaped into that CRM's export as CSV files, the
+    way a real team's data arrives (``init-spec`` drafts its spec).
 
     ``on_step(what)`` is called after the world is generated (``"generating world"``) and before each file is
     written (``"writing leads.parquet"``, …): :func:`generate_steps` calls in all."""
@@ -79,7 +82,14 @@ def generate(
     t0 = time.perf_counter()
     world = generate_world(cfg)
     step("generating world")
-    write_world(world, out, csv=csv, on_file=lambda name: step(f"writing {name}"))
+    if layout:
+        from predictive_leads.synth.vendor_layouts import LAYOUTS, write_layout
+
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}")
+        write_layout(LAYOUTS[layout](world), out)
+    else:
+        write_world(world, out, csv=csv, on_file=lambda name: step(f"writing {name}"))
     seconds = time.perf_counter() - t0
     meta = world.meta
     drift_from = meta["drift_date"][:10] if meta.get("drift_date") else None
@@ -242,12 +252,15 @@ def build_dataset(
     scoring: bool = False,
     spec: str | Path | None = None,
     config: str | Path | None = None,
+    observed_until: str | None = None,
     engine: str = "duckdb",
 ) -> BuiltDataset:
     """Build the training set (labelled within ``horizon_days``) or, with ``scoring``, the scoring frame of the
     tables in ``data`` as the dataset ``spec`` declares them (default: our synthetic world's), at the dates of
     :func:`snapshot_dates`; write it to ``out`` (.parquet or .csv). ``config`` is a YAML file overriding the
-    spec's feature config. The summary lists every column read: used, ignored (why) or refused as PII."""
+    spec's feature config. ``observed_until`` is when the data was exported (default: the folder's manifest, else
+    the latest lead or outcome time): labels whose horizon runs past it are censored. The summary lists every
+    column read: used, ignored (why) or refused as PII."""
     from predictive_leads.data.files import read_dataset, read_manifest, write_table
     from predictive_leads.features import build_scoring_frame, build_training_set, summary_of
     from predictive_leads.features.config import FeatureConfig, spec_config
@@ -259,7 +272,7 @@ def build_dataset(
     if config:
         cfg = FeatureConfig.from_yaml(config, base=cfg)
     tables = read_dataset(data, declared)
-    observed_until = read_manifest(data).get("observed_until")
+    observed_until = observed_until or read_manifest(data).get("observed_until")
     if scoring:
         frame = build_scoring_frame(tables.leads, tables.events, as_of=dates, conversions=tables.conversions,
                                     config=cfg, engine=engine)  # fmt: skip
