@@ -192,7 +192,7 @@ class DatasetSpec:
         for key in ("attributes", "parsers", "pii", "ignore", "value_maps", "features"):
             value = getattr(self, key)
             if value:
-                out[key] = [_plain(a) for a in value] if key == "attributes" else _listed(value)
+                out[key] = [_plain(a) for a in value] if key == "attributes" else as_lists(value)
         out["outcomes"] = {k: _plain(o) for k, o in self.outcomes.items()}
         out["target"] = self.target
         return out
@@ -201,11 +201,12 @@ class DatasetSpec:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=120)
 
 
-def _listed(value):
+def as_lists(value):
+    """Tuples as lists, inside mappings too: plain data for YAML and JSON."""
     if isinstance(value, tuple):
-        return [_listed(v) for v in value]
+        return [as_lists(v) for v in value]
     if isinstance(value, dict):
-        return {k: _listed(v) for k, v in value.items()}
+        return {k: as_lists(v) for k, v in value.items()}
     return value
 
 
@@ -216,7 +217,7 @@ def _plain(obj) -> dict:
         value = getattr(obj, f.name)
         default = f.default_factory() if f.default_factory is not MISSING else f.default
         if (f.default is MISSING and f.default_factory is MISSING) or value != default:
-            out[f.name] = _listed(value)
+            out[f.name] = as_lists(value)
     return out
 
 

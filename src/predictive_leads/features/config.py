@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from predictive_leads.data.contracts import EVENT_TYPES
-from predictive_leads.data.spec import PARSERS, DatasetSpec
+from predictive_leads.data.spec import PARSERS, DatasetSpec, as_lists
 
 FREE_EMAIL_DOMAINS = (
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.co.jp", "outlook.com", "hotmail.com",
@@ -175,7 +175,7 @@ class FeatureConfig:
         return cls.from_dict(data.get("features", data), base)
 
     def to_dict(self) -> dict:
-        return {k: _lists(v) for k, v in asdict(self).items()}
+        return {k: as_lists(v) for k, v in asdict(self).items()}
 
 
 def _tuples(value):
@@ -187,15 +187,7 @@ def _tuples(value):
     return value
 
 
-def _lists(value):
-    if isinstance(value, tuple):
-        return [_lists(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _lists(v) for k, v in value.items()}
-    return value
-
-
-def spec_config(spec: DatasetSpec, value_columns: tuple[str, ...] = ()) -> FeatureConfig:
+def spec_config(spec: DatasetSpec) -> FeatureConfig:
     """The feature config a dataset spec declares: its parsers, attributes and value columns over the generic
     defaults (``features: {preset: synthetic}`` starts from our synthetic world's instead), then its
     ``features`` block."""
@@ -208,7 +200,7 @@ def spec_config(spec: DatasetSpec, value_columns: tuple[str, ...] = ()) -> Featu
         "parsers": tuple(spec.parsers),
         "attributes": {a.feature(spec): {"kind": a.kind, **({"known_from": a.known_from} if a.known_from else {})}
                        for a in spec.attributes},
-        "value_columns": value_columns or tuple(dict.fromkeys(v for s in spec.events for v in s.values)),
+        "value_columns": tuple(dict.fromkeys(v for s in spec.events for v in s.values)),
     }  # fmt: skip
     try:
         return FeatureConfig.from_dict(base.to_dict() | declared | block)
