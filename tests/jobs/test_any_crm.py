@@ -74,9 +74,6 @@ def test_a_vendor_export_scores_like_our_own_tables(through, layout):
     assert run.rows_in == run.scored + run.rejected == len(done["scores"])
 
 
-@pytest.mark.xfail(strict=True, reason="found at the end of #19's session: the event vocabulary does not reach "
-                   "LeadScorer.fit through train_model (scorer.json holds null), so batch reasons fall back to "
-                   "column names for the user's types; the phrasing itself is tested in tests/explain")
 def test_reasons_speak_the_users_vocabulary(through):
     done = through("foreign")
     from predictive_leads.explain import feature_text
@@ -87,6 +84,8 @@ def test_reasons_speak_the_users_vocabulary(through):
     assert made_up <= set(vocabulary["event_types"])  # the user's own types, learned from the data
     name = sorted(made_up)[0]
     assert feature_text(f"{name}_30d", vocabulary).sentence(3) == f"3 × {name.replace('_', ' ')} in the last 30 days"
+    said = " ".join(done["scores"]["reasons_json"].dropna())
+    assert any(n.replace("_", " ") in said for n in made_up)  # batch reasons name them too, not column names
     assert "account_score" in done["scores"] and done["run"].accounts.exists()  # the foreign CRM has accounts
     accounts = pd.read_parquet(done["run"].accounts)
     assert accounts["account_id"].is_unique and accounts["score"].between(1, 100).all()

@@ -107,6 +107,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     def fit(self, X, y) -> LeadScorer:
         import lightgbm as lgb
 
+        vocabulary = _event_vocabulary(X)
         X = _as_frame(X)
         y = _check_target(y, len(X), self.min_positives)
         time = X.pop(self.time_column) if self.time_column and self.time_column in X else None
@@ -117,7 +118,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         self.categories_ = _categories(X)
         self.input_types_ = {str(c): _input_type(X[c], c in self.categories_) for c in X.columns}
-        self.event_vocabulary_ = _event_vocabulary(X)
+        self.event_vocabulary_ = vocabulary
         data = self.encode(X)
         fit_idx, val_idx, cal_idx = self._split(y, time)
         self.split_ = _describe_split(time, fit_idx, val_idx, cal_idx)
@@ -463,7 +464,7 @@ def _check_target(y, n: int, min_positives: int) -> np.ndarray:
 def _event_vocabulary(X: pd.DataFrame) -> dict | None:
     """The event vocabulary of a pipeline-built frame (types, sources, value columns, half-lives): lets reasons
     name the user's own event types. None for frames from elsewhere (a flat export)."""
-    config = X.attrs.get(ATTRS_KEY, {}).get("feature_config")
+    config = getattr(X, "attrs", {}).get(ATTRS_KEY, {}).get("feature_config")
     if not config:
         return None
     keys = ("event_types", "event_sources", "value_columns", "half_lives_days")
