@@ -154,7 +154,9 @@ def test_account_attributes_parsers_and_pii(small):
     assert attributes[(None, "size")] == {"column": "size", "kind": "band",
                                           "order": ["1-10", "11-50", "51-200", "201-1000", "1000+"]}  # fmt: skip
     assert attributes[(None, "segment")]["kind"] == "categorical"
-    assert attributes[("companies", "industry")]["kind"] == "categorical"
+    assert attributes[("companies", "industry")] == {"column": "industry", "kind": "categorical",
+                                                     "normalise": "industry", "table": "companies"}  # fmt: skip
+    assert "normalise" not in attributes[(None, "segment")]
     assert attributes[("companies", "revenue_musd")]["kind"] == "numeric"
     assert spec["parsers"] == {"first_name": "first_name", "email": "email", "job_title": "job_title"}
     assert set(spec["pii"]) == {"first_name", "email"}
@@ -309,6 +311,9 @@ def test_salesforce_leaks_and_the_second_win_filter(layout):
     assert draft.spec["ignore"]["Contact.*"].startswith("table not read: created when Opportunity.CloseDate")
     assert set(draft.spec["outcomes"]) == {"closed_won", "iswon"}
     assert any(line.startswith("target: closed_won is the most specific of 2") for line in draft.unsure)
+    spelled = {a["column"]: a.get("normalise") for a in draft.spec["attributes"] if a.get("table") == "Account"}
+    assert spelled == {"Type": None, "Industry": "industry", "NumberOfEmployees": None, "AnnualRevenue": None,
+                       "BillingCountry": "country"}  # fmt: skip
     known = {a["column"]: a.get("known_from") for a in draft.spec["attributes"] if "table" not in a}
     assert known == dict.fromkeys(["BANT_Budget__c", "BANT_Interest__c", "BANT_Need__c", "BANT_Timing__c",
                                    "BANT_Authority__c"], "Qualified_Date__c")  # fmt: skip

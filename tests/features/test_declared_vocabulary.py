@@ -105,6 +105,21 @@ def test_the_vocabulary_comes_from_the_data(declared):
         "S", "M", "L", "XL"]  # fmt: skip
 
 
+def test_a_declared_normaliser_spells_a_country_one_way(declared):
+    _, raw, _ = declared
+    attributes = [a | {"normalise": "country"} if a["column"] == "land" else a for a in SPEC["attributes"]]
+    spec = spec_from_dict(SPEC | {"attributes": attributes, "value_maps": {}})
+    tables = apply_spec(raw, spec)
+    assert set(tables.leads["land"].dropna()) == {"DE", "FR", "Germany"}  # the raw values, as the CRM holds them
+    report = tables.columns.set_index(["table", "column"])
+    assert report.loc[("people", "land"), "detail"] == "categorical attribute → land, normalised as a country"
+    frame = build_scoring_frame(tables.leads, tables.events, as_of="2025-09-01", config=spec_config(spec),
+                                now="2027-01-01")  # fmt: skip
+    assert set(frame["land"].dropna()) == {"Germany", "France"}
+    raw_land = raw["people"].set_index("pid")["land"].reindex(frame["lead_id"]).to_numpy()
+    assert (frame["land"].isna().to_numpy() == pd.isna(raw_land)).all()  # nothing dropped: missing stays missing
+
+
 def test_counts_decay_and_values_match_a_pandas_oracle(declared):
     _, raw, _ = declared
     frame = _training(declared, as_of=[pd.Timestamp("2025-09-01", tz="UTC")])

@@ -4,11 +4,12 @@ A spec names the **entity** table (the leads or contacts scored: key, creation t
 an optional **account** table, one or more **event sources** (key, timestamp, the column(s) whose values are
 the event type, optional URL and numeric value columns), the **attributes** used as features (typed:
 categorical, numeric, boolean, or a band with its order; from the entity or the account table; optionally
-known only from a timestamp column), the built-in **parsers** that clean a raw column (a job title into
-seniority and department, an email into its domain's kind, …), the **PII** columns (never features), the
-columns deliberately **ignored** (with why), user-written **value maps** and one or more **outcomes** (a table,
-its time, a filter such as ``StageName: [Closed Won]`` and an optional deal value), one of which is the
-``target``. A ``features`` block overrides the feature config (:class:`~predictive_leads.features.config`).
+known only from a timestamp column, or a categorical cleaned by a parser's normaliser), the built-in **parsers**
+that clean a raw column (a job title into seniority and department, an email into its domain's kind, …), the
+**PII** columns (never features), the columns deliberately **ignored** (with why), user-written **value maps** and
+one or more **outcomes** (a table, its time, a filter such as ``StageName: [Closed Won]`` and an optional deal
+value), one of which is the ``target``. A ``features`` block overrides the feature config
+(:class:`~predictive_leads.features.config`).
 
 Example (a Salesforce-style export)::
 
@@ -56,6 +57,8 @@ PARSERS = {
     "last_name": "with first_name → has_test_name and the duplicate-contact fallback",
     "company_name": "the company as typed → the duplicate-contact fallback",
 }
+# parsers whose value normaliser a categorical attribute may borrow (``normalise: country``)
+NORMALISERS = ("country", "industry", "lead_source")
 # parser roles whose raw values are personal data: read by the parser, never a feature themselves
 PII_PARSERS = ("email", "phone", "first_name", "last_name", "form_message")
 _SLUG = re.compile(r"[^0-9a-z]+")
@@ -122,6 +125,7 @@ class Attribute:
     order: tuple[str, ...] = ()  # band: its values from lowest to highest
     known_from: str | None = None  # an entity timestamp column: the value counts only from then on
     name: str | None = None  # feature name (default: derived from the column)
+    normalise: str | None = None  # a categorical cleaned by this parser's normaliser (one of NORMALISERS)
 
     def feature(self, spec: DatasetSpec) -> str:
         if self.name:
@@ -261,7 +265,7 @@ class _Reader:
 
 _ENTITY = ("table", "key", "created_at", "account_key")
 _SOURCE = ("name", "table", "key", "timestamp", "type", "prefix", "url", "values")
-_ATTRIBUTE = ("column", "kind", "table", "order", "known_from", "name")
+_ATTRIBUTE = ("column", "kind", "table", "order", "known_from", "name", "normalise")
 _OUTCOME = ("table", "time", "where", "lead_key", "key", "link", "value")
 _TOP = ("version", "name", "entity", "account", "events", "attributes", "parsers", "pii", "ignore", "value_maps",
         "outcomes", "target", "features")  # fmt: skip
@@ -352,8 +356,12 @@ def _attributes(r: _Reader, value, account: AccountSpec | None) -> tuple[Attribu
         known_from = r.text(a.get("known_from"), f"{where}.known_from", optional=True)
         if known_from and table is not None:
             raise r.fail(f"{where}.known_from", "only entity attributes can be known from an entity timestamp")
+        normalise = r.text(a.get("normalise"), f"{where}.normalise", optional=True)
+        if normalise is not None and (kind != "categorical" or normalise not in NORMALISERS):
+            raise r.fail(f"{where}.normalise", f"{normalise!r}: a categorical attribute may be normalised as one of "
+                                               f"{', '.join(NORMALISERS)}")  # fmt: skip
         out.append(Attribute(r.text(a["column"], f"{where}.column"), kind, table, order, known_from,
-                             r.text(a.get("name"), f"{where}.name", optional=True)))  # fmt: skip
+                             r.text(a.get("name"), f"{where}.name", optional=True), normalise))  # fmt: skip
     return tuple(out)
 
 

@@ -6,8 +6,9 @@ keys are (≥ 95 %) contained in another table's key, timestamps parse as dates,
 tables refer to, **event sources** refer to it with many rows per entity, the **outcome** is a table with a win-like
 value (``Closed Won``, ``closedwon``, ``IsWon = true``, …) or, failing that, a dated one-row-per-entity table with an
 amount; the rest of the entity (and account) columns become typed attributes, parser inputs, PII or ignored columns.
-Column names are weak hints only (a parser's role, a tie). Every guess is one line of :attr:`SpecDraft.guessed`
-with its evidence; what the user should check is in :attr:`SpecDraft.unsure`. Pure: frames in, plain data out.
+Column names are weak hints only (a parser's role, a country or industry normaliser, a tie). Every guess is one
+line of :attr:`SpecDraft.guessed` with its evidence; what the user should check is in :attr:`SpecDraft.unsure`.
+Pure: frames in, plain data out.
 """
 
 from __future__ import annotations
@@ -817,6 +818,10 @@ class _Columns:
                 d.ignore(table, c.name, reason)
                 continue
             body = {"column": c.name, "kind": kind, **extra}
+            spelled = self.spelled_as(c) if kind == "categorical" else None
+            if spelled:
+                body["normalise"] = spelled
+                reason += f"; normalised as a {spelled}: its name reads like one"
             if account:
                 body["table"] = table
             known = None if account else self.known_from(c, stamps)
@@ -831,6 +836,12 @@ class _Columns:
         for c in stamps:
             d.ignore(table, c.name, "a timestamp, not a feature (name it as an attribute's known_from to use it)")
         self.unique_names()
+
+    @staticmethod
+    def spelled_as(c: _Col) -> str | None:
+        """A country or industry column (by its name) cleaned by that parser's normaliser, so "DE", "Germany" and
+        "Deutschland" are one value; channels (lead source) are the user's vocabulary and stay as they are."""
+        return next((role for role in ("country", "industry") if _hinted(c.name, role)), None)
 
     def attribute_kind(self, c: _Col) -> tuple[str | None, dict, str]:
         """(kind, extra fields, evidence) or (None, {}, why not)."""

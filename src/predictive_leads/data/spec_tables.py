@@ -218,6 +218,7 @@ def _uses(spec: DatasetSpec) -> dict[tuple[str, str], tuple[str, str]]:
         use(spec.account.table, spec.account.key, "key", "the account's id")
     for a in spec.attributes:
         known = f", known from {a.known_from}" if a.known_from else ""
+        known += f", normalised as a {a.normalise.replace('_', ' ')}" if a.normalise else ""
         use(a.table or e.table, a.column, "feature", f"{a.kind} attribute → {a.feature(spec)}{known}")
         if a.known_from:
             use(e.table, a.known_from, "time", f"when {a.column} became known")

@@ -448,6 +448,18 @@ def _duplicates(leads: pd.DataFrame, email_parts: pd.DataFrame) -> pd.Series:
     return pd.Series(flag, index=leads.index, name="is_duplicate_contact")
 
 
+def normalise_values(values: pd.Series, role: str, config: FeatureConfig) -> pd.Series:
+    """A declared attribute's values cleaned by the named parser's normaliser (``country``, ``industry`` or
+    ``lead_source``), e.g. an account's billing country spelled "DE", "Deutschland" or "Germany" → Germany."""
+    if role == "country":
+        return normalize_country(values, config.extra_country_regions, config.placeholders)
+    if role == "industry":
+        return normalize_industry(values, config)
+    if role == "lead_source":
+        return normalize_lead_source(values, config.placeholders)
+    raise ValueError(f"no normaliser named {role!r}: choose one of country, industry, lead_source")
+
+
 # ------------------------------------------------------------------------------------------ all attributes
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from predictive_leads.data.contracts import EVENT_TYPES
-from predictive_leads.data.spec import PARSERS, DatasetSpec, as_lists
+from predictive_leads.data.spec import PARSERS, Attribute, DatasetSpec, as_lists
 
 FREE_EMAIL_DOMAINS = (
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.co.jp", "outlook.com", "hotmail.com",
@@ -187,6 +187,11 @@ def _tuples(value):
     return value
 
 
+def _attribute_config(attribute: Attribute) -> dict:
+    optional = {"known_from": attribute.known_from, "normalise": attribute.normalise}
+    return {"kind": attribute.kind, **{k: v for k, v in optional.items() if v}}
+
+
 def spec_config(spec: DatasetSpec) -> FeatureConfig:
     """The feature config a dataset spec declares: its parsers, attributes and value columns over the generic
     defaults (``features: {preset: synthetic}`` starts from our synthetic world's instead), then its
@@ -198,8 +203,7 @@ def spec_config(spec: DatasetSpec) -> FeatureConfig:
     base = FeatureConfig() if preset == "synthetic" else FeatureConfig.generic()
     declared = {
         "parsers": tuple(spec.parsers),
-        "attributes": {a.feature(spec): {"kind": a.kind, **({"known_from": a.known_from} if a.known_from else {})}
-                       for a in spec.attributes},
+        "attributes": {a.feature(spec): _attribute_config(a) for a in spec.attributes},
         "value_columns": tuple(dict.fromkeys(v for s in spec.events for v in s.values)),
     }  # fmt: skip
     try:

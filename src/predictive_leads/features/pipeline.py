@@ -17,7 +17,7 @@ import pandas as pd
 from predictive_leads.data.contracts import CONVERSIONS, LEADS, closed_values, validate
 from predictive_leads.features import engine as engines
 from predictive_leads.features.accounts import ACCOUNT_WINDOW_DAYS, account_features, account_keys, account_query
-from predictive_leads.features.attributes import lead_attributes
+from predictive_leads.features.attributes import lead_attributes, normalise_values
 from predictive_leads.features.behaviour import (
     canonical_event_types,
     count_if,
@@ -299,6 +299,8 @@ def declared_attributes(spine: pd.DataFrame, leads: pd.DataFrame, config: Featur
             else:
                 recorded = by_lead[known_from].reindex(spine["lead_id"]).reset_index(drop=True)
                 values = values.where((recorded < spine["as_of"]).to_numpy())
+        if config.attributes[name].get("normalise"):
+            values = normalise_values(values, config.attributes[name]["normalise"], config)
         out[name] = _as_kind(values, config.attributes[name].get("kind", "categorical"))
     return pd.DataFrame(out, index=spine.index)
 
