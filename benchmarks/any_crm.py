@@ -43,10 +43,19 @@ def run(n_leads: int, seed: int, layouts: list[str], folder: Path) -> list[dict]
         metrics = json.loads((folder / f"model-{layout}" / "metrics.json").read_text())
         auc = metrics["headline"]["model"]["roc_auc"]
         account = trained.result.account
-        rows.append({"layout": layout, "rows": built.summary.rows, "positives": built.summary.positives,
-                     "features": built.columns, "auc": auc, "spec_s": t1 - t0, "build_s": t2 - t1,
-                     "train_s": t3 - t2,
-                     "account_auc": account.evaluation["headline"]["model"]["roc_auc"] if account else None})
+        rows.append(
+            {
+                "layout": layout,
+                "rows": built.summary.rows,
+                "positives": built.summary.positives,
+                "features": built.columns,
+                "auc": auc,
+                "spec_s": t1 - t0,
+                "build_s": t2 - t1,
+                "train_s": t3 - t2,
+                "account_auc": account.evaluation["headline"]["model"]["roc_auc"] if account else None,
+            }
+        )
     return rows
 
 
@@ -60,15 +69,19 @@ def main() -> None:
         rows = run(args.n_leads, args.seed, args.layouts.split(","), Path(tmp))
     native = rows[0]["auc"]["estimate"]
     print(f"\nany CRM: {args.n_leads:,} leads, seed {args.seed}, monthly 2025-03..2026-06, 90-day horizon")
-    print(f"{'layout':<12}{'rows':>9}{'pos':>7}{'cols':>6}  {'AUC out of time':<24}{'vs native':>10}"
-          f"{'spec s':>8}{'build s':>8}{'train s':>8}  account AUC")
+    print(
+        f"{'layout':<12}{'rows':>9}{'pos':>7}{'cols':>6}  {'AUC out of time':<24}{'vs native':>10}"
+        f"{'spec s':>8}{'build s':>8}{'train s':>8}  account AUC"
+    )
     for r in rows:
         a = r["auc"]
         acc = r["account_auc"]
         acc_text = f"{acc['estimate']:.3f} [{acc['low']:.3f}, {acc['high']:.3f}]" if acc else "-"
-        print(f"{r['layout']:<12}{r['rows']:>9,}{r['positives']:>7,}{r['features']:>6}  "
-              f"{a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}]  {a['estimate'] - native:>+10.3f}"
-              f"{r['spec_s']:>8.1f}{r['build_s']:>8.1f}{r['train_s']:>8.1f}  {acc_text}")
+        print(
+            f"{r['layout']:<12}{r['rows']:>9,}{r['positives']:>7,}{r['features']:>6}  "
+            f"{a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}]  {a['estimate'] - native:>+10.3f}"
+            f"{r['spec_s']:>8.1f}{r['build_s']:>8.1f}{r['train_s']:>8.1f}  {acc_text}"
+        )
 
 
 if __name__ == "__main__":

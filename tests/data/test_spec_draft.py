@@ -378,8 +378,10 @@ def test_the_command_prints_guesses_and_checks(tmp_path):
 def test_an_event_table_without_any_type_like_column_is_one_event_type():
     tables = crm(n=200, seed=3)
     rng = np.random.default_rng(1)
-    tables["web"] = tables["web"].drop(columns=["action", "page"]).assign(
-        seconds=rng.uniform(0, 10_000, len(tables["web"])).round(3).astype(str)
+    tables["web"] = (
+        tables["web"]
+        .drop(columns=["action", "page"])
+        .assign(seconds=rng.uniform(0, 10_000, len(tables["web"])).round(3).astype(str))
     )
     draft = draft_spec(tables)
     web = next(s for s in draft.spec["events"] if s["table"] == "web")

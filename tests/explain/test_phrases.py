@@ -80,8 +80,12 @@ def test_unknown_columns_fall_back_to_their_own_readable_name():
     assert feature_text("Lead Origin").sentence(None) == "Lead Origin: missing"
 
 
-VOCABULARY = {"event_types": ["zorp", "quibble_7", "other_touches_events"], "value_columns": ["pages"],
-              "event_sources": {"touches": ["zorp", "quibble_7", "other_touches_events"]}, "half_lives_days": [7]}
+VOCABULARY = {
+    "event_types": ["zorp", "quibble_7", "other_touches_events"],
+    "value_columns": ["pages"],
+    "event_sources": {"touches": ["zorp", "quibble_7", "other_touches_events"]},
+    "half_lives_days": [7],
+}
 
 
 @pytest.mark.parametrize(("name", "value", "group", "text"), [

@@ -93,12 +93,33 @@ def _training(declared, **kwargs):
 def test_the_vocabulary_comes_from_the_data(declared):
     frame = _training(declared)
     summary = summary_of(frame)
-    assert summary.event_types == ["flange_call", "quibble_7", "vex", "web_organic", "web_paid", "zorp",
-                                   "other_touches_events"]  # one pool per source when there are several
+    assert summary.event_types == [
+        "flange_call",
+        "quibble_7",
+        "vex",
+        "web_organic",
+        "web_paid",
+        "zorp",
+        "other_touches_events",
+    ]  # one pool per source when there are several
     assert summary.pooled_event_types == ["rare_thing"]  # below min_type_count
-    for column in ("quibble_7_30d", "zorp_total", "days_since_last_vex", "other_touches_events_total", "web_events_30d",
-                   "touches_events_total", "pages_30d", "seconds_total", "pages_max", "zorp_decayed_7d",
-                   "events_decayed_30d", "land", "mitarbeiter", "account_size_class", "score_by_rep"):
+    for column in (
+        "quibble_7_30d",
+        "zorp_total",
+        "days_since_last_vex",
+        "other_touches_events_total",
+        "web_events_30d",
+        "touches_events_total",
+        "pages_30d",
+        "seconds_total",
+        "pages_max",
+        "zorp_decayed_7d",
+        "events_decayed_30d",
+        "land",
+        "mitarbeiter",
+        "account_size_class",
+        "score_by_rep",
+    ):
         assert column in frame, column
     assert not {"mail", "notes", "seniority", "email_domain", "bot_like_burst"} & set(frame.columns)
     assert frame["account_size_class"].cat.ordered and list(frame["account_size_class"].cat.categories) == [

@@ -84,10 +84,10 @@ def test_clear_refusals(trained_world):
     early = pd.Timestamp(trained_world.train_before, tz="UTC") + pd.Timedelta(days=40)
     snapshot = first[first["as_of"] == first["as_of"].min()]
     with pytest.raises(ValueError, match="no leads in their first 90 days"):
-        run_monitor(scorer, trained_world.profile, snapshot[snapshot["lead_age_days"] > 90], first, as_of=early,
-                    n_boot=10)
-    result = run_monitor(scorer, trained_world.profile, snapshot, first[first["as_of"] < early], as_of=early,
-                         n_boot=10)
+        run_monitor(
+            scorer, trained_world.profile, snapshot[snapshot["lead_age_days"] > 90], first, as_of=early, n_boot=10
+        )
+    result = run_monitor(scorer, trained_world.profile, snapshot, first[first["as_of"] < early], as_of=early, n_boot=10)
     assert result.facts["mature_rows"] == 0 and result.cohorts.empty
     assert any(r.startswith("no mature labels yet") for r in result.verdict.reasons)
 

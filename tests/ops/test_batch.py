@@ -142,9 +142,9 @@ def test_a_missing_column_is_one_clear_error_and_no_output(trained_world, leads,
 
 def test_a_killed_job_leaves_no_output_and_a_rerun_starts_clean(trained_world, leads, tmp_path):
     source = tmp_path / "big.parquet"
-    pd.concat([leads] * 120, ignore_index=True).assign(
-        lead_id=lambda d: [f"L{i}" for i in range(len(d))]
-    ).to_parquet(source)
+    pd.concat([leads] * 120, ignore_index=True).assign(lead_id=lambda d: [f"L{i}" for i in range(len(d))]).to_parquet(
+        source
+    )
     out = tmp_path / "out.parquet"
     cmd = [sys.executable, "-m", "predictive_leads.cli.app", "score", "--model", str(trained_world.model_dir),
            "--input", str(source), "--output", str(out), "--chunk-rows", "500"]  # fmt: skip

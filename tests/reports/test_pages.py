@@ -60,8 +60,15 @@ def monitored():
     bands = pd.DataFrame({"band": ["1–20", "21–100"], "mean_p": [0.02, 0.2], "conversion_rate": [0.03, 0.18]})
     verdict = {"status": "retrain", "reasons": [f"drifted driver {SCRIPT}"]}
     facts = {"mature_rows": 1850, "immature_rows_left_out": 120, "drift_population": "open leads", "drift_rows": 2000}
-    data = {"as_of": "2026-09-01T00:00:00+00:00", "horizon_days": 90, "verdict": verdict, "facts": facts,
-            "drift": drift.to_dict("records"), "cohorts": cohorts.to_dict("records"), "bands": bands.to_dict("records")}
+    data = {
+        "as_of": "2026-09-01T00:00:00+00:00",
+        "horizon_days": 90,
+        "verdict": verdict,
+        "facts": facts,
+        "drift": drift.to_dict("records"),
+        "cohorts": cohorts.to_dict("records"),
+        "bands": bands.to_dict("records"),
+    }
     return SimpleNamespace(drift=drift, cohorts=cohorts, bands=bands, to_dict=lambda: data)
 
 

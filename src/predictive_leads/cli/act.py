@@ -17,8 +17,12 @@ def route(
     out: Annotated[Path, typer.Option(help="Assignments to write (.parquet/.csv).")],
     mode: Annotated[str, typer.Option(help="balanced, rules or round_robin.")] = "balanced",
     seed: Annotated[int, typer.Option(help="Seed of the rotation (same seed, same assignment).")] = 0,
-    frame: Annotated[Path | None, typer.Option(help="Scoring frame with the columns rules use (default: the one "
-                                                    "score --data wrote beside the scores).")] = None,
+    frame: Annotated[
+        Path | None,
+        typer.Option(
+            help="Scoring frame with the columns rules use (default: the one score --data wrote beside the scores)."
+        ),
+    ] = None,
 ) -> None:
     """Hand the scored leads to reps: every lead assigned once or left unassigned with the reason."""
     from predictive_leads.jobs.act import route as route_leads
@@ -34,20 +38,30 @@ def route(
         sign = "≤" if r.within_bound else ">"
         say(f"{r.team or 'all reps'}: spread of expected conversions {r.spread:.2f} {sign} largest single lead "
             f"{r.largest_lead:.2f}", wrap=False)  # fmt: skip
-    say(f"rows in {routed.rows_in:,} = assigned {routed.assigned:,} + unassigned {routed.unassigned_total:,}"
-        + "".join(f"; {n:,} {why}" for why, n in routed.unassigned.items()) + f"; assignments in {routed.out}")
+    say(
+        f"rows in {routed.rows_in:,} = assigned {routed.assigned:,} + unassigned {routed.unassigned_total:,}"
+        + "".join(f"; {n:,} {why}" for why, n in routed.unassigned.items())
+        + f"; assignments in {routed.out}"
+    )
 
 
 def report_segments(
     scores: Annotated[Path, typer.Option(help="Batch output of score (.parquet/.csv).")],
     outcomes: Annotated[Path, typer.Option(help="Conversions (lead_id, converted_at, deal_value).")],
     out: Annotated[Path, typer.Option(help="Folder for segments.csv and segments.html.")] = Path("segments"),
-    by: Annotated[str, typer.Option(help="Comma-separated columns (source = lead_source, role = seniority).")]
-    = "source,role",
-    rules: Annotated[str, typer.Option(help="Rule preset or YAML scored alongside (the rule baseline).")]
-    = "fit_and_engagement",
-    frame: Annotated[Path | None, typer.Option(help="Scoring frame with the segment and rule columns (default: "
-                                                    "the one score --data wrote beside the scores).")] = None,
+    by: Annotated[
+        str, typer.Option(help="Comma-separated columns (source = lead_source, role = seniority).")
+    ] = "source,role",
+    rules: Annotated[
+        str, typer.Option(help="Rule preset or YAML scored alongside (the rule baseline).")
+    ] = "fit_and_engagement",
+    frame: Annotated[
+        Path | None,
+        typer.Option(
+            help="Scoring frame with the segment and rule columns (default: "
+            "the one score --data wrote beside the scores)."
+        ),
+    ] = None,
     horizon_days: Annotated[int, typer.Option(help="A conversion counts within this many days of scoring.")] = 90,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
 ) -> None:

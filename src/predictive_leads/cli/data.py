@@ -20,8 +20,13 @@ def generate(
     start: Annotated[str, typer.Option(help="First day of the world (UTC).")] = "2024-09-01",
     days: Annotated[int, typer.Option(help="Length of the world in days (≥ 540).")] = 730,
     csv: Annotated[bool, typer.Option("--csv", help="Also write CSV copies of every table.")] = False,
-    layout: Annotated[str | None, typer.Option(help="Write it as a CRM export instead: salesforce, hubspot or "
-                                                    "foreign (CSV files in that CRM's own layout).")] = None,
+    layout: Annotated[
+        str | None,
+        typer.Option(
+            help="Write it as a CRM export instead: salesforce, hubspot or "
+            "foreign (CSV files in that CRM's own layout)."
+        ),
+    ] = None,
 ) -> None:
     """Generate a synthetic B2B lead world: leads, events, conversions, truth."""
     from predictive_leads.jobs.data import generate as generate_world

@@ -14,15 +14,25 @@ MONITOR_EXIT = {"ok": 0, "watch": 10, "retrain": 20}
 
 def monitor(
     model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
-    data: Annotated[Path, typer.Option(help="Raw data folder (leads, events, conversions) or a training-set "
-                                            "file (.parquet) with as_of and converted.")],
+    data: Annotated[
+        Path,
+        typer.Option(
+            help="Raw data folder (leads, events, conversions) or a training-set "
+            "file (.parquet) with as_of and converted."
+        ),
+    ],
     as_of: Annotated[str, typer.Option(help="The monitoring date (today, for a nightly job).")],
     out: Annotated[Path, typer.Option(help="Folder for monitor.json and monitor.html.")] = Path("monitoring"),
     horizon_days: Annotated[int, typer.Option(help="Label horizon the model predicts.")] = 90,
     months: Annotated[int, typer.Option(help="Monthly cohorts to judge (raw data).")] = 12,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the cohort intervals.")] = 200,
-    mlflow: Annotated[bool | None, typer.Option("--mlflow/--no-mlflow", help="Log the run to MLflow, linked to the "
-                                                "model version (default: on for models:/ references).")] = None,
+    mlflow: Annotated[
+        bool | None,
+        typer.Option(
+            "--mlflow/--no-mlflow",
+            help="Log the run to MLflow, linked to the model version (default: on for models:/ references).",
+        ),
+    ] = None,
 ) -> None:
     """Drift, matured outcomes and a verdict (exit 0 ok, 10 watch, 20 retrain) with an HTML report."""
     from predictive_leads.jobs.monitor import monitor as monitor_model

@@ -18,24 +18,29 @@ def score(
     *,
     model: Annotated[str, typer.Option(help="Model directory written by train, or models:/NAME@alias.")],
     output: Annotated[Path, typer.Option(help="Scores to write (.parquet or .csv), atomically.")],
-    input: Annotated[Path | None, typer.Option("--input", help="Scoring frame file or folder (.parquet/.csv).")]
-    = None,
-    data: Annotated[Path | None, typer.Option(help="Raw data folder (leads, events, conversions): build the "
-                                                   "scoring frame of the open leads at --as-of first.")] = None,
+    input: Annotated[Path | None, typer.Option("--input", help="Scoring frame file or folder (.parquet/.csv).")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Raw data folder (leads, events, conversions): build the "
+            "scoring frame of the open leads at --as-of first."
+        ),
+    ] = None,
     as_of: Annotated[str | None, typer.Option(help="Date to score the open leads at (with --data).")] = None,
-    rejects: Annotated[Path | None, typer.Option(help="Where rejected rows go (default: OUTPUT stem + "
-                                                      ".rejects.csv).")] = None,
-    reasons: Annotated[int, typer.Option("--reasons", "--explain", default_factory=TOP_K,
-                                         help="Reasons per lead (0 = scores only).")],
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where rejected rows go (default: OUTPUT stem + .rejects.csv).")
+    ] = None,
+    reasons: Annotated[
+        int, typer.Option("--reasons", "--explain", default_factory=TOP_K, help="Reasons per lead (0 = scores only).")
+    ],
     chunk_rows: Annotated[int, typer.Option(help="Rows per chunk (bounds memory).")] = 100_000,
     id_col: Annotated[str, typer.Option(help="Lead id column.")] = "lead_id",
     scored_at: Annotated[str | None, typer.Option(help="Pin the scored_at timestamp (repeatable outputs).")] = None,
-    allow_rejects: Annotated[bool, typer.Option("--allow-rejects", help="Exit 0 even if rows were rejected.")]
-    = False,
-    b2b_only: Annotated[bool, typer.Option("--b2b-only", help="Also disqualify free and edu email addresses.")]
-    = False,
-    out_of_area: Annotated[bool, typer.Option("--disqualify-out-of-area", help="Also disqualify leads outside "
-                                              "the service area.")] = False,
+    allow_rejects: Annotated[bool, typer.Option("--allow-rejects", help="Exit 0 even if rows were rejected.")] = False,
+    b2b_only: Annotated[bool, typer.Option("--b2b-only", help="Also disqualify free and edu email addresses.")] = False,
+    out_of_area: Annotated[
+        bool, typer.Option("--disqualify-out-of-area", help="Also disqualify leads outside the service area.")
+    ] = False,
     no_disqualify: Annotated[bool, typer.Option("--no-disqualify", help="Run no disqualification check.")] = False,
 ) -> None:
     """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects).
@@ -71,11 +76,16 @@ def explain(
     input: Annotated[Path, typer.Option("--input", help="Scoring frame or training set (.parquet/.csv).")],
     lead_id: Annotated[str, typer.Option(help="The lead to explain.")],
     id_col: Annotated[str, typer.Option(help="Lead id column of the input.")] = "lead_id",
-    as_of: Annotated[str | None, typer.Option(help="Snapshot to explain when the lead has several (default: latest).")]
-    = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Snapshot to explain when the lead has several (default: latest).")
+    ] = None,
     top_k: Annotated[int, typer.Option(default_factory=TOP_K, help="Reasons per direction.")],
-    rules: Annotated[str | None, typer.Option(help="Rule preset or YAML shown side by side (default: the model's "
-                                                   "learned scorecard, if saved with it).")] = None,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            help="Rule preset or YAML shown side by side (default: the model's learned scorecard, if saved with it)."
+        ),
+    ] = None,
 ) -> None:
     """Print one lead's score, probability, grade, tier and the reasons behind them, next to the rule score."""
     from predictive_leads.jobs.score import explain as explain_lead

@@ -27,13 +27,19 @@ def train(
         bool, typer.Option("--flat-export", help="State the data is a one-row-per-lead export.")
     ] = False,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
-    mlflow: Annotated[bool, typer.Option("--mlflow/--no-mlflow", help="Log the run (params, out-of-time metrics, "
-                                         "report, pyfunc model) to MLflow.")] = False,
+    mlflow: Annotated[
+        bool,
+        typer.Option(
+            "--mlflow/--no-mlflow", help="Log the run (params, out-of-time metrics, report, pyfunc model) to MLflow."
+        ),
+    ] = False,
     experiment: Annotated[str, typer.Option(help="MLflow experiment name.")] = "predictive-leads",
-    register: Annotated[str | None, typer.Option(help="Register the logged model under this name (alias "
-                                                       "challenger); implies --mlflow.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Train even below the cold-start minimum (the report "
-                                        "says so).")] = False,
+    register: Annotated[
+        str | None, typer.Option(help="Register the logged model under this name (alias challenger); implies --mlflow.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Train even below the cold-start minimum (the report says so).")
+    ] = False,
 ) -> None:
     """Audit, train and evaluate out of time against the rule presets; write the model and its report.
 
@@ -108,8 +114,12 @@ def promote(
 def retrain(
     data: Annotated[Path, typer.Option(help="Raw data folder (leads, events, conversions).")],
     as_of: Annotated[str, typer.Option(help="Today: labels are used up to as_of minus the horizon.")],
-    name: Annotated[str | None, typer.Option(help="Registered model: champion from @champion, challenger "
-                                                  "registered and promoted through the gate.")] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Registered model: champion from @champion, challenger registered and promoted through the gate."
+        ),
+    ] = None,
     model: Annotated[Path | None, typer.Option(help="Champion model directory (without a registry).")] = None,
     out: Annotated[Path | None, typer.Option(help="Where the challenger is written (model directory mode).")] = None,
     months: Annotated[int, typer.Option(help="Monthly snapshots to train on.")] = 12,

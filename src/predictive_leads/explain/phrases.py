@@ -254,8 +254,11 @@ def _account_feature(name: str) -> FeatureText | None:
         return FeatureText("ACCOUNT", "account activity", lambda v: (
             f"{_plural(_int(v), 'event', 'events')} from the account's contacts {period}"))  # fmt: skip
     if name == "account_contacts":
-        return FeatureText("ACCOUNT", "account activity", lambda v: (
-            "No account" if _missing(v) else f"{_plural(_int(v), 'contact', 'contacts')} at the account"))
+        return FeatureText(
+            "ACCOUNT",
+            "account activity",
+            lambda v: "No account" if _missing(v) else f"{_plural(_int(v), 'contact', 'contacts')} at the account",
+        )
     if name == "account_days_since_last_event":
         return FeatureText("ACCOUNT", "account activity", _recency_sentence("activity at the account"))
     return None

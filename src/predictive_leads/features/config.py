@@ -68,14 +68,20 @@ class FeatureConfig:
     burst_event_types: tuple[str, ...] = ("page_view", "product_page_view", "pricing_page_view")
     burst_window_minutes: int = 10
     burst_min_events: int = 30
-    ratios: dict[str, tuple[str, str]] = field(default_factory=lambda: {
-        "email_click_rate": ("email_click", "email_open"), "email_reply_rate": ("email_reply", "email_open")})
-    ever_flags: dict[str, str] = field(default_factory=lambda: {
-        "has_unsubscribed": "unsubscribe", "has_bounced": "email_bounce"})
+    ratios: dict[str, tuple[str, str]] = field(
+        default_factory=lambda: {
+            "email_click_rate": ("email_click", "email_open"),
+            "email_reply_rate": ("email_reply", "email_open"),
+        }
+    )
+    ever_flags: dict[str, str] = field(
+        default_factory=lambda: {"has_unsubscribed": "unsubscribe", "has_bounced": "email_bounce"}
+    )
     silence_flags: dict[str, tuple[str, int]] = field(default_factory=lambda: {"no_email_open_30d": ("email_open", 30)})
     parsers: tuple[str, ...] = tuple(PARSERS)  # the built-in parsers whose inputs the leads carry
-    attributes: dict[str, dict] = field(default_factory=lambda: {
-        c: {"kind": "numeric", "known_from": "qualified_at"} for c in QUALIFICATION})
+    attributes: dict[str, dict] = field(
+        default_factory=lambda: {c: {"kind": "numeric", "known_from": "qualified_at"} for c in QUALIFICATION}
+    )
     free_email_domains: tuple[str, ...] = FREE_EMAIL_DOMAINS
     disposable_email_domains: tuple[str, ...] = DISPOSABLE_EMAIL_DOMAINS
     edu_domain_suffixes: tuple[str, ...] = EDU_DOMAIN_SUFFIXES

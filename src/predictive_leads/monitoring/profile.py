@@ -32,7 +32,6 @@ def fit_profile(scorer, X: pd.DataFrame, y) -> dict:
                              {str(k): float(v) for k, v in importance.items()})  # fmt: skip
 
 
-
 def numeric_profile(values: np.ndarray) -> dict:
     """Decile edges of the present values, the share in each bin (edges[i-1] < x <= edges[i]) and missing share."""
     values = np.asarray(values, dtype=float)

@@ -148,9 +148,13 @@ def log_monitor_run(result, out: str | Path, model_ref: str | Path, *, experimen
 def _monitor_metrics(result) -> dict[str, float]:
     drift = result.drift.set_index("feature")
     features = drift.drop(index="score")
-    out = {"score_psi": drift.loc["score", "psi"], "max_psi": features["psi"].max(),
-           "max_driver_psi": features.loc[features["driver"], "psi"].max(),
-           "features_act": int((features["status"] == "act").sum()), "mature_rows": result.facts["mature_rows"]}
+    out = {
+        "score_psi": drift.loc["score", "psi"],
+        "max_psi": features["psi"].max(),
+        "max_driver_psi": features.loc[features["driver"], "psi"].max(),
+        "features_act": int((features["status"] == "act").sum()),
+        "mature_rows": result.facts["mature_rows"],
+    }
     judged = result.cohorts.dropna(subset=["auc"]) if "auc" in result.cohorts else result.cohorts
     if len(judged):
         out |= {"latest_cohort_auc": judged["auc"].iloc[-1], "latest_cohort_ece": judged["ece"].iloc[-1]}

@@ -15,8 +15,9 @@ def synthetic_export(world, *, exported_at="2025-09-01", horizon_days: int = 365
     snapshot = build_training_set(world.leads, world.events, world.conversions, as_of=[exported_at],
                                   horizon_days=horizon_days, observed_until=world.observed_until,
                                   now=world.observed_until)  # fmt: skip
-    export = snapshot.drop(columns=["email_domain"]).rename(columns={"as_of": "exported_at",
-                                                                     "last_event_at": "last_activity_at"})
+    export = snapshot.drop(columns=["email_domain"]).rename(
+        columns={"as_of": "exported_at", "last_event_at": "last_activity_at"}
+    )
     export = export.merge(world.conversions[["lead_id", "deal_value"]], on="lead_id", how="left")
     export.attrs = {}  # a file out of a CRM report carries no provenance
     return export

@@ -26,4 +26,3 @@ def retrain(champion, frame: pd.DataFrame, *, gate: Gate = RETRAIN_GATE, n_boot:
 def test_window(result, frame: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``frame`` in the challenger's out-of-time test window."""
     return frame[pd.to_datetime(frame["as_of"], utc=True) >= pd.Timestamp(result.meta["split"]["test"][0])]
-

@@ -307,6 +307,7 @@ def evaluate_saved_model(
         "unseen_categories": model.unseen_categories(X),
         "notes": notes,
     }
-    html = _report(model, scored, y, X, rule_scores, result, title="Lead scoring model — evaluation", meta=meta,
-                   seed=seed)
+    html = _report(
+        model, scored, y, X, rule_scores, result, title="Lead scoring model — evaluation", meta=meta, seed=seed
+    )
     return to_jsonable(result | {"meta": meta}), html
