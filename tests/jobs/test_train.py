@@ -18,6 +18,9 @@ def test_train_writes_the_model_folder_and_the_honest_summary(trained_run):
         p.name for p in run.out.iterdir()}  # fmt: skip
     metrics = json.loads((run.out / "metrics.json").read_text())
     assert metrics["meta"]["split"]["method"] == "out_of_time"
+    scorer = json.loads((run.out / "scorer.json").read_text())
+    horizon = metrics["meta"]["split"]["gap_days"]  # the training set's label horizon
+    assert horizon > 0 and scorer["split"]["gap_days"] == horizon  # the reference slice is out of time too
     assert {row["scorer"] for row in metrics["comparison"]} >= {"model", "learned scorecard", "rules: engagement"}
     assert run.lines == summary_lines(run.result) and run.result.meta == metrics["meta"]
     assert run.lines[0].startswith("evaluated out of time on 2026-") and any(" AUC " in line for line in run.lines)

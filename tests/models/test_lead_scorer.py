@@ -77,6 +77,27 @@ def test_out_of_time_split_is_recorded(fitted):
     assert model.split_["validation_span"][1] <= model.split_["calibration_span"][0]
 
 
+def test_a_horizon_gap_separates_the_fitting_rows_from_the_held_out_slices():
+    X, y = _data(seed=2)
+    gapped = LeadScorer(time_column="as_of", horizon_days=60).fit(X, y)
+    plain = LeadScorer(time_column="as_of").fit(X, y)
+    fit_end, held_start = (pd.to_datetime(gapped.split_[k]) for k in ("train_span", "validation_span"))
+    assert fit_end[1] < held_start[0] - pd.Timedelta(days=60) <= fit_end[1] + pd.Timedelta(days=1)
+    assert gapped.split_["gap_days"] == 60 and plain.split_["gap_days"] == 0
+    # only the fitting rows lose the gap; the early-stopping and calibration slices are the same rows
+    same = ("validation_rows", "calibration_rows", "calibration_span")
+    assert [gapped.split_[k] for k in same] == [plain.split_[k] for k in same]
+    assert gapped.split_["train_rows"] < plain.split_["train_rows"]
+    held = X["as_of"] >= held_start[0]
+    assert gapped.split_["train_rows"] == (X["as_of"] < held_start[0] - pd.Timedelta(days=60)).sum() < (~held).sum()
+
+
+def test_a_gap_that_leaves_nothing_to_fit_on_is_refused():
+    X, y = _data(seed=2)
+    with pytest.raises(ModelError, match="label horizon"):
+        LeadScorer(time_column="as_of", horizon_days=400).fit(X, y)
+
+
 def test_random_split_is_said_when_there_is_no_time():
     X, y = _data(seed=1)
     model = LeadScorer().fit(X.drop(columns="as_of"), y)

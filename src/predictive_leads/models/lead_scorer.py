@@ -1,7 +1,8 @@
 """``LeadScorer``: LightGBM → calibrated probability → 1–100 score, grade and tier.
 
 Fitting splits the training rows in time when a time column exists (oldest rows train the trees, the next
-slice early-stops them, the most recent slice calibrates and sets the score map and tiers) and randomly
+slice early-stops them, the most recent slice calibrates and sets the score map and tiers; with ``horizon_days``
+the oldest rows end a label horizon before the other two begin) and randomly
 (stratified) otherwise — and records which it did. No class weights or ``is_unbalance``: they distort
 probabilities, and calibration would have to undo them. Everything learned is stored pickle-free: LightGBM's
 own model text plus JSON.
@@ -41,6 +42,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     ----------
     time_column : column of ``X`` holding each row's time (e.g. ``as_of``); used to split in time, never as a
         feature. Without it the internal splits are random stratified.
+    horizon_days : the label horizon of the rows (with ``time_column``): the rows that fit the trees end this many
+        days before the early-stopping and calibration slices begin, so no fitting row's outcome window reaches
+        into them and the reference metrics are out of time. ``None``: no gap.
     monotone_increasing : features where more must never lower the probability (e.g. ``demo_request_90d``).
     validation_fraction, calibration_fraction : shares of rows (the most recent ones when there is a time
         column) for early stopping and for calibration + score map + tiers.
@@ -65,6 +69,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         calibration_fraction: float = 0.1,
         calibration: str = "auto",
         time_column: str | None = None,
+        horizon_days: int | None = None,
         monotone_increasing: tuple[str, ...] = (),
         min_positives: int = 50,
         grade_bands: tuple = DEFAULT_GRADES,
@@ -86,6 +91,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.calibration_fraction = calibration_fraction
         self.calibration = calibration
         self.time_column = time_column
+        self.horizon_days = horizon_days
         self.monotone_increasing = monotone_increasing
         self.min_positives = min_positives
         self.grade_bands = grade_bands
@@ -121,7 +127,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.event_vocabulary_ = vocabulary
         data = self.encode(X)
         fit_idx, val_idx, cal_idx = self._split(y, time)
-        self.split_ = _describe_split(time, fit_idx, val_idx, cal_idx)
+        self.split_ = _describe_split(time, fit_idx, val_idx, cal_idx) | {"gap_days": self._gap_days(time)}
         params = self._lgb_params(list(data.columns))
         train_set = lgb.Dataset(data.iloc[fit_idx], y[fit_idx], categorical_feature=list(self.categories_),
                                 free_raw_data=False)  # fmt: skip
@@ -165,6 +171,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         span = (getattr(self, "split_", None) or {}).get("calibration_span")
         return pd.Timestamp(span[1]) if span else None
 
+    def _gap_days(self, time) -> int:
+        return int(self.horizon_days or 0) if time is not None else 0
+
     def _lgb_params(self, columns: list[str]) -> dict:
         unknown = sorted(set(self.monotone_increasing) - set(columns))
         if unknown:
@@ -196,12 +205,16 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         if n_cal + n_val >= n:
             raise ModelError("validation_fraction + calibration_fraction leave no rows to train on")
         if time is not None:
-            order = np.argsort(pd.to_datetime(time, utc=True).to_numpy(), kind="stable")
-            return (
-                np.sort(order[: n - n_cal - n_val]),
-                np.sort(order[n - n_cal - n_val : n - n_cal]),
-                np.sort(order[n - n_cal :]),
-            )
+            t = pd.to_datetime(time, utc=True).to_numpy()
+            order = np.argsort(t, kind="stable")
+            fit, held = np.sort(order[: n - n_cal - n_val]), order[n - n_cal - n_val :]
+            if self._gap_days(time) and len(held):
+                fit = fit[t[fit] < t[held].min() - np.timedelta64(self._gap_days(time), "D")]
+                if len(np.unique(y[fit])) < 2:
+                    raise ModelError(f"no rows of both classes are left to fit on {self.horizon_days} days (the "
+                                     "label horizon) before the early-stopping and calibration slices: give more "
+                                     "history, or horizon_days=None to fit without the gap")  # fmt: skip
+            return fit, np.sort(held[:n_val]), np.sort(held[n_val:])
         rest, cal = (
             (idx, idx[:0])
             if n_cal == 0

@@ -192,7 +192,8 @@ def train_model(
     X, dropped = apply_audit(X, audit, keep=keep)
     train, test, split = _split(frame, y, time_col, horizon_days, test_fraction, seed)
     fit_frame = X.iloc[train].assign(**({time_col: frame[time_col].iloc[train].to_numpy()} if time_col else {}))
-    params = {"time_column": time_col} | level_params | (scorer_params or {})
+    params = {"time_column": time_col, "horizon_days": horizon_days if time_col else None} | level_params
+    params |= scorer_params or {}
     model = LeadScorer(**params).fit(fit_frame, y[train])
     profile = fit_profile(model, fit_frame, y[train])
     X_test, y_test = X.iloc[test], y[test]
