@@ -211,9 +211,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             if self._gap_days(time) and len(held):
                 fit = fit[t[fit] < t[held].min() - np.timedelta64(self._gap_days(time), "D")]
                 if len(np.unique(y[fit])) < 2:
-                    raise ModelError(f"no rows of both classes are left to fit on {self.horizon_days} days (the "
-                                     "label horizon) before the early-stopping and calibration slices: give more "
-                                     "history, or horizon_days=None to fit without the gap")  # fmt: skip
+                    raise ModelError(f"nothing of both classes is left to fit on once the {self.horizon_days} "
+                                     "days (the label horizon) before the early-stopping and calibration slices "
+                                     "are left out: give more history, or horizon_days=None")  # fmt: skip
             return fit, np.sort(held[:n_val]), np.sort(held[n_val:])
         rest, cal = (
             (idx, idx[:0])
