@@ -79,7 +79,7 @@ def main() -> None:
         acc_text = f"{acc['estimate']:.3f} [{acc['low']:.3f}, {acc['high']:.3f}]" if acc else "-"
         print(
             f"{r['layout']:<12}{r['rows']:>9,}{r['positives']:>7,}{r['features']:>6}  "
-            f"{a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}]  {a['estimate'] - native:>+10.3f}"
+            f"{a['estimate']:.3f} [{a['low']:.3f}, {a['high']:.3f}]  {a['estimate'] - native:>+10.4f}"
             f"{r['spec_s']:>8.1f}{r['build_s']:>8.1f}{r['train_s']:>8.1f}  {acc_text}"
         )
 
