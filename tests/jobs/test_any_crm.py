@@ -62,7 +62,7 @@ def test_a_vendor_export_scores_like_our_own_tables(through, layout):
     auc = done["metrics"]["headline"]["model"]["roc_auc"]["estimate"]
     native_auc = native["metrics"]["headline"]["model"]["roc_auc"]["estimate"]
     # the same world read through its drafted spec: the goal is 0.005, measured on 20k leads by
-    # benchmarks/any_crm.py (-0.002 to +0.006); a 4k world's single split is noisier, so this guards regressions
+    # benchmarks/any_crm.py (+0.0029 to +0.0049); a 4k world's single split is noisier, so this guards regressions
     assert abs(auc - native_auc) < 0.03, (layout, auc, native_auc)
     summary = done["built"].summary
     assert summary.rows == native["built"].summary.rows and summary.positives == native["built"].summary.positives
