@@ -162,6 +162,19 @@ def test_account_attributes_parsers_and_pii(small):
     assert set(spec["pii"]) == {"first_name", "email"}
 
 
+def test_only_a_whole_word_of_the_name_asks_for_a_normaliser():
+    tables = crm(n=200, seed=4)
+    rng = np.random.default_rng(2)
+    tables["companies"] = tables["companies"].assign(
+        Designation=rng.choice(["Partner", "Reseller", "Direct"], 40),
+        BillingCountry=rng.choice(["DE", "Germany", "FR", "France"], 40),
+        Subsector=rng.choice(["B2B", "B2C"], 40),
+    )
+    attributes = {a["column"]: a.get("normalise") for a in draft_spec(tables).spec["attributes"]}
+    assert attributes["BillingCountry"] == "country" and attributes["industry"] == "industry"
+    assert attributes["Designation"] is None and attributes["Subsector"] is None
+
+
 def test_a_flag_and_a_date_set_only_for_converters_are_leak_suspects(small):
     _, draft = small
     assert draft.spec["ignore"]["is_converted"].startswith("leak suspect")

@@ -32,3 +32,8 @@ def test_bad_yaml_is_a_clear_error(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         FeatureConfig.from_yaml(path)
+
+
+def test_a_declared_normaliser_must_be_one_the_package_has():
+    with pytest.raises(ValueError, match="attribute\\(s\\) land: normalise must be one of country, industry"):
+        FeatureConfig(attributes={"land": {"kind": "categorical", "normalise": "city"}})

@@ -92,10 +92,23 @@ def test_a_horizon_gap_separates_the_fitting_rows_from_the_held_out_slices():
     assert gapped.split_["train_rows"] == (X["as_of"] < held_start[0] - pd.Timedelta(days=60)).sum() < (~held).sum()
 
 
-def test_a_gap_that_leaves_nothing_to_fit_on_is_refused():
+def test_the_gap_survives_save_and_load_and_the_reference_rows_follow_it(tmp_path):
     X, y = _data(seed=2)
-    with pytest.raises(ModelError, match="label horizon"):
-        LeadScorer(time_column="as_of", horizon_days=400).fit(X, y)
+    gapped = LeadScorer(time_column="as_of", horizon_days=60).fit(X, y)
+    gapped.save(tmp_path / "m")
+    loaded = LeadScorer.load(tmp_path / "m")
+    assert loaded.horizon_days == 60 and loaded.split_["gap_days"] == 60
+    reference = gapped.reference_rows(X, y)  # the calibration slice: the same rows with or without the gap
+    assert (reference == LeadScorer(time_column="as_of").fit(X, y).reference_rows(X, y)).all()
+    assert X["as_of"].iloc[reference].min() == pd.Timestamp(gapped.split_["calibration_span"][0])
+
+
+def test_a_gap_that_leaves_too_little_to_fit_on_is_skipped_and_said():
+    X, y = _data(seed=2)
+    model = LeadScorer(time_column="as_of", horizon_days=300).fit(X, y)
+    assert model.split_["gap_days"] == 0
+    assert model.split_["gap_note"].startswith("no horizon gap inside the model: the 300 days before")
+    assert model.split_["train_rows"] == LeadScorer(time_column="as_of").fit(X, y).split_["train_rows"]
 
 
 def test_random_split_is_said_when_there_is_no_time():

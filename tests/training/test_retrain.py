@@ -93,3 +93,21 @@ def test_a_challenger_that_is_only_as_good_is_refused_by_the_retrain_gate(traine
     same = judge(trained_world.scorer, trained_world.scorer, later, gate=Gate(must_beat=True, n_boot=50))
     assert not same.promoted and "not better" in same.reason and same.challenger["share_better"] == 0.0
     assert judge(trained_world.scorer, trained_world.scorer, later).promoted  # non-inferior is enough to register
+
+
+def test_the_challenger_takes_its_horizon_from_the_new_data_not_the_champion(monkeypatch):
+    from predictive_leads.models.lead_scorer import LeadScorer
+    from predictive_leads.training import retrain as retraining
+    from predictive_leads.training import workflow
+
+    seen = {}
+
+    def fake_train_model(frame, *, scorer_params, **_):
+        seen.update(scorer_params)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(workflow, "train_model", fake_train_model)
+    champion = LeadScorer(time_column="as_of", horizon_days=90, learning_rate=0.1)  # e.g. loaded from scorer.json
+    with pytest.raises(RuntimeError, match="stop here"):
+        retraining.retrain(champion, pd.DataFrame())
+    assert seen["learning_rate"] == 0.1 and "horizon_days" not in seen and "time_column" not in seen

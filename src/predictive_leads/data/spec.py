@@ -125,7 +125,7 @@ class Attribute:
     order: tuple[str, ...] = ()  # band: its values from lowest to highest
     known_from: str | None = None  # an entity timestamp column: the value counts only from then on
     name: str | None = None  # feature name (default: derived from the column)
-    normalise: str | None = None  # a categorical cleaned by this parser's normaliser (one of NORMALISERS)
+    normalise: str | None = None  # a categorical cleaned by this parser's normaliser (after value_maps)
 
     def feature(self, spec: DatasetSpec) -> str:
         if self.name:

@@ -840,8 +840,10 @@ class _Columns:
     @staticmethod
     def spelled_as(c: _Col) -> str | None:
         """A country or industry column (by its name) cleaned by that parser's normaliser, so "DE", "Germany" and
-        "Deutschland" are one value; channels (lead source) are the user's vocabulary and stay as they are."""
-        return next((role for role in ("country", "industry") if _hinted(c.name, role)), None)
+        "Deutschland" are one value; channels (lead source) are the user's vocabulary and stay as they are. A whole word
+        of the name must say so (``BillingCountry``, ``Land``), not a fragment (``Designation``)."""
+        words = _words(c.name)
+        return next((role for role in ("country", "industry") if set(_HINTS[role]) & set(words)), None)
 
     def attribute_kind(self, c: _Col) -> tuple[str | None, dict, str]:
         """(kind, extra fields, evidence) or (None, {}, why not)."""

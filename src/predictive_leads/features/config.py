@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from predictive_leads.data.contracts import EVENT_TYPES
-from predictive_leads.data.spec import PARSERS, Attribute, DatasetSpec, as_lists
+from predictive_leads.data.spec import NORMALISERS, PARSERS, Attribute, DatasetSpec, as_lists
 
 FREE_EMAIL_DOMAINS = (
     "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.co.jp", "outlook.com", "hotmail.com",
@@ -107,6 +107,9 @@ class FeatureConfig:
             raise ValueError(f"half_lives_days must be positive, got {self.half_lives_days}")
         if self.min_type_count < 1:
             raise ValueError(f"min_type_count must be at least 1, got {self.min_type_count}")
+        bad = [n for n, a in self.attributes.items() if a.get("normalise") not in (None, *NORMALISERS)]
+        if bad:
+            raise ValueError(f"attribute(s) {', '.join(bad)}: normalise must be one of {', '.join(NORMALISERS)}")
         unknown = [p for p in self.parsers if p not in PARSERS]
         if unknown:
             raise ValueError(f"unknown parser(s) {', '.join(unknown)}; known: {', '.join(PARSERS)}")

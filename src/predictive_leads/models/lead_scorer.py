@@ -44,7 +44,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         feature. Without it the internal splits are random stratified.
     horizon_days : the label horizon of the rows (with ``time_column``): the rows that fit the trees end this many
         days before the early-stopping and calibration slices begin, so no fitting row's outcome window reaches
-        into them and the reference metrics are out of time. ``None``: no gap.
+        into them and the reference metrics are out of time. ``None``: no gap. When the gap would leave fewer
+        than ``min_positives`` of either class to fit on, there is none and ``split_["gap_note"]`` says so.
     monotone_increasing : features where more must never lower the probability (e.g. ``demo_request_90d``).
     validation_fraction, calibration_fraction : shares of rows (the most recent ones when there is a time
         column) for early stopping and for calibration + score map + tiers.
@@ -126,8 +127,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.input_types_ = {str(c): _input_type(X[c], c in self.categories_) for c in X.columns}
         self.event_vocabulary_ = vocabulary
         data = self.encode(X)
-        fit_idx, val_idx, cal_idx = self._split(y, time)
-        self.split_ = _describe_split(time, fit_idx, val_idx, cal_idx) | {"gap_days": self._gap_days(time)}
+        fit_idx, val_idx, cal_idx, gap = self._split(y, time)
+        self.split_ = _describe_split(time, fit_idx, val_idx, cal_idx) | gap
         params = self._lgb_params(list(data.columns))
         train_set = lgb.Dataset(data.iloc[fit_idx], y[fit_idx], categorical_feature=list(self.categories_),
                                 free_raw_data=False)  # fmt: skip
@@ -163,16 +164,13 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         X = _as_frame(X)
         y = np.asarray(y).astype(int).ravel()
         time = X[self.time_column] if self.time_column and self.time_column in X else None
-        fit_idx, _, cal_idx = self._split(y, time)
+        fit_idx, _, cal_idx, _ = self._split(y, time)
         return _reference(y, fit_idx, cal_idx)
 
     def trained_until(self) -> pd.Timestamp | None:
         """The last ``as_of`` the model was fitted or calibrated on (None when fitted without a time column)."""
         span = (getattr(self, "split_", None) or {}).get("calibration_span")
         return pd.Timestamp(span[1]) if span else None
-
-    def _gap_days(self, time) -> int:
-        return int(self.horizon_days or 0) if time is not None else 0
 
     def _lgb_params(self, columns: list[str]) -> dict:
         unknown = sorted(set(self.monotone_increasing) - set(columns))
@@ -208,22 +206,31 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             t = pd.to_datetime(time, utc=True).to_numpy()
             order = np.argsort(t, kind="stable")
             fit, held = np.sort(order[: n - n_cal - n_val]), order[n - n_cal - n_val :]
-            if self._gap_days(time) and len(held):
-                fit = fit[t[fit] < t[held].min() - np.timedelta64(self._gap_days(time), "D")]
-                if len(np.unique(y[fit])) < 2:
-                    raise ModelError(f"nothing of both classes is left to fit on once the {self.horizon_days} "
-                                     "days (the label horizon) before the early-stopping and calibration slices "
-                                     "are left out: give more history, or horizon_days=None")  # fmt: skip
-            return fit, np.sort(held[:n_val]), np.sort(held[n_val:])
+            fit, gap = self._gapped(fit, held, t, y)
+            return fit, np.sort(held[:n_val]), np.sort(held[n_val:]), gap
         rest, cal = (
             (idx, idx[:0])
             if n_cal == 0
             else train_test_split(idx, test_size=n_cal, stratify=y, random_state=self.random_state)
         )
         if n_val == 0:
-            return np.sort(rest), idx[:0], np.sort(cal)
+            return np.sort(rest), idx[:0], np.sort(cal), {"gap_days": 0}
         fit, val = train_test_split(rest, test_size=n_val, stratify=y[rest], random_state=self.random_state)
-        return np.sort(fit), np.sort(val), np.sort(cal)
+        return np.sort(fit), np.sort(val), np.sort(cal), {"gap_days": 0}
+
+    def _gapped(self, fit: np.ndarray, held: np.ndarray, t: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, dict]:
+        """The fitting rows that end ``horizon_days`` before the held-out slices begin — unless that leaves fewer
+        than ``min_positives`` of either class, then all of them, and the split says why."""
+        if not self.horizon_days or not len(held):
+            return fit, {"gap_days": 0}
+        kept = fit[t[fit] < t[held].min() - np.timedelta64(int(self.horizon_days), "D")]
+        positives = int(y[kept].sum())
+        if min(positives, len(kept) - positives) >= self.min_positives:
+            return kept, {"gap_days": int(self.horizon_days)}
+        note = (f"no horizon gap inside the model: the {self.horizon_days} days before its early-stopping and "
+                f"calibration slices would leave {positives} positive(s) of {len(kept):,} rows to fit on (fewer "
+                f"than {self.min_positives}), so its reference metrics are optimistic")  # fmt: skip
+        return fit, {"gap_days": 0, "gap_note": note}
 
     # ---------------------------------------------------------------------------------- scoring
 

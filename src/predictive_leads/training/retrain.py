@@ -18,7 +18,7 @@ def retrain(champion, frame: pd.DataFrame, *, gate: Gate = RETRAIN_GATE, n_boot:
     against the champion on the challenger's test window — only rows later than both models' training."""
     from predictive_leads.training.workflow import train_model
 
-    params = {k: v for k, v in champion.get_params().items() if k != "time_column"}
+    params = {k: v for k, v in champion.get_params().items() if k not in ("time_column", "horizon_days")}
     result = train_model(frame, scorer_params=params, n_boot=n_boot, force=force)
     return result, judge(result.model, champion, test_window(result, frame), gate=gate)
 

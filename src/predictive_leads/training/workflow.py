@@ -198,6 +198,7 @@ def train_model(
     profile = fit_profile(model, fit_frame, y[train])
     X_test, y_test = X.iloc[test], y[test]
     rule_scores, notes = _rule_scores(X.iloc[train], X_test, rules)
+    notes += [model.split_["gap_note"]] if "gap_note" in model.split_ else []
     if readiness.level != "full":
         forced = " — trained below the documented minimum only because it was forced" if not readiness.trainable else ""
         notes.append(f"{readiness.message()}: fitted with the small-data parameters{forced}")
