@@ -86,10 +86,11 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^0-9a-zA-Z]+", spaced.lower()) if w]
 
 
-def _hinted(name: str, role: str) -> bool:
+def _hinted(name: str, role: str, *, whole_words: bool = False) -> bool:
+    """A hint word of ``role`` is a word of the name, or (unless ``whole_words``) a long enough part of it."""
     tokens = _words(name)
     squashed = "".join(tokens)
-    return any(w in tokens or (len(w) >= 5 and w in squashed) for w in _HINTS[role])
+    return any(w in tokens or (not whole_words and len(w) >= 5 and w in squashed) for w in _HINTS[role])
 
 
 def _pct(x: float) -> str:
@@ -842,8 +843,7 @@ class _Columns:
         """A country or industry column (by its name) cleaned by that parser's normaliser, so "DE", "Germany" and
         "Deutschland" are one value; channels (lead source) are the user's vocabulary and stay as they are. A whole word
         of the name must say so (``BillingCountry``, ``Land``), not a fragment (``Designation``)."""
-        words = _words(c.name)
-        return next((role for role in ("country", "industry") if set(_HINTS[role]) & set(words)), None)
+        return next((role for role in ("country", "industry") if _hinted(c.name, role, whole_words=True)), None)
 
     def attribute_kind(self, c: _Col) -> tuple[str | None, dict, str]:
         """(kind, extra fields, evidence) or (None, {}, why not)."""

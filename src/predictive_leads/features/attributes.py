@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from predictive_leads.data.contracts import DEPARTMENTS, EMAIL_KINDS, LEAD_SOURCES, SENIORITIES
+from predictive_leads.data.spec import NORMALISERS
 from predictive_leads.features import reference as ref
 from predictive_leads.features.config import PLACEHOLDERS, FeatureConfig
 
@@ -457,7 +458,7 @@ def normalise_values(values: pd.Series, role: str, config: FeatureConfig) -> pd.
         return normalize_industry(values, config)
     if role == "lead_source":
         return normalize_lead_source(values, config.placeholders)
-    raise ValueError(f"no normaliser named {role!r}: choose one of country, industry, lead_source")
+    raise ValueError(f"no normaliser named {role!r}: choose one of {', '.join(NORMALISERS)}")
 
 
 # ------------------------------------------------------------------------------------------ all attributes

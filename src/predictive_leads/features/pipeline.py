@@ -291,7 +291,10 @@ def declared_attributes(spine: pd.DataFrame, leads: pd.DataFrame, config: Featur
     by_lead = leads.set_index("lead_id")
     out = {}
     for name in present:
-        values = by_lead[name].reindex(spine["lead_id"]).reset_index(drop=True)
+        column = by_lead[name]
+        if config.attributes[name].get("normalise"):  # once per lead, not per spine row
+            column = normalise_values(column, config.attributes[name]["normalise"], config)
+        values = column.reindex(spine["lead_id"]).reset_index(drop=True)
         known_from = config.attributes[name].get("known_from")
         if known_from:
             if known_from not in by_lead:
@@ -299,8 +302,6 @@ def declared_attributes(spine: pd.DataFrame, leads: pd.DataFrame, config: Featur
             else:
                 recorded = by_lead[known_from].reindex(spine["lead_id"]).reset_index(drop=True)
                 values = values.where((recorded < spine["as_of"]).to_numpy())
-        if config.attributes[name].get("normalise"):
-            values = normalise_values(values, config.attributes[name]["normalise"], config)
         out[name] = _as_kind(values, config.attributes[name].get("kind", "categorical"))
     return pd.DataFrame(out, index=spine.index)
 
