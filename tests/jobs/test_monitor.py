@@ -26,8 +26,11 @@ def test_the_input_from_a_training_set_is_its_latest_snapshot_and_all_rows_up_to
 def test_the_input_from_raw_data_is_built_point_in_time(world_dir):
     current, labelled = jobs.monitoring_input(world_dir, AS_OF, months=3)
     assert (current["as_of"] == AS_OF).all() and "converted" not in current
-    dates = sorted(labelled["as_of"].unique())
+    labels = labelled.groupby("as_of")["converted"].count()
+    dates = sorted(labels[labels > 0].index)  # three mature months, with labels
     assert len(dates) == 3 and dates[-1] + pd.Timedelta(days=90) <= AS_OF
+    gap = sorted(labels[labels == 0].index)  # the label gap and as_of itself: estimated, no labels
+    assert gap[0] == dates[-1] + pd.DateOffset(months=1) and gap[-1] == AS_OF
 
 
 def test_monitor_writes_json_and_html_and_returns_the_verdict(trained_world, training_file, tmp_path):

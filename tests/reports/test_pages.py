@@ -51,13 +51,19 @@ def evaluated():
 def monitored():
     """The shape of a MonitorResult, without training a model (the real one is rendered in the browser test)."""
     drift = pd.DataFrame({"feature": ["score", "visits_30d", SCRIPT], "psi": [0.31, 0.12, 0.01],
-                          "importance": [math.nan, 0.4, 0.1], "unseen": [math.nan, 0.0, 0.2],
+                          "psi_p": [1e-6, 0.01, 0.9], "importance": [math.nan, 0.4, 0.1],
+                          "unseen": [math.nan, 0.0, 0.2],
                           "status": ["act", "watch", "stable"], "driver": [False, True, False]})  # fmt: skip
     cohorts = pd.DataFrame({"cohort": ["2026-01", "2026-02"], "n": [900, 950], "positives": [40, 38],
                             "realized": [0.044, 0.04], "predicted": [0.05, 0.05], "auc": [0.71, math.nan],
                             "auc_low": [0.66, math.nan], "auc_high": [0.77, math.nan],
                             "ece": [0.01, 0.02]})  # fmt: skip
     bands = pd.DataFrame({"band": ["1–20", "21–100"], "mean_p": [0.02, 0.2], "conversion_rate": [0.03, 0.18]})
+    estimates = pd.DataFrame({"cohort": ["2026-01", "2026-07"], "n": [900, 1000], "status": ["realized", "estimated"],
+                              "conversions_est": [45.0, 48.0], "conversions_low": [32.0, 35.0],
+                              "conversions_high": [58.0, 61.0], "auc_est": [0.74, 0.75], "auc_low": [0.68, 0.69],
+                              "auc_high": [0.8, 0.81], "conversions": [40, math.nan], "auc": [0.71, math.nan],
+                              "conversions_inside": [True, None], "auc_inside": [True, None]})  # fmt: skip
     verdict = {"status": "retrain", "reasons": [f"drifted driver {SCRIPT}"]}
     facts = {"mature_rows": 1850, "immature_rows_left_out": 120, "drift_population": "open leads", "drift_rows": 2000}
     data = {
@@ -68,8 +74,9 @@ def monitored():
         "drift": drift.to_dict("records"),
         "cohorts": cohorts.to_dict("records"),
         "bands": bands.to_dict("records"),
+        "estimates": estimates.to_dict("records"),
     }
-    return SimpleNamespace(drift=drift, cohorts=cohorts, bands=bands, to_dict=lambda: data)
+    return SimpleNamespace(drift=drift, cohorts=cohorts, bands=bands, estimates=estimates, to_dict=lambda: data)
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +189,7 @@ def test_the_number_formats():
 
 
 def test_figures_per_page(monitored, segmented):
-    assert list(monitor_figures(monitored)) == ["psi", "cohort_auc", "bands"]
+    assert list(monitor_figures(monitored)) == ["psi", "cohort_auc", "bands", "estimates"]
     assert list(segment_figures(segmented)) == ["campaign"] and segment_figures(segmented) == segment_figures(segmented)
     page = segments_page(segmented, {}, title="no figures")
     assert "<img" not in page and "By campaign" in page

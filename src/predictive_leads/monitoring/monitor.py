@@ -2,20 +2,25 @@
 
 * The **reference profile** (:mod:`predictive_leads.monitoring.profile`) is what the monitored period is
   compared with; the training workflow fits it and stores it as ``profile.json`` beside the model.
-* **Like for like**: drift compares leads in their first ``YOUNG_LEAD_DAYS`` days (by ``lead_age_days``) in the
-  reference and now. The open book ages as a CRM fills up (lifetime counts grow, recency stretches), so comparing
-  all open leads raises alarms every month without any change in who arrives or how they behave; new leads are
-  also where a market change shows first. Data without ``lead_age_days`` (flat exports) compares all rows.
+* **Like for like**: drift compares leads in their first ``YOUNG_LEAD_DAYS`` (30) days (by ``lead_age_days``) in
+  the reference and now. The open book ages as a CRM fills up (lifetime counts grow, recency stretches), so
+  comparing all open leads raises alarms every month without any change in who arrives or how they behave; new
+  leads are also where a market change shows first, and a month of them is all that has arrived since the last
+  monthly check. Data without ``lead_age_days`` (flat exports) compares all rows.
 * **Drift** per feature and for the score: PSI = Σ (cur − ref) · ln(cur / ref) over the reference bins, shares
   floored at ``PSI_FLOOR`` so empty bins stay finite; plus, where PSI is weak (rare and new categories), the
   share of values never seen in training. Thresholds (``MonitorConfig``): PSI < 0.10 stable, 0.10–0.25 watch,
-  > 0.25 act. Hand-written (a dozen lines, tested against hand-computed values): the maintained drift libraries
-  (evidently, nannyml, alibi-detect) each bring a heavy stack for this one formula.
+  > 0.25 act — and a PSI must also be beyond what sampling alone gives two samples of those sizes
+  (:func:`psi_p_value`): a month of new leads in a small CRM is a few hundred rows. Hand-written (a dozen lines,
+  tested against hand-computed values): the maintained drift libraries (evidently, nannyml, alibi-detect) each
+  bring a heavy stack for this one formula.
 * **Outcomes** only from rows whose label horizon has fully passed at the monitoring date: AUC and ECE per
-  monthly cohort with bootstrap intervals, realized vs predicted conversion per score band and grade.
-* **Verdict**: ``retrain`` when the score or a driver (the features holding half of the model's attributions)
-  drifted past the act threshold, or a mature cohort lost AUC against the first mature cohort after training, or
-  its calibration is off; ``watch`` when a driver moved past the watch threshold; ``ok`` otherwise — with reasons.
+  monthly cohort with bootstrap intervals, realized vs predicted conversion per score band and grade; for the
+  cohorts still in the label gap, the performance their calibrated probabilities imply
+  (:mod:`predictive_leads.monitoring.estimate`), kept beside the realized values once they mature.
+* **Verdict** (:func:`verdict`): ``retrain``, ``watch`` or ``ok``, each reason a test with its evidence, held
+  together to a false-alarm rate ``alpha`` (Bonferroni); the error rates are measured by simulation in
+  ``benchmarks/monitor_error_rates.py``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from predictive_leads.monitoring.estimate import estimate_table
 from predictive_leads.monitoring.profile import (
     categorical_profile,
     numeric_shares,
@@ -34,19 +40,25 @@ from predictive_leads.monitoring.profile import (
 )
 
 PSI_FLOOR = 1e-4
+NOISE_DRAWS = 2000  # simulated sample pairs behind a PSI's p-value
+ECE_BINS = 10
+Z_95 = 3.92  # width of a 95 % normal interval in standard errors: a bootstrap interval's width / Z_95 ≈ its SE
 
 
 @dataclass(frozen=True)
 class MonitorConfig:
-    """Named thresholds of the verdict."""
+    """Named thresholds of the verdict and the false-alarm rate it is held to."""
 
     psi_watch: float = 0.10
     psi_act: float = 0.25
     new_values_act: float = 0.05  # share of a categorical feature's values never seen in training
     driver_mass: float = 0.5  # drivers: the fewest features that hold half of the mean |SHAP|
-    auc_drop_act: float = 0.05  # a mature cohort's AUC below the first mature cohort's by more than this
-    ece_act: float = 0.03  # mature cohort expected calibration error above this
-    min_mature_positives: int = 20  # fewer positives in a cohort: its outcome metrics are shown, not judged
+    alpha: float = 0.05  # chance that a verdict on an unchanged world says retrain (Bonferroni over its tests)
+    auc_drop_margin: float = 0.02  # retrain: a cohort's AUC drop below the first mature cohort's exceeds this…
+    # …with confidence 1 − alpha/tests; a drop larger than ``auc_drop_watch`` without that evidence: watch
+    auc_drop_watch: float = 0.05
+    ece_act: float = 0.03  # expected calibration error beyond what sampling noise gives a calibrated model
+    min_mature_positives: int = 20  # fewer positives (or negatives) in a cohort: its metrics are shown, not judged
 
 
 # ------------------------------------------------------------------------------------------ drift
@@ -61,37 +73,61 @@ def psi(reference, current, floor: float = PSI_FLOOR) -> float:
     return float(np.sum((cur - ref) * np.log(cur / ref)))
 
 
+def psi_p_value(reference, current, n_reference: int, n_current: int, *, draws: int = NOISE_DRAWS,
+                seed: int = 0) -> float:  # fmt: skip
+    """Chance of a PSI at least ``psi(reference, current)`` between two samples of ``n_reference`` and
+    ``n_current`` rows drawn from ONE distribution (the two pooled): simulated with the same bins and floor, as
+    the chi-square approximation fails exactly where it matters — small samples, rare categories, empty bins."""
+    ref, cur = np.asarray(reference, dtype=float), np.asarray(current, dtype=float)
+    if min(n_reference, n_current) < 1:
+        return 1.0
+    pooled = (n_reference * ref + n_current * cur) / (n_reference + n_current)
+    pooled = pooled / pooled.sum()
+    rng = np.random.default_rng(seed)
+    ref_drawn = rng.multinomial(n_reference, pooled, size=draws) / n_reference
+    cur_drawn = rng.multinomial(n_current, pooled, size=draws) / n_current
+    ref_drawn, cur_drawn = np.maximum(ref_drawn, PSI_FLOOR), np.maximum(cur_drawn, PSI_FLOOR)
+    null = np.sum((cur_drawn - ref_drawn) * np.log(cur_drawn / ref_drawn), axis=1)
+    return float((1 + np.sum(null >= psi(ref, cur) - 1e-12)) / (draws + 1))
+
+
 def _with_missing(profile: dict) -> list[float]:
     extra = [profile.get("unseen", 0.0)] if profile["kind"] == "categorical" else []
     return [*profile["shares"], *extra, profile["missing"]]
 
 
-def feature_drift(reference: dict, values, categories: list[str] | None = None) -> dict:
-    """PSI of one feature's current values against its reference profile (missing and unseen are bins too)."""
+def feature_drift(reference: dict, values, n_reference: int | None = None) -> dict:
+    """PSI of one feature's current values against its reference profile (missing and unseen are bins too) and,
+    given the reference's row count, its p-value against sampling noise (:func:`psi_p_value`)."""
     if reference["kind"] == "categorical":
         current = categorical_profile(pd.Series(values, dtype=object), reference["categories"])
     else:
         arr = np.asarray(values, dtype=float)
         current = {"kind": "numeric", "shares": numeric_shares(arr, reference["edges"]).tolist(),
                    "missing": float(np.isnan(arr).mean()) if len(arr) else 0.0}  # fmt: skip
-    out = {"psi": psi(_with_missing(reference), _with_missing(current)), "missing": current["missing"],
-           "missing_ref": reference["missing"]}  # fmt: skip
+    ref, cur = _with_missing(reference), _with_missing(current)
+    out = {"psi": psi(ref, cur), "missing": current["missing"], "missing_ref": reference["missing"]}
+    if n_reference is not None:
+        out["psi_p"] = psi_p_value(ref, cur, n_reference, len(values))
     if reference["kind"] == "categorical":
         out["unseen"] = current["unseen"]
     return out
 
 
 def drift_table(profile: dict, encoded: pd.DataFrame, score: np.ndarray, config: MonitorConfig) -> pd.DataFrame:
-    """One row per feature (and the score): PSI, unseen share, importance share and status, worst first."""
+    """One row per feature (and the score): PSI, its p-value against sampling noise (:func:`psi_p_value`, with
+    the reference's and these rows' counts), unseen share, importance share and status, worst first."""
+    n_reference = profile.get("population", {}).get("rows") or profile["rows"]
     rows = []
     for col, ref in profile["features"].items():
         if col not in encoded:
             continue
         values = encoded[col].astype("object") if ref["kind"] == "categorical" else encoded[col]
-        d = feature_drift(ref, values)
+        d = feature_drift(ref, values, n_reference)
         rows.append({"feature": col, **d, "importance": profile["importance"].get(col, 0.0)})
-    rows.append({"feature": "score", "psi": psi(profile["score"]["shares"], score_shares(score)),
-                 "missing": 0.0, "missing_ref": 0.0, "importance": 1.0})  # fmt: skip
+    ref_score, cur_score = profile["score"]["shares"], score_shares(score)
+    rows.append({"feature": "score", "psi": psi(ref_score, cur_score), "missing": 0.0, "missing_ref": 0.0,
+                 "psi_p": psi_p_value(ref_score, cur_score, n_reference, len(score)), "importance": 1.0})  # fmt: skip
     table = pd.DataFrame(rows)
     if "unseen" not in table:
         table["unseen"] = np.nan
@@ -121,9 +157,10 @@ def mature_rows(frame: pd.DataFrame, as_of: pd.Timestamp, horizon_days: int) -> 
 
 def cohort_table(frame: pd.DataFrame, y: np.ndarray, p: np.ndarray, *, n_boot: int = 200, seed: int = 0,
                  min_positives: int = 20) -> pd.DataFrame:  # fmt: skip
-    """Per monthly cohort of mature rows: n, positives, realized and predicted rate, AUC and ECE with 95 % CIs."""
-    from sklearn.metrics import roc_auc_score
-
+    """Per monthly cohort of mature rows: n, positives, realized and predicted rate, AUC and ECE with 95 % CIs,
+    and (:func:`calibration_noise`) the ECE a calibrated model would show on the cohort and the p-value of its
+    ECE against that. Cohorts with fewer than ``min_positives`` positives or negatives get counts only."""
+    from predictive_leads.evaluation.leakage_audit import auc_score
     from predictive_leads.evaluation.metrics import _ece, bootstrap_ci
 
     month = pd.to_datetime(frame["as_of"], utc=True).dt.strftime("%Y-%m").to_numpy()
@@ -133,13 +170,30 @@ def cohort_table(frame: pd.DataFrame, y: np.ndarray, p: np.ndarray, *, n_boot: i
         ys, ps = y[sel], p[sel]
         row = {"cohort": m, "n": int(sel.sum()), "positives": int(ys.sum()), "realized": float(ys.mean()),
                "predicted": float(ps.mean())}  # fmt: skip
-        if ys.sum() >= max(min_positives, 2) and (1 - ys).sum() >= 2:
-            auc = bootstrap_ci(roc_auc_score, ys, ps, n_boot=n_boot, seed=seed)
-            ece = bootstrap_ci(lambda a, b: _ece(a, b, 10), ys, ps, n_boot=n_boot, seed=seed)
+        if min(ys.sum(), (1 - ys).sum()) >= max(min_positives, 2):
+            auc = bootstrap_ci(lambda a, b: auc_score(b, a), ys, ps, n_boot=n_boot, seed=seed)
+            ece = bootstrap_ci(lambda a, b: _ece(a, b, ECE_BINS), ys, ps, n_boot=n_boot, seed=seed)
+            noise, p_value = calibration_noise(ps, ece[0], seed=seed)
             row |= {"auc": auc[0], "auc_low": auc[1], "auc_high": auc[2], "ece": ece[0], "ece_low": ece[1],
-                    "ece_high": ece[2]}  # fmt: skip
+                    "ece_high": ece[2], "ece_noise": noise, "ece_p": p_value}  # fmt: skip
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def calibration_noise(p: np.ndarray, ece: float, *, draws: int = 4000, seed: int = 0) -> tuple[float, float]:
+    """(the mean ECE a perfectly calibrated model shows on probabilities ``p`` by sampling noise alone, the chance
+    of an ECE of at least ``ece`` then). Outcomes are drawn as if ``p`` were true: per equal-mass bin a binomial
+    at the bin's mean probability — a little wider than the exact Poisson-binomial, so the p-value errs high."""
+    from predictive_leads.evaluation.metrics import _equal_mass_bins
+
+    p = np.asarray(p, dtype=float)
+    bins = _equal_mass_bins(p, ECE_BINS)
+    n = np.bincount(bins, minlength=ECE_BINS)
+    expected = np.bincount(bins, weights=p, minlength=ECE_BINS)
+    mean_p = np.divide(expected, n, out=np.zeros(ECE_BINS), where=n > 0)
+    drawn = np.random.default_rng(seed).binomial(n, mean_p, size=(draws, ECE_BINS))
+    null = np.abs(drawn - expected).sum(axis=1) / p.size
+    return float(null.mean()), float((1 + (null >= ece - 1e-12).sum()) / (draws + 1))
 
 
 # ------------------------------------------------------------------------------------------ verdict
@@ -155,45 +209,99 @@ class Verdict:
 
 
 def verdict(drift: pd.DataFrame, cohorts: pd.DataFrame, config: MonitorConfig) -> Verdict:
-    """ok / watch / retrain with the reasons. Drift of a driver (or of the score) past the act threshold, or a
-    mature cohort that lost AUC against the first mature cohort after training or whose calibration is off:
-    retrain. A driver past the watch threshold: watch. Drift of features the model barely uses is listed, not
-    judged (lifetime counts and lead age drift as any CRM ages)."""
-    act, watch, info = [], [], []
+    """ok / watch / retrain with the reasons and the evidence, each a test held to ``config.alpha / tests``
+    (Bonferroni over every test of the verdict), so a world where nothing changed gets ``retrain`` with at most
+    that chance:
+
+    * a *driver* (or the score) past the PSI act threshold whose PSI is beyond sampling noise
+      (:func:`psi_p_value`), or with too many never-seen values: retrain; past the act threshold within noise,
+      or past the watch threshold beyond it: watch; any other feature past the act threshold beyond noise: watch
+      (who arrives changed, though the model barely uses it);
+    * a mature cohort whose AUC drop below the first mature cohort after training exceeds ``auc_drop_margin``
+      with confidence (one-sided, from the cohorts' bootstrap standard errors, treated as independent — cohorts
+      share leads, so this errs on the side of no alarm): retrain; a drop above ``auc_drop_watch`` without
+      that evidence: watch;
+    * a cohort whose ECE exceeds a calibrated model's noise (:func:`calibration_noise`) by more than
+      ``ece_act`` and significantly: retrain; by more than ``ece_act`` without significance: watch. (A relative
+      margin — ECE as a share of the mean prediction — said retrain on most small worlds without drift: the
+      conversion rate of open leads moves by a third from month to month as the book ages.)
+
+    Cohorts with fewer than ``min_mature_positives`` positives or negatives are shown, not judged."""
+    from scipy.stats import norm
+
+    judged = _judged(cohorts, config)
+    drivers_ = drift[drift["driver"]] if len(drift) else drift
+    tests = len(drivers_) + max(len(judged) - 1, 0) + len(judged)
+    level = config.alpha / max(tests, 1)
+    act, watch, shifted, info = [], [], [], []
     for r in drift.itertuples(index=False):
         label = "score distribution" if r.feature == "score" else r.feature
         unseen = f", {r.unseen:.0%} unseen values" if r.unseen == r.unseen and r.unseen >= 0.005 else ""
         text = f"{label}: PSI {r.psi:.2f}{unseen}" + ("" if r.feature == "score" else f" (weight {r.importance:.1%})")
-        if r.status == "act" and r.driver:
-            act.append(f"drifted driver {text}")
-        elif r.status != "stable" and r.driver:
-            watch.append(f"driver moving {text}")
+        new_values = r.unseen == r.unseen and r.unseen > config.new_values_act
+        beyond_noise = r.psi_p < level
+        if r.status == "act" and r.driver and (beyond_noise or new_values):
+            act.append(f"drifted driver {text}; p {_p(r.psi_p)} against sampling noise")
+        elif r.status == "act" and r.driver:
+            watch.append(f"driver moving {text}; within sampling noise (p {_p(r.psi_p)})")
+        elif r.status == "watch" and r.driver and beyond_noise:
+            watch.append(f"driver moving {text}; p {_p(r.psi_p)} against sampling noise")
+        elif r.status == "act" and beyond_noise:
+            shifted.append(text)
         elif r.status == "act":
             info.append(text)
-    act += _cohort_problems(cohorts, config)
+    cohort_act, cohort_watch = _cohort_problems(judged, config, norm.isf(level), level)
+    act, watch = act + cohort_act, watch + cohort_watch
+    if shifted:
+        watch.append("who arrives changed, in features the model barely uses (beyond sampling noise): "
+                     + _listed(shifted))  # fmt: skip
     if info:
-        info = ["also drifted, little used by the model: " + "; ".join(info[:8]) + ("; …" if len(info) > 8 else "")]
+        info = ["also drifted, little used by the model, within sampling noise: " + _listed(info)]
+    rule = (f"{tests} tests, each at {level:.2g} (alpha {config.alpha:g} over the verdict); cohorts judged with "
+            f"≥ {config.min_mature_positives} positives and negatives: {len(judged)} of {len(cohorts)}")  # fmt: skip
     if act:
-        return Verdict("retrain", act + watch + info)
+        return Verdict("retrain", act + watch + info + [rule])
     if watch:
-        return Verdict("watch", watch + info)
-    return Verdict("ok", ["no driver of the model drifted and mature cohorts hold their AUC and calibration", *info])
+        return Verdict("watch", watch + info + [rule])
+    return Verdict("ok", ["no driver of the model drifted beyond noise and no mature cohort lost AUC or calibration "
+                          "beyond its margin", *info, rule])  # fmt: skip
 
 
-def _cohort_problems(cohorts: pd.DataFrame, config: MonitorConfig) -> list[str]:
+def _judged(cohorts: pd.DataFrame, config: MonitorConfig) -> list[dict]:
     rows = cohorts.to_dict("records")
-    judged = [r for r in rows if r["positives"] >= config.min_mature_positives and r.get("auc", np.nan) == r.get("auc")]
-    out = []
+    return [r for r in rows if r["positives"] >= config.min_mature_positives and r.get("auc", np.nan) == r.get("auc")]
+
+
+def _listed(texts: list[str], most: int = 8) -> str:
+    return "; ".join(texts[:most]) + ("; …" if len(texts) > most else "")
+
+
+def _p(value: float) -> str:
+    return f"{value:.2g}" if value >= 1e-4 else "< 1e-4"
+
+
+def _cohort_problems(judged: list[dict], config: MonitorConfig, z: float, level: float) -> tuple[list, list]:
+    act, watch = [], []
     first = judged[0] if judged else None
     for r in judged[1:]:
-        if r["auc"] < first["auc"] - config.auc_drop_act:
-            out.append(f"cohort {r['cohort']}: AUC {r['auc']:.3f} vs {first['auc']:.3f} in {first['cohort']}, the "
-                       "first mature cohort after training")  # fmt: skip
+        drop = first["auc"] - r["auc"]
+        se = np.hypot(first["auc_high"] - first["auc_low"], r["auc_high"] - r["auc_low"]) / Z_95
+        bound = drop - z * se
+        text = (f"cohort {r['cohort']}: AUC {r['auc']:.3f} vs {first['auc']:.3f} in {first['cohort']}, the first "
+                f"mature cohort after training (drop {drop:.3f}, lower bound {bound:.3f}")  # fmt: skip
+        if bound > config.auc_drop_margin:
+            act.append(f"{text} > margin {config.auc_drop_margin:g})")
+        elif drop > config.auc_drop_watch:
+            watch.append(f"{text}: not beyond the margin {config.auc_drop_margin:g} with confidence)")
     for r in judged:
-        if r["ece"] > config.ece_act:
-            out.append(f"cohort {r['cohort']}: calibration off (ECE {r['ece']:.3f}; realized {r['realized']:.2%} vs "
-                       f"predicted {r['predicted']:.2%})")  # fmt: skip
-    return out
+        excess = r["ece"] - r["ece_noise"]
+        text = (f"cohort {r['cohort']}: calibration off (ECE {r['ece']:.3f} vs {r['ece_noise']:.3f} from noise, "
+                f"p {_p(r['ece_p'])}; realized {r['realized']:.2%} vs predicted {r['predicted']:.2%})")  # fmt: skip
+        if excess > config.ece_act and r["ece_p"] < level:
+            act.append(text)
+        elif excess > config.ece_act:
+            watch.append(f"{text}: not significant")
+    return act, watch
 
 
 # ------------------------------------------------------------------------------------------ one monitoring run
@@ -210,6 +318,7 @@ class MonitorResult:
     bands: pd.DataFrame
     grades: pd.DataFrame
     facts: dict
+    estimates: pd.DataFrame = field(default_factory=pd.DataFrame)  # label gap: estimated, then realized
 
     def to_dict(self) -> dict:
         from predictive_leads.evaluation.metrics import to_jsonable
@@ -219,6 +328,7 @@ class MonitorResult:
             "facts": self.facts, "drift": self.drift.to_dict("records"),
             "score_trend": self.score_trend.to_dict("records"), "cohorts": self.cohorts.to_dict("records"),
             "bands": self.bands.to_dict("records"), "grades": self.grades.to_dict("records"),
+            "estimates": self.estimates.to_dict("records"),
         })  # fmt: skip
 
 
@@ -250,14 +360,19 @@ def run_monitor(scorer, profile: dict, current: pd.DataFrame, labelled: pd.DataF
     score = scorer.score_frame(recent)["score"].to_numpy()
     drift = drift_table(profile, scorer.encode(recent), score, config)
     trend = _score_trend(profile, recent, score)
-    ready = mature_rows(labelled, as_of, horizon_days) if len(labelled) else pd.Series(dtype=bool)
+    post = labelled
     if end is not None and len(labelled):
-        ready &= pd.to_datetime(labelled["as_of"], utc=True) > end
-    mature = labelled[ready] if len(labelled) else labelled
-    cohorts = bands = grades = pd.DataFrame()
+        post = labelled[(pd.to_datetime(labelled["as_of"], utc=True) > end).to_numpy()]
+    ready = mature_rows(post, as_of, horizon_days).to_numpy() if len(post) else np.zeros(0, dtype=bool)
+    mature = post[ready]
+    cohorts = bands = grades = estimates = pd.DataFrame()
+    if len(post):
+        scored = scorer.score_frame(post)
+        y_post = pd.to_numeric(post["converted"], errors="coerce").to_numpy() if "converted" in post else None
+        estimates = estimate_table(post, scored["probability"].to_numpy(), ready, y_post)
+        scored = scored[ready]
     if len(mature) and mature["converted"].nunique() == 2:
         y = mature["converted"].to_numpy().astype(int)
-        scored = scorer.score_frame(mature)
         p = scored["probability"].to_numpy()
         cohorts = cohort_table(mature, y, p, n_boot=n_boot, min_positives=config.min_mature_positives)
         bands = band_table(y, p, scored["score"].to_numpy(), score_bands())
@@ -272,22 +387,29 @@ def run_monitor(scorer, profile: dict, current: pd.DataFrame, labelled: pd.DataF
              "immature_rows_left_out": len(labelled) - len(mature), "reference_rows": profile["rows"],
              "reference_auc": profile.get("roc_auc"), "reference_ece": profile.get("ece"),
              "training_end": None if end is None else end.isoformat(), "config": asdict(config)}  # fmt: skip
-    return MonitorResult(as_of.isoformat(), horizon_days, result, drift, trend, cohorts, bands, grades, facts)
+    return MonitorResult(as_of.isoformat(), horizon_days, result, drift, trend, cohorts, bands, grades, facts,
+                         estimates)  # fmt: skip
 
 
 def monitoring_frames(leads: pd.DataFrame, events, conversions: pd.DataFrame, *, as_of, horizon_days: int = 90,
                       months: int = 12, config=None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """(the open leads' scoring frame at ``as_of``, monthly labelled snapshots whose horizon has passed by then):
-    the two inputs of :func:`run_monitor`, built point in time from raw tables as a nightly job would."""
+    """(the open leads' scoring frame at ``as_of``, monthly snapshots): the two inputs of :func:`run_monitor`, built
+    point in time from raw tables as a nightly job would. The snapshots are the last ``months`` month starts whose
+    horizon has passed (with their labels), then those of the label gap and ``as_of`` itself (``converted``
+    missing: their performance is estimated)."""
     from predictive_leads.features import build_scoring_frame, build_training_set
-    from predictive_leads.features.spine import mature_snapshot_dates
+    from predictive_leads.features.spine import mature_snapshot_dates, to_utc
 
     as_of = pd.Timestamp(as_of)
-    current = build_scoring_frame(leads, events, as_of=as_of, conversions=conversions, now=as_of, config=config)
     dates = mature_snapshot_dates(as_of, horizon_days, months)
+    gap = pd.date_range(dates[-1] + pd.DateOffset(months=1), to_utc(as_of), freq="MS", inclusive="left")
+    unlabelled = build_scoring_frame(leads, events, as_of=[*gap, as_of], conversions=conversions, now=as_of,
+                                     config=config)  # fmt: skip
+    at = pd.to_datetime(unlabelled["as_of"], utc=True)
+    current = unlabelled[(at == to_utc(as_of)).to_numpy()]
     labelled = build_training_set(leads, events, conversions, as_of=dates, horizon_days=horizon_days,
                                   observed_until=as_of, now=as_of, config=config)  # fmt: skip
-    return current, labelled
+    return current, pd.concat([labelled, unlabelled], ignore_index=True)
 
 
 def _drift_rows(current: pd.DataFrame, profile: dict) -> pd.DataFrame:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-YOUNG_LEAD_DAYS = 90  # drift compares leads in their first 90 days, then and now
+YOUNG_LEAD_DAYS = 30  # drift compares leads in their first 30 days, then and now
 SCORE_EDGES = tuple(range(10, 100, 10))  # score bands 1–10, 11–20, …, 91–100
-PROFILE_VERSION = 2  # 2: distributions of young leads (``population``)
+PROFILE_VERSION = 3  # 2: distributions of young leads (``population``); 3: young = 30 days, not 90
 PROFILE_FILE = "profile.json"
 IMPORTANCE_SAMPLE = 2000  # rows whose |SHAP| weigh the features
 

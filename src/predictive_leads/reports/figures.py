@@ -41,6 +41,8 @@ PLOT_ALT = {
     "colour its value (high red, low blue)",
     "shap_waterfall": "One lead (the highest probability among the test rows): how each attribute moves the "
     "log-odds from the average lead E[f(X)] to this lead's f(x)",
+    "estimates": "Conversion rate per monthly cohort since training: estimated from the calibrated probabilities "
+    "with its 95 % interval, and realized where the cohort's labels have matured",
 }
 EXPLANATION_PLOTS = ("shap_importance", "shap_beeswarm", "shap_waterfall")
 PLOT_ORDER = ("roc", "pr", "gains", "reliability", "score_distribution", *EXPLANATION_PLOTS)
@@ -210,8 +212,8 @@ def _plot_distribution(y, values, *, is_score: bool) -> str:
 
 def monitor_figures(result) -> dict[str, str]:
     """Base64 PNGs for a :class:`predictive_leads.monitoring.monitor.MonitorResult`: ``psi`` (drift per feature),
-    ``cohort_auc`` (AUC of each mature cohort) and ``bands`` (predicted against realized per score band), the last
-    two only when there are cohorts / bands."""
+    ``cohort_auc`` (AUC of each mature cohort), ``bands`` (predicted against realized per score band) and
+    ``estimates`` (estimated against realized conversion per cohort since training), each when there is data."""
     out = {}
     with _style():
         out["psi"] = _plot_psi(result.drift.head(15).iloc[::-1])
@@ -219,6 +221,8 @@ def monitor_figures(result) -> dict[str, str]:
             out["cohort_auc"] = _plot_cohort_auc(result.cohorts.dropna(subset=["auc"]))
         if len(result.bands):
             out["bands"] = _plot_bands(result.bands)
+        if len(result.estimates):
+            out["estimates"] = _plot_estimates(result.estimates)
     return out
 
 
@@ -239,6 +243,21 @@ def _plot_cohort_auc(judged: pd.DataFrame) -> str:
     ax.errorbar(judged["cohort"], judged["auc"], yerr=err, marker="o", color=_MODEL_COLOR, capsize=3)
     ax.set_ylabel("AUC (mature rows, 95 % CI)")
     ax.tick_params(axis="x", rotation=45)
+    return _png(fig)
+
+
+def _plot_estimates(table: pd.DataFrame) -> str:
+    fig, ax = _figure(6.5, 3.4)
+    rate = table["conversions_est"] / table["n"]
+    err = [rate - table["conversions_low"] / table["n"], table["conversions_high"] / table["n"] - rate]
+    ax.errorbar(table["cohort"], rate, yerr=err, fmt="o", color=_MODEL_COLOR, capsize=3, label="estimated (95 %)")
+    if "conversions" in table:
+        realized = table.dropna(subset=["conversions"])
+        ax.plot(realized["cohort"], realized["conversions"] / realized["n"], "s", color=_RULE_COLORS[0],
+                label="realized")  # fmt: skip
+    ax.set_ylabel("conversion rate")
+    ax.tick_params(axis="x", rotation=45)
+    ax.legend()
     return _png(fig)
 
 

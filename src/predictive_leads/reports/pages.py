@@ -38,9 +38,10 @@ _SCORER_LABELS = {MODEL: "model (probability)", MODEL_SCORE: "model (1–100 sco
 _METRICS = ("roc_auc", "pr_auc", "ks", "lift_at_10", "capture_at_10", "capture_at_20", "auc_diff")
 _COMPARISON_KEYS = (*(f"{m}{end}" for m in _METRICS for end in ("", "_low", "_high")), "share_first_better")
 _CLASSIFICATION_KEYS = ("brier", "log_loss", "ece", "ece_bins", "mean_predicted", "base_rate")
-_COHORT_COLUMNS = ("cohort", "n", "positives", "realized", "predicted", "auc", "auc_low", "auc_high", "ece")
+_COHORT_COLUMNS = ("cohort", "n", "positives", "realized", "predicted", "auc", "auc_low", "auc_high", "ece",
+                   "ece_noise", "ece_p")  # fmt: skip
 _SEGMENT_SETTINGS = ("horizon_days", "mql", "sql", "n_boot", "seed", "min_leads")
-_META_KEYS = ("split", "horizon_days", "generated_at", "notes", "tables")
+_META_KEYS = ("split", "horizon_days", "generated_at", "notes", "tables", "audit_prices")
 
 Folder = str | os.PathLike
 
@@ -96,7 +97,8 @@ def evaluation_page(evaluation: Mapping, figures: Mapping[str, str], *, title: s
     ``{"method": "out_of_time" | "random_stratified", "train": [from, to], "test": [from, to], ...}`` (``kind``,
     ``train_span``, ``test_span`` are accepted too; other keys are listed); ``horizon_days``; ``generated_at``
     (shown only when given); ``notes`` — a string or list of strings; ``tables`` — ``{title: rows}`` with rows a
-    list of dicts or a DataFrame (e.g. the leakage audit); any other key is listed under "Run details".
+    list of dicts or a DataFrame (e.g. the leakage audit); ``audit_prices`` — the rows of
+    :func:`predictive_leads.evaluation.audit_prices.price_audit_drops`; any other key is listed under "Run details".
     """
     ev, meta = evaluation, dict(meta or {})
     settings = _filled(ev.get("settings") or {}, ("n_boot", "seed", "min_segment_n"))
@@ -113,7 +115,7 @@ def evaluation_page(evaluation: Mapping, figures: Mapping[str, str], *, title: s
         reliability=ev.get("reliability") or [], bands=ev.get("bands") or [], grades=ev.get("grades") or [],
         segments=_by_segment(ev.get("segments") or []), explanation_plots=EXPLANATION_PLOTS,
         more=[k for k in figures if k not in PLOT_ORDER], notes=_notes(meta), tables=_tables(meta),
-        details=_details(meta),
+        audit_prices=list(meta.get("audit_prices") or []), details=_details(meta),
     )  # fmt: skip
 
 
@@ -191,7 +193,8 @@ def _details(meta: Mapping) -> list[tuple[str, str]]:
 def monitor_page(result, figures: Mapping[str, str], *, title: str = MONITOR_TITLE,
                  templates: Folder | None = None) -> str:  # fmt: skip
     """ONE self-contained HTML page for a monitoring run (a :class:`predictive_leads.monitoring.monitor.MonitorResult`):
-    verdict and reasons, input drift, mature cohorts, predicted against realized per score band. ``figures`` from
+    verdict and reasons, input drift, mature cohorts, estimated against realized performance per cohort after
+    training, predicted against realized per score band. ``figures`` from
     :func:`predictive_leads.reports.figures.monitor_figures`."""
     data = result.to_dict()
     columns = [c for c in _COHORT_COLUMNS if c in result.cohorts]
@@ -199,6 +202,7 @@ def monitor_page(result, figures: Mapping[str, str], *, title: str = MONITOR_TIT
         "monitoring.html", templates, figures, title=title, verdict=data["verdict"], as_of=data["as_of"][:10],
         horizon_days=data["horizon_days"], facts=data["facts"], drift=data["drift"][:25],
         cohorts={"columns": columns, "rows": data["cohorts"]}, has_bands=bool(data["bands"]),
+        estimates=data["estimates"],
     )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ def best_preset(comparison: list[dict]) -> dict | None:
 
 def evaluation_lines(metrics: Mapping) -> list[str]:
     """Split, model AUC and lift with intervals, the best rule preset and the learned scorecard beside it, the
-    paired AUC difference, calibration and what the leakage audit dropped."""
+    paired AUC difference, calibration, what the leakage audit dropped and what its "too good" drops cost."""
     meta, comparison = metrics["meta"], metrics["comparison"]
     rows = {row["scorer"]: row for row in comparison}
     model, split = rows["model"], meta["split"]
@@ -43,7 +43,18 @@ def evaluation_lines(metrics: Mapping) -> list[str]:
     lines.append(f"calibration: Brier {cal['brier']:.4f}, ECE {cal['ece']:.4f}, log loss {cal['log_loss']:.4f}")
     if meta.get("dropped_by_audit"):
         lines.append(f"leakage audit dropped: {', '.join(meta['dropped_by_audit'])}")
+    for row in meta.get("audit_prices") or []:
+        lines.append(_price_line(row))
     return lines
+
+
+def _price_line(row: Mapping) -> str:
+    """What keeping one of the audit's "too good" drops would change, and the option that keeps it."""
+    if not row["priced"]:
+        return f"  {row['column']}: {row['note']}; keep it with {row['keep']}"
+    d = row["difference"]
+    return (f"  {row['column']}: AUC {row['auc_without']:.3f} without, {row['auc_with']:.3f} with it "
+            f"({d['estimate']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]); keep it with {row['keep']}")  # fmt: skip
 
 
 def scores_line(scores: pd.DataFrame, rejected: int) -> str:

@@ -158,6 +158,11 @@ def _monitor_metrics(result) -> dict[str, float]:
     judged = result.cohorts.dropna(subset=["auc"]) if "auc" in result.cohorts else result.cohorts
     if len(judged):
         out |= {"latest_cohort_auc": judged["auc"].iloc[-1], "latest_cohort_ece": judged["ece"].iloc[-1]}
+    gap = result.estimates[result.estimates["status"] == "estimated"] if len(result.estimates) else result.estimates
+    if len(gap):  # the label gap: what the calibrated probabilities imply for the newest cohort
+        latest = gap.iloc[-1]
+        out |= {"estimated_auc": latest["auc_est"],
+                "estimated_conversion_rate": latest["conversions_est"] / latest["n"]}  # fmt: skip
     return {k: float(v) for k, v in out.items() if v == v}
 
 

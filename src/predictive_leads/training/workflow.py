@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from predictive_leads.evaluation import audit_prices
 from predictive_leads.evaluation.cold_start import (
     assess,
     random_split,
@@ -165,6 +166,7 @@ def train_model(
     seed: int = 0,
     force: bool = False,
     report: bool = True,
+    price_audit_drops: int = audit_prices.MAX_PRICED,
 ) -> TrainResult:
     """Train and evaluate a lead scorer on a training set (feature pipeline output, or a flat export).
 
@@ -172,7 +174,9 @@ def train_model(
     minimum of the training part it refuses (``ColdStartError``, recommending the rule presets) unless ``force``;
     with little data the small, regularised model is fitted and the report says so. The monitoring profile is
     fitted on the model's reference rows. ``report=False`` skips the HTML report and its figures (the slow part
-    of a notebook's retrain); the metrics are the same."""
+    of a notebook's retrain); the metrics are the same. Each column the audit dropped as too good is priced
+    (:mod:`~predictive_leads.evaluation.audit_prices`): the model is refitted with it added back, at most
+    ``price_audit_drops`` of them (0: none), and ``meta["audit_prices"]`` holds the test AUC with and without it."""
     assert_point_in_time(frame, flat_export=flat_export)
     meta_in = frame.attrs.get(ATTRS_KEY, {}).get("summary", {})
     horizon_days = horizon_days or meta_in.get("horizon_days")
@@ -189,9 +193,11 @@ def train_model(
     X = frame[[c for c in frame.columns if c not in context]]
     set_aside = [c for c in CONTEXT_COLUMNS if c in frame and c not in {target, id_col, time_col, *drop}]
     audit = leakage_audit(X, y, time=frame[time_col] if time_col else None)
+    X_audited = X
     X, dropped = apply_audit(X, audit, keep=keep)
     train, test, split = _split(frame, y, time_col, horizon_days, test_fraction, seed)
-    fit_frame = X.iloc[train].assign(**({time_col: frame[time_col].iloc[train].to_numpy()} if time_col else {}))
+    fit_time = {time_col: frame[time_col].iloc[train].to_numpy()} if time_col else {}
+    fit_frame = X.iloc[train].assign(**fit_time)
     params = {"time_column": time_col, "horizon_days": horizon_days if time_col else None} | level_params
     params |= scorer_params or {}
     model = LeadScorer(**params).fit(fit_frame, y[train])
@@ -211,6 +217,16 @@ def train_model(
     cutoffs = dict(model.thresholds_.cutoffs)
     scored = model.score_frame(X_test)
     result = _measure(scored, y_test, X_test, rule_scores, thresholds={"model": cutoffs}, n_boot=n_boot, seed=seed)
+
+    def refit_with(column) -> np.ndarray:
+        """The test probabilities of the same model fitted with ``column`` added back (in its place: as ``keep``)."""
+        with_it = X_audited[[c for c in X_audited.columns if c in X.columns or c == column]]
+        fitted = LeadScorer(**params).fit(with_it.iloc[train].assign(**fit_time), y[train])
+        return fitted.predict_proba(with_it.iloc[test])[:, 1]
+
+    prices = audit_prices.price_audit_drops(audit, dropped, y_test, scored["probability"].to_numpy(), refit_with,
+                                            max_priced=price_audit_drops, n_boot=n_boot, seed=seed)  # fmt: skip
+    notes += [audit_prices.price_note(row) for row in prices if row["priced"]]
     meta = {
         "split": split,
         "horizon_days": horizon_days,
@@ -219,6 +235,7 @@ def train_model(
         "data": "flat export (no point-in-time record)" if flat_export else "feature pipeline (point in time)",
         "dropped_by_audit": dropped,
         "kept_despite_audit": [c for c in keep if c in audit.get("column", pd.Series(dtype=str)).tolist()],
+        "audit_prices": prices,
         "model_internal_split": model.split_,
         "calibration": model.calibrator_.method,
         "thresholds": model.thresholds_.to_dict(),
