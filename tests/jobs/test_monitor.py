@@ -49,3 +49,11 @@ def test_monitor_refuses_a_date_inside_the_training_data_before_reading_it(train
     with pytest.raises(ValueError, match="is not after the model's training data"):
         jobs.monitor(trained_world.model_dir, tmp_path / "not-read.parquet", "2025-06-01", out=tmp_path / "mon")
     assert not (tmp_path / "mon").exists()
+
+
+def test_a_mid_month_as_of_is_the_only_snapshot_of_its_month(world_dir):
+    mid = pd.Timestamp("2026-09-15", tz="UTC")
+    _, labelled = jobs.monitoring_input(world_dir, mid, months=2)
+    dates = pd.to_datetime(sorted(labelled["as_of"].unique()), utc=True)
+    assert dates[-1] == mid and pd.Timestamp("2026-09-01", tz="UTC") not in dates
+    assert dates.strftime("%Y-%m").is_unique, "one snapshot per monthly cohort: a lead is counted once"

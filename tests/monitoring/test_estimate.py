@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from predictive_leads.evaluation.leakage_audit import auc_score
-from predictive_leads.monitoring.estimate import estimate_table, expected_auc, expected_conversions
+from predictive_leads.monitoring.estimate import estimate_table, expected_performance
 from predictive_leads.monitoring.monitor import run_monitor
 
 
@@ -29,14 +29,18 @@ def test_expected_auc_and_conversions_match_outcomes_drawn_from_the_probabilitie
     p = rng.beta(0.6, 12, 5000)
     drawn = [rng.random(p.size) < p for _ in range(300)]
     aucs = [auc_score(p, d.astype(float)) for d in drawn]
-    mean, low, high = expected_auc(p, seed=1)
+    (expected, c_low, c_high), (mean, low, high) = expected_performance(p, seed=1)
     assert mean == pytest.approx(np.mean(aucs), abs=0.005)
     assert low == pytest.approx(np.quantile(aucs, 0.025), abs=0.01)
     assert high == pytest.approx(np.quantile(aucs, 0.975), abs=0.01)
-    expected, low, high = expected_conversions(p)
     counts = np.array([d.sum() for d in drawn])
-    assert expected == pytest.approx(p.sum()) and abs(counts.mean() - expected) < 0.5 * (high - low) / 3.92
-    assert 0.9 <= np.mean((counts >= low) & (counts <= high)) <= 0.99
+    assert expected == pytest.approx(p.sum()) and abs(counts.mean() - expected) < 0.5 * (c_high - c_low) / 3.92
+    assert 0.9 <= np.mean((counts >= c_low) & (counts <= c_high)) <= 0.995
+
+
+def test_a_handful_of_expected_conversions_gets_an_interval_that_a_single_one_can_fall_in():
+    (expected, low, high), _ = expected_performance(np.full(10, 0.01))  # P(at least one) = 9.6 %
+    assert expected == pytest.approx(0.1) and low == 0 and high == 1  # normal approximation: [0, 0.72]
 
 
 def test_when_the_probabilities_are_the_truth_the_intervals_cover_the_realized_values():

@@ -214,15 +214,16 @@ def verdict(drift: pd.DataFrame, cohorts: pd.DataFrame, config: MonitorConfig) -
     that chance:
 
     * a *driver* (or the score) past the PSI act threshold whose PSI is beyond sampling noise
-      (:func:`psi_p_value`), or with too many never-seen values: retrain; past the act threshold within noise,
-      or past the watch threshold beyond it: watch; any other feature past the act threshold beyond noise: watch
-      (who arrives changed, though the model barely uses it);
+      (:func:`psi_p_value`), or with too many never-seen values: retrain; past the watch threshold beyond it:
+      watch; within noise: listed as information; any other feature past the act threshold beyond noise:
+      retrain too — who arrives changed, and the model was fitted on another population (a retrain must still
+      beat the champion to replace it, so a needless one costs a training run, not a worse model);
     * a mature cohort whose AUC drop below the first mature cohort after training exceeds ``auc_drop_margin``
       with confidence (one-sided, from the cohorts' bootstrap standard errors, treated as independent — cohorts
-      share leads, so this errs on the side of no alarm): retrain; a drop above ``auc_drop_watch`` without
-      that evidence: watch;
+      share leads, so this errs on the side of no alarm): retrain; a drop above ``auc_drop_watch`` that is
+      beyond zero at ``alpha`` (not corrected for the number of tests) but not beyond the margin: watch;
     * a cohort whose ECE exceeds a calibrated model's noise (:func:`calibration_noise`) by more than
-      ``ece_act`` and significantly: retrain; by more than ``ece_act`` without significance: watch. (A relative
+      ``ece_act`` and significantly: retrain; by that much with an uncorrected p below ``alpha``: watch. (A relative
       margin — ECE as a share of the mean prediction — said retrain on most small worlds without drift: the
       conversion rate of open leads moves by a third from month to month as the book ages.)
 
@@ -242,21 +243,19 @@ def verdict(drift: pd.DataFrame, cohorts: pd.DataFrame, config: MonitorConfig) -
         beyond_noise = r.psi_p < level
         if r.status == "act" and r.driver and (beyond_noise or new_values):
             act.append(f"drifted driver {text}; p {_p(r.psi_p)} against sampling noise")
-        elif r.status == "act" and r.driver:
-            watch.append(f"driver moving {text}; within sampling noise (p {_p(r.psi_p)})")
         elif r.status == "watch" and r.driver and beyond_noise:
             watch.append(f"driver moving {text}; p {_p(r.psi_p)} against sampling noise")
         elif r.status == "act" and beyond_noise:
             shifted.append(text)
         elif r.status == "act":
             info.append(text)
-    cohort_act, cohort_watch = _cohort_problems(judged, config, norm.isf(level), level)
+    cohort_act, cohort_watch = _cohort_problems(judged, config, norm.isf(level), level, norm.isf(config.alpha))
     act, watch = act + cohort_act, watch + cohort_watch
     if shifted:
-        watch.append("who arrives changed, in features the model barely uses (beyond sampling noise): "
-                     + _listed(shifted))  # fmt: skip
+        act.append("who arrives changed, beyond sampling noise, in features the model barely uses (it was fitted "
+                   "on a different population): " + _listed(shifted))  # fmt: skip
     if info:
-        info = ["also drifted, little used by the model, within sampling noise: " + _listed(info)]
+        info = ["also past the PSI act threshold, but within sampling noise: " + _listed(info)]
     rule = (f"{tests} tests, each at {level:.2g} (alpha {config.alpha:g} over the verdict); cohorts judged with "
             f"≥ {config.min_mature_positives} positives and negatives: {len(judged)} of {len(cohorts)}")  # fmt: skip
     if act:
@@ -280,7 +279,8 @@ def _p(value: float) -> str:
     return f"{value:.2g}" if value >= 1e-4 else "< 1e-4"
 
 
-def _cohort_problems(judged: list[dict], config: MonitorConfig, z: float, level: float) -> tuple[list, list]:
+def _cohort_problems(judged: list[dict], config: MonitorConfig, z: float, level: float,
+                     z_watch: float) -> tuple[list, list]:  # fmt: skip
     act, watch = [], []
     first = judged[0] if judged else None
     for r in judged[1:]:
@@ -291,7 +291,7 @@ def _cohort_problems(judged: list[dict], config: MonitorConfig, z: float, level:
                 f"mature cohort after training (drop {drop:.3f}, lower bound {bound:.3f}")  # fmt: skip
         if bound > config.auc_drop_margin:
             act.append(f"{text} > margin {config.auc_drop_margin:g})")
-        elif drop > config.auc_drop_watch:
+        elif drop > config.auc_drop_watch and drop - z_watch * se > 0:  # a drop, though not proven beyond margin
             watch.append(f"{text}: not beyond the margin {config.auc_drop_margin:g} with confidence)")
     for r in judged:
         excess = r["ece"] - r["ece_noise"]
@@ -299,8 +299,8 @@ def _cohort_problems(judged: list[dict], config: MonitorConfig, z: float, level:
                 f"p {_p(r['ece_p'])}; realized {r['realized']:.2%} vs predicted {r['predicted']:.2%})")  # fmt: skip
         if excess > config.ece_act and r["ece_p"] < level:
             act.append(text)
-        elif excess > config.ece_act:
-            watch.append(f"{text}: not significant")
+        elif excess > config.ece_act and r["ece_p"] < config.alpha:
+            watch.append(f"{text}: not significant after the {len(judged)} cohorts")
     return act, watch
 
 
@@ -364,6 +364,7 @@ def run_monitor(scorer, profile: dict, current: pd.DataFrame, labelled: pd.DataF
     if end is not None and len(labelled):
         post = labelled[(pd.to_datetime(labelled["as_of"], utc=True) > end).to_numpy()]
     ready = mature_rows(post, as_of, horizon_days).to_numpy() if len(post) else np.zeros(0, dtype=bool)
+    ready = ready & (post["converted"].notna().to_numpy() if "converted" in post else False)  # labelled only
     mature = post[ready]
     cohorts = bands = grades = estimates = pd.DataFrame()
     if len(post):
@@ -403,6 +404,7 @@ def monitoring_frames(leads: pd.DataFrame, events, conversions: pd.DataFrame, *,
     as_of = pd.Timestamp(as_of)
     dates = mature_snapshot_dates(as_of, horizon_days, months)
     gap = pd.date_range(dates[-1] + pd.DateOffset(months=1), to_utc(as_of), freq="MS", inclusive="left")
+    gap = gap[gap.strftime("%Y-%m") != to_utc(as_of).strftime("%Y-%m")]  # one snapshot per monthly cohort
     unlabelled = build_scoring_frame(leads, events, as_of=[*gap, as_of], conversions=conversions, now=as_of,
                                      config=config)  # fmt: skip
     at = pd.to_datetime(unlabelled["as_of"], utc=True)
