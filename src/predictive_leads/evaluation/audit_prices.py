@@ -84,12 +84,16 @@ def price_audit_drops(
 
 def price_note(row: dict) -> str:
     """One line for a priced drop: column names and numbers only."""
-    d = row["difference"]
     return (
         f"audit dropped {row['column']} (single-column AUC {row['audit_auc']:.2f}): test AUC {row['auc_without']:.3f} "
-        f"without it, {row['auc_with']:.3f} with it ({d['estimate']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]); "
-        f"to keep it: {row['keep']}"
+        f"without it, {row['auc_with']:.3f} with it ({difference_text(row)}); to keep it: {row['keep']}"
     )
+
+
+def difference_text(row: dict) -> str:
+    """A priced drop's AUC difference (with minus without) and its interval: ``+0.045 [+0.036, +0.055]``."""
+    d = row["difference"]
+    return f"{d['estimate']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]"
 
 
 def _auc_difference(y: np.ndarray, p_with: np.ndarray, p_without: np.ndarray) -> float:

@@ -373,7 +373,7 @@ def run_monitor(scorer, profile: dict, current: pd.DataFrame, labelled: pd.DataF
         estimates = estimate_table(post, scored["probability"].to_numpy(), ready, y_post)
         scored = scored[ready]
     if len(mature) and mature["converted"].nunique() == 2:
-        y = mature["converted"].to_numpy().astype(int)
+        y = y_post[ready].astype(int)  # the labels already read for the estimates
         p = scored["probability"].to_numpy()
         cohorts = cohort_table(mature, y, p, n_boot=n_boot, min_positives=config.min_mature_positives)
         bands = band_table(y, p, scored["score"].to_numpy(), score_bands())

@@ -50,11 +50,12 @@ def evaluation_lines(metrics: Mapping) -> list[str]:
 
 def _price_line(row: Mapping) -> str:
     """What keeping one of the audit's "too good" drops would change, and the option that keeps it."""
+    from predictive_leads.evaluation.audit_prices import difference_text
+
     if not row["priced"]:
         return f"  {row['column']}: {row['note']}; keep it with {row['keep']}"
-    d = row["difference"]
     return (f"  {row['column']}: AUC {row['auc_without']:.3f} without, {row['auc_with']:.3f} with it "
-            f"({d['estimate']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]); keep it with {row['keep']}")  # fmt: skip
+            f"({difference_text(row)}); keep it with {row['keep']}")  # fmt: skip
 
 
 def scores_line(scores: pd.DataFrame, rejected: int) -> str:
