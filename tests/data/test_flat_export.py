@@ -1,4 +1,4 @@
-"""Flat CRM exports: targets, placeholders, typing, delimiters and one-line errors."""
+"""Flat CRM exports: targets, placeholders, typing, delimiters, one row per id, personal data and one-line errors."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 
 from predictive_leads.data.flat_export import (
     DEFAULT_PLACEHOLDERS,
+    DuplicateIdError,
     FlatData,
     UnknownColumnError,
     parse_target,
@@ -17,6 +18,7 @@ from predictive_leads.data.flat_export import (
     read_flat_export,
     type_column,
 )
+from predictive_leads.data.personal_data import personal_columns, personal_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 X_EDUCATION = ROOT / "../shared/datasets/x_education/Leads.csv"
@@ -186,13 +188,134 @@ def test_x_education_reads_typed():
     assert data.X["Lead Number"].dtype == "int64"
     assert data.X["TotalVisits"].dtype == "float64"
     assert isinstance(data.X["Tags"].dtype, pd.CategoricalDtype)
+    assert data.personal == {} and not any("personal" in note for note in data.notes)  # no names, emails, phones
 
 
-def test_repeated_and_missing_ids_are_reported():
-    df = pd.DataFrame({"id": ["a", "b", "a", None], "y": ["yes", "no", "no", "yes"]})
-    notes = prepare_flat_frame(df, target="y", id_col="id").notes
-    assert "id column 'id': 1 row without an id" in notes
-    assert "id column 'id': 2 rows share an id with another row: a" in notes
+# ---------------------------------------------------------------------------------------------- one row per id
+
+
+def test_exact_copies_are_collapsed_and_missing_ids_reported():
+    df = pd.DataFrame({"id": ["a", "b", " a", None, "b", None], "y": ["yes", "no", "yes", "yes", "no", "yes"],
+                       "x": ["1", "2", "1", "3", "2", "3"]})  # fmt: skip
+    data = prepare_flat_frame(df, target="y", id_col="id")
+    assert data.ids.tolist()[:2] == ["a", "b"] and len(data.ids) == 4  # rows without an id are never merged
+    assert "id column 'id': 2 rows without an id" in data.notes
+    assert "id column 'id': 2 rows were exact copies of another row (same id, same values), collapsed: a, b" in (
+        data.notes)  # fmt: skip
+
+
+def test_an_id_on_rows_that_differ_is_an_error_unless_a_rule_picks_the_row():
+    df = pd.DataFrame({"id": ["a", "b", "a", "c", "b", "a"], "y": ["yes", "no", "no", "yes", "no", "no"],
+                       "x": [1, 2, 3, 4, 2, 5]})  # fmt: skip
+    with pytest.raises(DuplicateIdError) as err:
+        prepare_flat_frame(df, target="y", id_col="id", source="crm.csv")
+    assert str(err.value) == (
+        "crm.csv: id column 'id': 1 id is on several rows that differ; first ids: a; "
+        "keep one row per id with --duplicate-ids first|last"
+    )
+    first = prepare_flat_frame(df, target="y", id_col="id", duplicate_ids="first")
+    assert first.ids.tolist() == ["a", "b", "c"] and first.X["x"].tolist() == [1, 2, 4]
+    assert "id column 'id': 1 id is on several rows that differ; kept the first row of each (2 dropped): a" in (
+        first.notes)  # fmt: skip
+    last = prepare_flat_frame(df, target="y", id_col="id", duplicate_ids="last")
+    assert last.ids.tolist() == ["c", "b", "a"] and last.X["x"].tolist() == [4, 2, 5] and last.y.tolist() == [1, 0, 0]
+    with pytest.raises(ValueError, match="duplicate_ids must be one of error, first, last, not 'any'"):
+        prepare_flat_frame(df, target="y", id_col="id", duplicate_ids="any")
+
+
+def test_no_lead_is_on_both_sides_of_the_split(tmp_path):
+    """Every lead of the file three times (as exports joined to activities are): one row each is left, so the
+    random split (the one train_model uses without a time column) is grouped by lead."""
+    from predictive_leads.evaluation.cold_start import random_split
+    from predictive_leads.training.workflow import load_training_frame
+
+    rng = np.random.default_rng(0)
+    leads = pd.DataFrame({"Lead": [f"L{i}" for i in range(400)], "Visits": rng.poisson(3, 400),
+                          "Won": rng.choice(["Yes", "No"], 400)})  # fmt: skip
+    pd.concat([leads] * 3).sample(frac=1, random_state=0).to_csv(tmp_path / "copies.csv", index=False)
+    frame, roles = load_training_frame(tmp_path / "copies.csv", target="Won", flat_export=True, id_col="Lead")
+    ids = frame[roles["id_col"]]
+    assert ids.is_unique and len(frame) == 400
+    assert any("800 rows were exact copies" in note for note in roles["data_notes"])
+    train, test = random_split(frame[roles["target"]].to_numpy(), test_fraction=0.2, seed=0)
+    assert not set(ids.iloc[train]) & set(ids.iloc[test])
+    leads.assign(Visits=leads["Visits"] + 1).iloc[:5].to_csv(tmp_path / "later.csv", index=False, header=False)
+    with open(tmp_path / "copies.csv", "a") as f, open(tmp_path / "later.csv") as later:
+        f.write(later.read())  # five leads again with another visit count: which row is right is the user's call
+    with pytest.raises(DuplicateIdError, match=r"^copies\.csv: id column 'Lead': 5 ids are on several rows"):
+        load_training_frame(tmp_path / "copies.csv", target="Won", flat_export=True, id_col="Lead")
+
+
+# ---------------------------------------------------------------------------------------------- personal data
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (["anna.berg@example.com", "Joe <joe@mail.example.org>", "x_y@firma.de", None], "emails"),
+        (
+            ["+49 151 2345 6789", "(555) 123-4567", "555.123.4567", "030/1234567", "0301234567", "9876543210"],
+            "phone numbers",
+        ),
+        (["Maria Garcia", "Dr. John Smith", "JOSÉ", "Søren", "Łukasz K.", "Min-jun Kim", "Сергей"], "person names"),
+        ([f"Please call me back on Tuesday about offer {i}" for i in range(30)], "free text"),
+        ([f"{i} Main Street, Springfield" for i in range(40)], "free text"),
+        ([str(660737 - i) for i in range(50)], None),  # X Education's 6-digit lead numbers
+        (["12345678", "1 234 567", "1.234.567", "1234567.50", "-7654321", "0000012345"], None),  # amounts, codes
+        (["2024-01-05", "05/01/2024", "192.168.1.10"], None),  # dates, an IP address
+        (["India", "United States", "Singapore", "India"], None),
+        (["Will revert after reading the email", "Ringing", "Interested in other courses"] * 30, None),  # tags
+        (["James", "James", "Maria"] + ["Google"] * 7, None),  # names, but not most values
+        (["June", "May", "April", "August"], None),  # months are not names
+    ],
+)
+def test_personal_kind_reads_the_values(values, kind):
+    assert personal_kind(pd.Series(values, dtype="string")) == kind
+
+
+def test_numbers_and_flags_are_not_personal():
+    assert personal_kind(pd.Series(range(100_000, 109_240))) is None  # counts, ids, amounts
+    assert personal_kind(pd.Series(np.linspace(0, 1e9, 50))) is None  # floats are never read
+    assert personal_kind(pd.Series([True, False] * 10)) is None
+    ten_digits = pd.Series([9_876_543_210 + 7919 * i for i in range(50)])
+    assert personal_kind(ten_digits) == "phone numbers"  # as Indian mobiles are written: declare such ids safe
+    assert personal_kind(pd.Series([None, None], dtype="string")) is None
+    assert personal_columns(pd.DataFrame({"a": ["x@y.io"], "b": [1]})) == {"a": "emails"}
+
+
+def test_personal_columns_are_left_out_unless_declared_safe():
+    n = 60
+    df = pd.DataFrame({
+        "id": [f"L{i}" for i in range(n)],
+        "won": ["yes", "no", "no"] * (n // 3),
+        "Prénom": (["Anna", "Lars", "Priya", "Kenji", "Fatima", "Pierre"] * n)[:n],
+        "Kontakt": [f"lead{i}@example.com" for i in range(n)],
+        "Source": ["web", "event"] * (n // 2),
+    })  # fmt: skip
+    data = prepare_flat_frame(df, target="won", id_col="id")
+    assert list(data.X.columns) == ["Source"]
+    assert data.personal == {"Prénom": "person names", "Kontakt": "emails"}
+    assert (
+        "personal data left out (never a feature, never stored): Prénom (person names), Kontakt (emails); "
+        "if one is not personal, use it with --safe-column COL"
+    ) in data.notes
+    assert not any("Anna" in note or "example.com" in note for note in data.notes)
+    safe = prepare_flat_frame(df, target="won", id_col="id", safe_columns=["Prénom"])
+    assert list(safe.X.columns) == ["Prénom", "Source"]
+    assert "declared safe, used although they look personal: Prénom (person names)" in safe.notes
+    with pytest.raises(UnknownColumnError, match=r"no column 'Prenom' \(safe_columns\); did you mean 'Prénom'"):
+        prepare_flat_frame(df, target="won", id_col="id", safe_columns=["Prenom"])
+
+
+def test_an_id_column_of_emails_is_never_quoted():
+    df = pd.DataFrame({"email": ["a@x.io", "b@x.io", "c@x.io", "a@x.io"], "y": ["yes", "no", "maybe", "no"]})
+    with pytest.raises(ValueError) as err:
+        prepare_flat_frame(df, target="y", id_col="email", duplicate_ids="first")
+    assert "first ids: row 2" in str(err.value) and "@" not in str(err.value)
+    notes = prepare_flat_frame(df.assign(y=["yes", "no", "yes", "no"]), target="y", id_col="email",
+                               duplicate_ids="last").notes  # fmt: skip
+    assert "id column 'email' holds emails: messages name rows, not ids" in notes
+    assert not any("@" in note for note in notes)
 
 
 def test_the_synthetic_export_carries_a_leak_that_the_audit_finds_from_the_data():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
 from predictive_leads.jobs.rules import presets, rule_table
 from predictive_leads.jobs.serve import prepare_serving
+from predictive_leads.models.lead_scorer import ModelError
 from predictive_leads.models.rules import RuleError, preset_names
 
 
@@ -23,10 +25,15 @@ def test_presets_and_one_table_checked_against_the_features(tmp_path):
 
 def test_serving_writes_an_example_request_and_the_mlflow_command(trained_world, registry_store, monkeypatch):
     monkeypatch.chdir(registry_store)
-    command = prepare_serving(str(trained_world.model_dir), port=5123, workers=2)
+    with pytest.raises(ModelError, match="a model folder written by train, not an MLflow model; serve a logged model"):
+        prepare_serving(str(trained_world.model_dir))
+    folder = registry_store / "mlflow_model"  # a local MLflow model folder: MLmodel beside the pyfunc's data
+    shutil.copytree(trained_world.model_dir, folder / "data" / "scorer")
+    (folder / "MLmodel").write_text("flavors: {}\n")
+    command = prepare_serving(str(folder), port=5123, workers=2)
     example = json.loads((registry_store / command.example).read_text())
     assert set(example["dataframe_split"]["columns"]) >= set(trained_world.features)
-    assert command.argv[:5] == ["mlflow", "models", "serve", "-m", str(trained_world.model_dir)]
+    assert command.argv[:5] == ["mlflow", "models", "serve", "-m", str(folder)]
     assert command.argv[-6:] == ["-h", "127.0.0.1", "-p", "5123", "-w", "2"]
     uri = f"sqlite:///{registry_store / 'mlflow.db'}"  # the store the registry uses, passed on to the server
     assert command.env["MLFLOW_TRACKING_URI"] == command.env["MLFLOW_REGISTRY_URI"] == uri

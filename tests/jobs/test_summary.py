@@ -33,9 +33,9 @@ def test_the_summary_reads_the_run_back_from_its_files(trained_run, tmp_path):
     assert lines[0] == "<out of time>" and lines.count("") == 2 and lines[-4:-3] == ["<next>"]
 
 
-def test_without_scores_the_next_commands_follow_the_where_block(trained_run):
+def test_an_unregistered_model_without_scores_ends_with_where_it_is(trained_run):
     model = trained_run[0].out
     lines = run_summary(model).lines()
-    assert lines[-3:] == [f"report   {model / 'report.html'}", f"model    {model}",
-                          f"predictive-leads serve --model {model}"]  # fmt: skip
+    assert lines[-2:] == [f"report   {model / 'report.html'}", f"model    {model}"]
     assert "next" not in lines and lines.count("") == 1
+    assert not [line for line in lines if "serve --model" in line], "serve takes an MLflow model, not this folder"

@@ -75,7 +75,12 @@ def print_cli_reference() -> None:
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    """Run the command line."""
+    """Run the command line. SIGTERM ends it like Ctrl-C does (exit code 143), so cleanup code runs: temporary
+    files are removed and output locks released."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     app()
 
 

@@ -14,7 +14,8 @@ from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextC
 console = Console()
 err_console = Console(stderr=True)
 
-USER_ERRORS = (ValueError, FileNotFoundError)  # ContractError, RuleError, ModelError, LeakageError are ValueErrors
+# ContractError, RuleError, ModelError, LeakageError are ValueErrors; OutputLockedError is a FileExistsError
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError)
 
 
 def fail(message: str, code: int = 1) -> None:

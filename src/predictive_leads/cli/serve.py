@@ -11,7 +11,7 @@ from predictive_leads.cli.console import one_line_errors, say
 
 
 def serve(
-    model: Annotated[str, typer.Option(help="models:/NAME@alias (or a logged model URI).")],
+    model: Annotated[str, typer.Option(help="models:/NAME@alias or runs:/RUN_ID/model (not a train folder).")],
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 5001,
     workers: Annotated[int, typer.Option(help="Server worker processes.")] = 1,
 ) -> None:

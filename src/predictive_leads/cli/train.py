@@ -26,6 +26,13 @@ def train(
     flat_export: Annotated[
         bool, typer.Option("--flat-export", help="State the data is a one-row-per-lead export.")
     ] = False,
+    duplicate_ids: Annotated[
+        str, typer.Option(help="Flat export: an id on rows that differ is an error, or keep its first|last row.")
+    ] = "error",
+    safe_column: Annotated[
+        list[str] | None,
+        typer.Option(help="Flat export: a column found to hold personal data that may be used anyway; repeatable."),
+    ] = None,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
     mlflow: Annotated[
         bool,
@@ -48,10 +55,11 @@ def train(
 
     with one_line_errors(), console.status("auditing, training and evaluating") as status:
         run = train_model(data, out, target=target, positive_label=positive_label, id_col=id_col, time_col=time_col,
-                          drop=drop or (), keep=keep or (), rules=rules, flat_export=flat_export, n_boot=n_boot,
+                          drop=drop or (), keep=keep or (), rules=rules, flat_export=flat_export,
+                          duplicate_ids=duplicate_ids, safe_columns=safe_column or (), n_boot=n_boot,
                           mlflow=mlflow, experiment=experiment, register=register, force=force,
                           on_stage=status.update)  # fmt: skip
-    for line in run.lines:
+    for line in [*run.notes, *run.lines]:
         say(line)
     say(f"model, metrics.json and report.html in {run.out}")
     if run.run_id is not None:

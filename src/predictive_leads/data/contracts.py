@@ -74,6 +74,21 @@ LEAD_SOURCES: tuple[str, ...] = (
 
 DTYPES = ("string", "timestamp", "int", "float", "bool", "list")
 
+# The validity contract every door shares (validate, build-dataset, train, score, serve): numbers are finite,
+# counts and amounts lie in a sane range, flags come from a closed set, timestamps are plausible, ids not blank.
+MAX_COUNT = 10**9
+"""Largest event count or other whole-number quantity accepted (far above any real lead; below int64 overflow)."""
+MAX_EMPLOYEES = 10_000_000
+"""Largest company head count accepted (the largest employer has about 2.3 million)."""
+MAX_AMOUNT = 1e13
+"""Largest amount in USD accepted (annual revenue, deal value): ten times the largest company's revenue."""
+EARLIEST = pd.Timestamp("1970-01-01", tz="UTC")
+LATEST = pd.Timestamp("2100-01-01", tz="UTC")
+"""Timestamps outside [EARLIEST, LATEST) are refused as implausible (typos such as 0202 or 20250)."""
+TRUE_TEXT = frozenset({"true", "1", "yes", "y", "t"})
+FALSE_TEXT = frozenset({"false", "0", "no", "n", "f"})
+"""The closed set of spellings a flag may take (compared lower-case, stripped); numbers must be 0 or 1."""
+
 
 class ContractError(ValueError):
     """A table broke its contract. The message is one line: file, column, problem, first ids."""
@@ -92,6 +107,8 @@ class Column:
     allowed: tuple[str, ...] | None = None
     min_value: float | None = None
     pii: bool = False
+    max_value: float | None = None
+    finite: bool = True  # False: ±inf is a meaning (e.g. a latent log-odds of a lead that can never convert)
 
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
@@ -140,8 +157,9 @@ LEADS = TableContract(
         Column("job_title", "string", "Free-text job title as typed.", False, True),
         Column("company_name", "string", "Company name as typed.", False, True),
         Column("industry", "string", "Industry as typed (inconsistent casing allowed).", False, True),
-        Column("employees", "float", "Company head count.", False, True, min_value=0),
-        Column("annual_revenue", "float", "Company annual revenue in USD.", False, True, min_value=0),
+        Column("employees", "float", "Company head count.", False, True, min_value=0, max_value=MAX_EMPLOYEES),
+        Column("annual_revenue", "float", "Company annual revenue in USD.", False, True, min_value=0,
+               max_value=MAX_AMOUNT),
         Column("country", "string", "Country as typed.", False, True),
         Column("lead_source", "string", "Acquisition channel as typed.", False, True),
         Column("form_message", "string", "Free text from the first form (may be spam).", False, True, pii=True),
@@ -154,6 +172,7 @@ LEADS = TableContract(
                 False,
                 True,
                 min_value=1,
+                max_value=5,
             )
             for f in ("money", "interest", "need", "timing", "authority")
         ),
@@ -181,7 +200,7 @@ CONVERSIONS = TableContract(
     columns=(
         Column("lead_id", "string", "Converted lead (must exist in leads).", unique=True),
         Column("converted_at", "timestamp", "When the deal was won (UTC)."),
-        Column("deal_value", "float", "Deal value in USD.", False, True, min_value=0),
+        Column("deal_value", "float", "Deal value in USD.", False, True, min_value=0, max_value=MAX_AMOUNT),
     ),
 )
 
@@ -191,7 +210,8 @@ TRUTH = TableContract(
     description="Synthetic worlds only: the generator's latent state. Ground truth for checks, never a feature.",
     columns=(
         Column("lead_id", "string", "Lead identifier.", unique=True),
-        Column("fit", "float", "Latent fit in log-odds (firmographics, role, source)."),
+        Column("fit", "float", "Latent fit in log-odds (firmographics, role, source); -inf: never converts.",
+               finite=False),
         Column("fit_noise", "float", "Part of fit no attribute explains."),
         Column("seniority", "string", "True seniority behind the job title.", allowed=SENIORITIES),
         Column("department", "string", "True department behind the job title.", allowed=DEPARTMENTS),
@@ -259,9 +279,9 @@ TIMESTAMP_UNIT = "us"
 def _parse_timestamps(values: pd.Series, source: str, column: str, ids: pd.Series) -> pd.Series:
     """Parse to UTC microseconds. Naive timestamps are read as UTC; mixing naive and zoned values is an error."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_convert("UTC").dt.as_unit(TIMESTAMP_UNIT)
+        return _check_plausible(values.dt.tz_convert("UTC").dt.as_unit(TIMESTAMP_UNIT), source, column, ids)
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        return values.dt.tz_localize("UTC").dt.as_unit(TIMESTAMP_UNIT)
+        return _check_plausible(values.dt.tz_localize("UTC").dt.as_unit(TIMESTAMP_UNIT), source, column, ids)
     present = values.notna().to_numpy()
     text = values.astype("string")
     parsed = pd.to_datetime(text, errors="coerce", utc=True, format="mixed")
@@ -269,19 +289,29 @@ def _parse_timestamps(values: pd.Series, source: str, column: str, ids: pd.Serie
     if bad.any():
         raise _row_error(source, column, bad, "unparsable timestamps", ids)
     _check_one_zone_style(text, present, source, column, ids)
-    return parsed.dt.as_unit(TIMESTAMP_UNIT)
+    return _check_plausible(parsed.dt.as_unit(TIMESTAMP_UNIT), source, column, ids)
 
 
-def _parse_numbers(values: pd.Series, source: str, column: str, ids: pd.Series, kind: str) -> pd.Series:
+def _check_plausible(parsed: pd.Series, source: str, column: str, ids: pd.Series) -> pd.Series:
+    outside = pd.Series(((parsed < EARLIEST) | (parsed >= LATEST)).fillna(False).to_numpy(dtype=bool))
+    if outside.any():
+        raise _row_error(source, column, outside, f"implausible timestamps (before {EARLIEST.year} or from "
+                         f"{LATEST.year} on)", ids)  # fmt: skip
+    return parsed
+
+
+def _parse_numbers(values: pd.Series, source: str, column: str, ids: pd.Series, kind: str, finite: bool = True
+                   ) -> pd.Series:  # fmt: skip
     if kind == "bool":
         if pd.api.types.is_bool_dtype(values.dtype):
             return values.astype("boolean")
-        mapped = (
-            values.astype("string")
-            .str.strip()
-            .str.lower()
-            .map({"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False})
-        )
+        if pd.api.types.is_numeric_dtype(values.dtype):
+            bad = pd.Series((values.notna() & ~values.isin([0, 1])).to_numpy())
+            if bad.any():
+                raise _row_error(source, column, bad, "numbers other than 0/1 in a true/false column", ids)
+            return values.astype("Float64").eq(1).astype("boolean").mask(values.isna().to_numpy())
+        text = values.astype("string").str.strip().str.lower()
+        mapped = text.map(dict.fromkeys(TRUE_TEXT, True) | dict.fromkeys(FALSE_TEXT, False))
         bad = pd.Series(values.notna().to_numpy() & mapped.isna().to_numpy())
         if bad.any():
             raise _row_error(source, column, bad, "values that are not true/false", ids)
@@ -290,6 +320,9 @@ def _parse_numbers(values: pd.Series, source: str, column: str, ids: pd.Series, 
     bad = pd.Series(values.notna().to_numpy() & pd.isna(parsed).to_numpy())
     if bad.any():
         raise _row_error(source, column, bad, "unparsable numbers", ids)
+    infinite = pd.Series(np.isinf(parsed.astype("float64").to_numpy(na_value=np.nan)) & finite)
+    if infinite.any():
+        raise _row_error(source, column, infinite, "non-finite numbers (inf)", ids)
     if kind != "int":
         return parsed.astype("float64")
     as_float = parsed.astype("float64")
@@ -299,13 +332,18 @@ def _parse_numbers(values: pd.Series, source: str, column: str, ids: pd.Series, 
     return parsed.astype("Int64")
 
 
-def _coerce(values: pd.Series, col: Column, source: str, ids: pd.Series) -> pd.Series:
+def _coerce(values: pd.Series, col: Column, source: str, ids: pd.Series, id_column: str | None = None) -> pd.Series:
     if col.dtype == "timestamp":
         return _parse_timestamps(values, source, col.name, ids)
     if col.dtype in ("int", "float", "bool"):
-        return _parse_numbers(values, source, col.name, ids, col.dtype)
+        return _parse_numbers(values, source, col.name, ids, col.dtype, col.finite)
     if col.dtype == "string":
         out = values.astype("string")
+        if col.name == id_column:
+            blank = pd.Series((out.str.strip() == "").fillna(False).to_numpy(dtype=bool))
+            if blank.any():
+                raise _row_error(source, col.name, blank, "blank ids", pd.Series([f"row {i + 1}" for i in
+                                 range(len(out))], dtype="string"))  # fmt: skip
         if col.allowed is not None:
             out = out.str.strip().str.lower()
         return out
@@ -324,6 +362,8 @@ def _pandera_schema(contract: TableContract, present: Sequence[str]):
             checks.append(pa.Check.isin(list(col.allowed), error="not in the allowed values"))
         if col.min_value is not None:
             checks.append(pa.Check.ge(col.min_value, error=f"below the minimum {col.min_value:g}"))
+        if col.max_value is not None:
+            checks.append(pa.Check.le(col.max_value, error=f"above the maximum {col.max_value:g}"))
         columns[col.name] = pa.Column(nullable=col.nullable, unique=col.unique, checks=checks)
     return pa.DataFrameSchema(columns, strict=False)
 
@@ -338,6 +378,8 @@ def _describe_failure(col: Column, check: str, values: pd.Series) -> str:
         return f"values not in the allowed set ({bad}); allowed: {', '.join(col.allowed or ())}"
     if "minimum" in check:
         return f"values below the minimum {col.min_value:g}"
+    if "maximum" in check:
+        return f"values above the maximum {col.max_value:g}"
     return f"failed check {check}"
 
 
@@ -377,7 +419,7 @@ def validate(df: pd.DataFrame, contract: TableContract, source: str | None = Non
     ids = _row_ids(out, contract)
     for col in contract.columns:
         if col.name in out.columns:
-            out[col.name] = _coerce(out[col.name], col, source, ids)
+            out[col.name] = _coerce(out[col.name], col, source, ids, contract.id_column)
     schema = _pandera_schema(contract, list(out.columns))
     try:
         schema.validate(out, lazy=True)
@@ -402,6 +444,24 @@ def check_references(
         )
 
 
+def value_bounds() -> dict[str, tuple[float | None, float | None]]:
+    """The declared (minimum, maximum) of the lead attributes that reach the model under their own name (head
+    count, revenue, the reps' 1–5 scores): the batch and serving doors refuse the same values ``validate`` does."""
+    return {c.name: (c.min_value, c.max_value) for c in LEADS.columns
+            if c.dtype in ("int", "float") and (c.min_value is not None or c.max_value is not None)}  # fmt: skip
+
+
+def check_not_before_creation(outcomes: pd.DataFrame, leads: pd.DataFrame, *, source: str,
+                              column: str = "converted_at") -> None:  # fmt: skip
+    """Raise when an outcome (``lead_id``, ``column``) is dated before its lead's ``created_at``: such a lead would
+    never be open at any as_of, so its label would change silently."""
+    created = leads.drop_duplicates("lead_id").set_index("lead_id")["created_at"]
+    early = (outcomes[column] < created.reindex(outcomes["lead_id"]).to_numpy()).fillna(False).to_numpy(dtype=bool)
+    if early.any():
+        ids = outcomes["lead_id"].astype("string").reset_index(drop=True)
+        raise _row_error(source, column, pd.Series(early), "dates before their lead's created_at", ids)
+
+
 # ---------------------------------------------------------------------------------------------- docs
 
 
@@ -423,6 +483,10 @@ def contract_markdown(contract: TableContract) -> str:
             rules.append("one of: " + ", ".join(f"`{a}`" for a in c.allowed))
         if c.min_value is not None:
             rules.append(f"≥ {c.min_value:g}")
+        if c.max_value is not None:
+            rules.append(f"≤ {c.max_value:g}")
+        if c.dtype in ("int", "float"):
+            rules.append("finite" if c.finite else "±inf allowed")
         if c.pii:
             rules.append("PII: never logged")
         req = "yes" if c.required else "no"

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from predictive_leads.data.contracts import (
     LEADS,
     ContractError,
     TableContract,
+    check_not_before_creation,
     check_references,
     validate,
 )
@@ -37,10 +39,11 @@ SUFFIXES = (".parquet", ".csv")
 
 @contextmanager
 def atomic_path(path: str | os.PathLike):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
+    """Yield a temporary path beside ``path`` (``.<name>.<pid>.<random>.tmp``, unique per job); rename it onto
+    ``path`` only if the block succeeds, remove it otherwise (errors, Ctrl-C, and SIGTERM under the CLI)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     os.chmod(tmp, OUTPUT_MODE)  # mkstemp makes 0600 files; outputs are meant to be shared
     try:
@@ -49,6 +52,96 @@ def atomic_path(path: str | os.PathLike):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def remove_stale_partials(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files that killed jobs left beside ``path`` (``.<name>.<pid>.*.tmp`` whose process is
+    gone); a live job's temporary file is never touched. Returns what was removed."""
+    path = Path(path)
+    removed = []
+    for partial in path.parent.glob(f".{path.name}.*.tmp") if path.parent.exists() else ():
+        pid = partial.name[len(path.name) + 2 :].split(".", 1)[0]
+        if not (pid.isdigit() and _alive(int(pid))):
+            partial.unlink(missing_ok=True)
+            removed.append(partial)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True
+
+
+class OutputLockedError(FileExistsError):
+    """Another live job holds the lock of an output path."""
+
+
+_HELD: dict[Path, int] = {}
+
+
+@contextmanager
+def output_lock(path: str | os.PathLike):
+    """Hold ``.<name>.lock`` beside ``path`` (it records the holder's pid) for the block, so a second job writing
+    the same output is refused at its start with :class:`OutputLockedError` instead of racing the first. A lock
+    whose process is gone (a killed job) is taken over. Re-entrant within one process."""
+    lock = Path(path).with_name(f".{Path(path).name}.lock").absolute()
+    if lock in _HELD:
+        _HELD[lock] += 1
+        try:
+            yield lock
+        finally:
+            _HELD[lock] -= 1
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    _take(lock, Path(path).name)
+    _HELD[lock] = 1
+    try:
+        yield lock
+    finally:
+        del _HELD[lock]
+        lock.unlink(missing_ok=True)
+
+
+def _take(lock: Path, name: str) -> None:
+    for _attempt in range(3):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _holder(lock)
+            if holder is None and _age(lock) < 5:  # being written by a job that has just taken it
+                holder = -1
+            if holder == -1 or (holder is not None and _alive(holder)):
+                who = f"pid {holder}" if holder > 0 else "just started"
+                raise OutputLockedError(f"{name}: another job ({who}) is writing this output; wait for it to "
+                                        f"finish or choose another output path") from None  # fmt: skip
+            lock.unlink(missing_ok=True)  # the holder is gone: a stale lock
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{os.getpid()}\n")
+        return
+    raise OutputLockedError(f"{name}: could not take the output lock {lock.name}; remove it if no job is running")
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return float("inf")
+
+
+def _holder(lock: Path) -> int | None:
+    try:
+        text = lock.read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
 
 
 @contextmanager
@@ -195,6 +288,7 @@ def read_lead_data(folder: str | os.PathLike) -> dict[str, pd.DataFrame]:
     conversions = read_table(conv_path, CONVERSIONS)
     check_references(events, leads["lead_id"], source=events_path.name)
     check_references(conversions, leads["lead_id"], source=conv_path.name)
+    check_not_before_creation(conversions, leads, source=conv_path.name)
     return {"leads": leads, "events": events, "conversions": conversions}
 
 

@@ -9,8 +9,11 @@ point-in-time pipeline cannot build it; it is read as it is and typed here::
 Placeholders ("Select", "N/A", "unknown", "") are read as missing, numeric-looking text becomes numbers,
 low-cardinality text becomes ``category`` and the target is parsed from the usual spellings. A target that is
 missing or unrecognised is an error naming the file, the column and the first offending ids: such rows are
-never dropped silently. Because nothing proves a flat export is point in time, run
-:func:`predictive_leads.evaluation.leakage_audit.leakage_audit` on it before training.
+never dropped silently. An id is on one row only: exact copies of a row are collapsed, an id on rows that differ
+is an error unless ``duplicate_ids`` says which row to keep, so no lead can be on both sides of a split. Columns
+holding personal data (:mod:`predictive_leads.data.personal_data`, found from the values) are left out of ``X``
+unless declared safe; the notes name them, never their values. Because nothing proves a flat export is point in
+time, run :func:`predictive_leads.evaluation.leakage_audit.leakage_audit` on it before training.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import pandas as pd
 
 from predictive_leads.data.contracts import MAX_IDS_IN_MESSAGE
 from predictive_leads.data.files import read_raw, sniff_delimiter
+from predictive_leads.data.personal_data import personal_columns, personal_kind
 
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = (
     "",
@@ -47,6 +51,9 @@ POSITIVE = frozenset({"1", "1.0", "yes", "y", "true", "converted"})
 NEGATIVE = frozenset({"0", "0.0", "no", "n", "false", "not converted"})
 TARGET_SPELLINGS = "yes/no, true/false, 1/0, y/n or converted/not converted"
 
+DUPLICATE_RULES = ("error", "first", "last")
+"""What to do with an id on several rows that differ: a one-line error, or keep its first or last row."""
+
 MAX_CATEGORIES = 200
 """Text columns with at most this many distinct values (and at most half as many as values) become category."""
 
@@ -55,7 +62,8 @@ _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 
 @dataclass
 class FlatData:
-    """A typed flat export: features, 0/1 labels, row ids, optional UTC times and what was done to the file."""
+    """A typed flat export: features, 0/1 labels, row ids, optional UTC times, what was done to the file and the
+    columns found to hold personal data (``{column: kind}``, those declared safe included)."""
 
     X: pd.DataFrame
     y: np.ndarray
@@ -63,6 +71,7 @@ class FlatData:
     time: pd.Series | None
     source: str
     notes: list[str] = field(default_factory=list)
+    personal: dict[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------- reading
@@ -77,6 +86,8 @@ def read_flat_export(
     time_col: str | None = None,
     drop: Sequence[str] = (),
     placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
+    duplicate_ids: str = "error",
+    safe_columns: Sequence[str] = (),
 ) -> FlatData:
     """Read a one-row-per-lead ``.csv`` (delimiter sniffed, BOM and CRLF tolerated) or ``.parquet`` export and
     type it with :func:`prepare_flat_frame`. Errors are one line naming the file."""
@@ -90,6 +101,8 @@ def read_flat_export(
         time_col=time_col,
         drop=drop,
         placeholders=placeholders,
+        duplicate_ids=duplicate_ids,
+        safe_columns=safe_columns,
         source=path.name,
     )
     data.notes.insert(0, f"read {len(df):,} rows x {df.shape[1]} columns from {path.name} ({how})")
@@ -125,31 +138,45 @@ def prepare_flat_frame(
     time_col: str | None = None,
     drop: Sequence[str] = (),
     placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
+    duplicate_ids: str = "error",
+    safe_columns: Sequence[str] = (),
     source: str = "frame",
 ) -> FlatData:
-    """Type an in-memory flat export: placeholders → missing, numbers, categories, UTC time, 0/1 target.
+    """Type an in-memory flat export: placeholders → missing, one row per id, personal data out, numbers,
+    categories, UTC time, 0/1 target.
 
-    ``target``, ``id_col``, ``time_col`` and ``drop`` are taken out of ``X``. The caller's frame is not modified.
+    ``target``, ``id_col``, ``time_col`` and ``drop`` are taken out of ``X``. Rows repeating another row exactly
+    (same id, same values) are collapsed; an id on rows that differ raises :class:`DuplicateIdError` unless
+    ``duplicate_ids`` is ``"first"`` or ``"last"`` (the row kept). Columns holding personal data are left out of
+    ``X`` unless named in ``safe_columns``. The caller's frame is not modified.
     """
-    roles = {"target": [target], "id_col": [id_col], "time_col": [time_col], "drop": list(drop)}
+    if duplicate_ids not in DUPLICATE_RULES:
+        raise ValueError(f"duplicate_ids must be one of {', '.join(DUPLICATE_RULES)}, not {duplicate_ids!r}")
+    roles = {"target": [target], "id_col": [id_col], "time_col": [time_col], "drop": list(drop),
+             "safe_columns": list(safe_columns)}  # fmt: skip
     _check_columns(df, source, {role: [n for n in names if n is not None] for role, names in roles.items()})
     frame = df.reset_index(drop=True)
-    ids = _ids(frame, id_col)
-    notes = _id_notes(ids) if id_col else []
     special = {target, id_col, time_col, *drop} - {None}
     frame, replaced = _blank_placeholders(frame, placeholders, skip={id_col} - {None})
+    ids = _ids(frame, id_col)
+    notes, labels = _id_notes(ids) if id_col else ([], ids)
+    if id_col:
+        frame, ids, labels, repeated = _one_row_per_id(frame, ids, labels, duplicate_ids, source)
+        notes += repeated
     if replaced:
         shown = ", ".join(f"{c} ({n:,})" for c, n in sorted(replaced.items(), key=lambda kv: -kv[1]))
         notes.append(f"placeholders read as missing: {shown}")
-    y = parse_target(frame[target], positive_label=positive_label, source=source, column=target, ids=ids)
+    y = parse_target(frame[target], positive_label=positive_label, source=source, column=target, ids=labels)
     notes.append(f"target {target!r}: {int(y.sum()):,} positives of {len(y):,} ({y.mean():.1%})")
-    time = _parse_time(frame[time_col], source, time_col, ids) if time_col else None
+    time = _parse_time(frame[time_col], source, time_col, labels) if time_col else None
     if drop:
         notes.append(f"dropped on request: {', '.join(drop)}")
-    X = frame[[c for c in frame.columns if c not in special]]
+    personal = personal_columns(frame[[c for c in frame.columns if c not in special]])
+    notes += _personal_notes(personal, safe_columns)
+    X = frame[[c for c in frame.columns if c not in special and (c not in personal or c in safe_columns)]]
     X = pd.DataFrame({c: type_column(X[c]) for c in X.columns}, index=X.index)
     notes.append(_type_summary(X))
-    return FlatData(X=X, y=y, ids=ids, time=time, source=source, notes=notes)
+    return FlatData(X=X, y=y, ids=ids, time=time, source=source, notes=notes, personal=personal)
 
 
 def _check_columns(df: pd.DataFrame, source: str, roles: dict[str, list[str]]) -> None:
@@ -178,16 +205,70 @@ def _ids(frame: pd.DataFrame, id_col: str | None) -> pd.Series:
     return frame[id_col].astype("string").str.strip().rename(id_col)
 
 
-def _id_notes(ids: pd.Series) -> list[str]:
-    """Missing or repeated ids: a flat export should hold one row per lead (reported, not fixed)."""
-    notes = []
+def _id_notes(ids: pd.Series) -> tuple[list[str], pd.Series]:
+    """Rows without an id, and the labels messages name rows by: the ids, or row numbers when the ids are
+    themselves personal data (emails, phone numbers, names), since notes are printed and stored."""
+    notes, labels = [], ids
+    kind = personal_kind(ids)
+    if kind:
+        labels = pd.Series([f"row {i}" for i in range(len(ids))], dtype="string", name="row")
+        notes.append(f"id column {ids.name!r} holds {kind}: messages name rows, not ids")
     if ids.isna().any():
         n = int(ids.isna().sum())
         notes.append(f"id column {ids.name!r}: {n:,} {'row' if n == 1 else 'rows'} without an id")
-    repeated = ids.dropna().duplicated(keep=False)
+    return notes, labels
+
+
+class DuplicateIdError(ValueError):
+    """An id is on several rows that differ (a ValueError, so its message prints as one line)."""
+
+
+def _one_row_per_id(
+    frame: pd.DataFrame, ids: pd.Series, labels: pd.Series, rule: str, source: str
+) -> tuple[pd.DataFrame, pd.Series, pd.Series, list[str]]:
+    """Exact copies of a row (same id, same values) collapsed into one; an id on rows that differ is a
+    :class:`DuplicateIdError`, or (``rule`` first or last) its first or last row in the file is kept. Returns the
+    frame, ids and labels left and the notes; rows without an id are left as they are."""
+    notes, has_id = [], ids.notna().to_numpy()
+    key = frame.copy(deep=False)
+    key[ids.name] = ids  # compared as read (stripped)
+    copies = key.duplicated(keep="last" if rule == "last" else "first").to_numpy() & has_id
+    if copies.any():
+        n = int(copies.sum())
+        what = "row was an exact copy" if n == 1 else "rows were exact copies"
+        notes.append(f"id column {ids.name!r}: {n:,} {what} of another row (same id, same values), collapsed: "
+                     f"{_first(labels[copies].drop_duplicates())}")  # fmt: skip
+    kept = ~copies
+    left = ids.where(kept)
+    repeated = left.duplicated(keep=False).to_numpy() & has_id & kept
     if repeated.any():
-        first = _first(ids.dropna()[repeated].drop_duplicates())
-        notes.append(f"id column {ids.name!r}: {int(repeated.sum()):,} rows share an id with another row: {first}")
+        n_ids = ids[repeated].nunique()
+        first = _first(labels[repeated & ~left.duplicated().to_numpy()])
+        if rule == "error":
+            raise DuplicateIdError(
+                f"{source}: id column {ids.name!r}: {n_ids:,} {'id is' if n_ids == 1 else 'ids are'} on several "
+                f"rows that differ; first ids: {first}; keep one row per id with --duplicate-ids first|last"
+            )
+        later = left.duplicated(keep=rule).to_numpy() & has_id & kept
+        kept &= ~later
+        notes.append(f"id column {ids.name!r}: {n_ids:,} {'id is' if n_ids == 1 else 'ids are'} on several rows "
+                     f"that differ; kept the {rule} row of each ({int(later.sum()):,} dropped): {first}")  # fmt: skip
+    if kept.all():
+        return frame, ids, labels, notes
+    return (frame[kept].reset_index(drop=True), ids[kept].reset_index(drop=True),
+            labels[kept].reset_index(drop=True), notes)  # fmt: skip
+
+
+def _personal_notes(personal: dict[str, str], safe: Sequence[str]) -> list[str]:
+    """The columns holding personal data (name and kind, never a value): left out, or used as declared safe."""
+    left_out = [f"{c} ({k})" for c, k in personal.items() if c not in safe]
+    used = [f"{c} ({k})" for c, k in personal.items() if c in safe]
+    notes = []
+    if left_out:
+        notes.append(f"personal data left out (never a feature, never stored): {', '.join(left_out)}; if one is "
+                     "not personal, use it with --safe-column COL")  # fmt: skip
+    if used:
+        notes.append(f"declared safe, used although they look personal: {', '.join(used)}")
     return notes
 
 

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from predictive_leads.data.contracts import Column, ContractError, TableContract, _fmt_ids, validate
+from predictive_leads.data.contracts import (
+    LEADS,
+    MAX_AMOUNT,
+    Column,
+    ContractError,
+    TableContract,
+    _fmt_ids,
+    check_not_before_creation,
+    validate,
+)
 from predictive_leads.data.spec import PII_PARSERS, DatasetSpec, EventSource, Outcome
 
 _NUMERIC_PARSERS = ("employees", "annual_revenue")
@@ -55,8 +64,10 @@ def spec_contracts(spec: DatasetSpec) -> dict[str, TableContract]:
     cols: dict[str, dict[str, Column]] = {t: {} for t in spec.tables}
 
     def add(table: str, name: str, dtype: str, what: str, *, required: bool = True, nullable: bool = True,
-            unique: bool = False, min_value: float | None = None) -> None:  # fmt: skip
-        cols[table].setdefault(name, Column(name, dtype, what, required, nullable, unique, None, min_value))
+            unique: bool = False, min_value: float | None = None, max_value: float | None = None
+            ) -> None:  # fmt: skip
+        cols[table].setdefault(name, Column(name, dtype, what, required, nullable, unique, None, min_value,
+                                            max_value=max_value))
 
     e = spec.entity
     add(e.table, e.key, "string", "The entity's key.", nullable=False, unique=True)
@@ -66,9 +77,12 @@ def spec_contracts(spec: DatasetSpec) -> dict[str, TableContract]:
     if spec.account:
         add(spec.account.table, spec.account.key, "string", "The account's key.", nullable=False, unique=True)
     for role, column in spec.parsers.items():
-        numeric = role in _NUMERIC_PARSERS
-        add(e.table, column, "float" if numeric else "string", f"Read by the {role} parser.",
-            min_value=0 if numeric else None)  # fmt: skip
+        if role in _NUMERIC_PARSERS:  # the same range as our own leads table
+            bounds = LEADS.column(role)
+            add(e.table, column, "float", f"Read by the {role} parser.", min_value=bounds.min_value,
+                max_value=bounds.max_value)  # fmt: skip
+        else:
+            add(e.table, column, "string", f"Read by the {role} parser.")
     for a in spec.attributes:
         add(a.table or e.table, a.column, _kind_dtype(a.kind), f"A {a.kind} attribute.")
         if a.known_from:
@@ -86,7 +100,7 @@ def spec_contracts(spec: DatasetSpec) -> dict[str, TableContract]:
         for c in o.where:
             add(o.table, c, "string", "Filters the outcome rows.")
         if o.value:
-            add(o.table, o.value, "float", "The outcome's value.", min_value=0)
+            add(o.table, o.value, "float", "The outcome's value.", min_value=0, max_value=MAX_AMOUNT)
         if o.link:
             add(e.table, o.link, "string", "Links the lead to its outcome row.")
     keys = {e.table: e.key} | ({spec.account.table: spec.account.key} if spec.account else {})
@@ -126,7 +140,7 @@ def apply_spec(raw: dict[str, pd.DataFrame | str], spec: DatasetSpec, *, source_
 def _leads(tables: dict, spec: DatasetSpec, names: dict) -> tuple[pd.DataFrame, dict[str, dict[str, int]]]:
     e = spec.entity
     entity = tables[e.table]
-    out = pd.DataFrame({"lead_id": entity[e.key].to_numpy(), "created_at": entity[e.created_at].to_numpy()})
+    out = pd.DataFrame({"lead_id": entity[e.key].array, "created_at": entity[e.created_at].array})
     mapped: dict[str, dict[str, int]] = {}
 
     def values(table: pd.DataFrame, column: str) -> pd.Series:
@@ -168,7 +182,7 @@ def _typed(values: pd.Series, attribute, source: str) -> pd.Series:
 
 def _conversions(tables: dict, outcome: Outcome, spec: DatasetSpec, names: dict) -> pd.DataFrame:
     """The first outcome row of each lead passing ``where``: lead_id, converted_at, deal_value."""
-    rows = tables[outcome.table]
+    rows, entity = tables[outcome.table], tables[spec.entity.table]
     keep = np.ones(len(rows), dtype=bool)
     for column, accepted in outcome.where.items():
         wanted = {a.strip().lower() for a in accepted}
@@ -177,19 +191,23 @@ def _conversions(tables: dict, outcome: Outcome, spec: DatasetSpec, names: dict)
     if outcome.lead_key:
         lead = rows[outcome.lead_key]
     else:
-        entity = tables[spec.entity.table]
         linked = entity[[spec.entity.key, outcome.link]].dropna(subset=[outcome.link])
         lead = rows[outcome.key].map(linked.set_index(outcome.link)[spec.entity.key].groupby(level=0).first())
     frame = pd.DataFrame({
         "lead_id": lead.to_numpy(),
-        "converted_at": rows[outcome.time].to_numpy(),
+        "converted_at": rows[outcome.time].array,
         "deal_value": rows[outcome.value].to_numpy() if outcome.value else np.nan,
     }).dropna(subset=["lead_id", "converted_at"])  # fmt: skip
-    unknown = ~frame["lead_id"].isin(tables[spec.entity.table][spec.entity.key])
+    source = names.get(outcome.table, outcome.table)
+    unknown = ~frame["lead_id"].isin(entity[spec.entity.key])
     if unknown.any():
-        raise ContractError(f"{names.get(outcome.table, outcome.table)}: {int(unknown.sum())} outcome row(s) refer to "
-                            f"leads missing from {spec.entity.table}; first ids: "
+        raise ContractError(f"{source}: {int(unknown.sum())} outcome row(s) refer to leads missing from "
+                            f"{spec.entity.table}; first ids: "
                             f"{_fmt_ids(frame.loc[unknown, 'lead_id'].astype(str).unique())}")  # fmt: skip
+    created = pd.DataFrame({"lead_id": entity[spec.entity.key].array,
+                            "created_at": entity[spec.entity.created_at].array})  # fmt: skip
+    check_not_before_creation(frame.rename(columns={"converted_at": outcome.time}), created, source=source,
+                              column=outcome.time)  # fmt: skip
     first = frame.sort_values(["lead_id", "converted_at"], kind="stable").drop_duplicates("lead_id")
     return first.reset_index(drop=True)
 

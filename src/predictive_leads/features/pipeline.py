@@ -106,22 +106,37 @@ def _dates(as_of) -> list[pd.Timestamp]:
     return dates
 
 
+EVENT_PROBLEMS = ("unknown_lead", "future_timestamp", "missing_timestamp", "implausible_timestamp", "non_finite_value")
+"""Why an event is skipped (counted per kind in the dataset summary, never dropped silently)."""
+
+
 def _quality(con, events, lead_ids: pd.Series, now: pd.Timestamp, value_columns: tuple[str, ...]):
-    """The events as an Ibis table, filtered to the past, and one row per (source, raw type spelling) counting its
-    events and those skipped for an unknown lead, a future or a missing timestamp. One pass over the events;
+    """The events as an Ibis table, filtered to the usable ones, and one row per (source, raw type spelling)
+    counting its events and those skipped (the validity contract of the event tables): an unknown lead, a future,
+    missing or implausible timestamp (before ``EARLIEST``), a value that is not finite. One pass over the events;
     spellings are normalised later, once per distinct value."""
+    import ibis
+
+    from predictive_leads.data.contracts import EARLIEST
+
     events = engines.events_table(con, events, value_columns)
     known_leads = engines.upload(con, pd.DataFrame({"lead_id": lead_ids.astype(str)}))
     flagged = events.mutate(known_lead=events.lead_id.isin(known_leads.lead_id).fill_null(False))
     past = events.ts <= now
+    plausible = events.ts >= ibis.literal(EARLIEST.to_pydatetime())
+    finite = ibis.literal(True)
+    for v in value_columns:
+        finite &= ~(events[v].isinf() | events[v].isnan()).fill_null(False)
     by_spelling = flagged.group_by(["source", "event_type"]).aggregate(
         total=flagged.count(),
         unknown_lead=count_if(~flagged.known_lead),
         future_timestamp=count_if(flagged.known_lead & ~past),
         missing_timestamp=count_if(flagged.known_lead & flagged.ts.isnull()),
+        implausible_timestamp=count_if(flagged.known_lead & past & ~plausible),
+        non_finite_value=count_if(flagged.known_lead & past & plausible & ~finite),
     )
     counts = engines.to_pandas(con, by_spelling).sort_values(["source", "event_type"], na_position="last")
-    return events.filter(past & events.ts.notnull()), counts.reset_index(drop=True)
+    return events.filter(past & events.ts.notnull() & plausible & finite), counts.reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -142,7 +157,7 @@ def resolve_vocabulary(counts: pd.DataFrame, config: FeatureConfig) -> Vocabular
     usable events, rarer ones pooled (``other_events``; with several sources, one pool per source such as
     ``other_web_events``); types seen later join their source's pool, or are skipped when it has none."""
     canonical = canonical_event_types(counts["event_type"])
-    problems = counts[["unknown_lead", "future_timestamp", "missing_timestamp"]].sum(axis=1)
+    problems = counts[list(EVENT_PROBLEMS)].sum(axis=1)
     usable = (counts["total"] - problems).groupby(canonical).sum()
     sources = counts.assign(type=canonical).dropna(subset=["type"]).groupby("type")["source"].unique()
     shared = {t: list(s) for t, s in sources.items() if len(s) > 1}
@@ -173,7 +188,7 @@ def resolve_vocabulary(counts: pd.DataFrame, config: FeatureConfig) -> Vocabular
     spelling = dict(zip(counts["event_type"][known], mapped[known], strict=True))
     skipped = {
         "unknown_event_type": int(counts["total"][~known].sum()),
-        **{k: int(counts[k][known].sum()) for k in ("unknown_lead", "future_timestamp", "missing_timestamp")},
+        **{k: int(counts[k][known].sum()) for k in EVENT_PROBLEMS},
     }
     skipped = {k: v for k, v in skipped.items() if v}
     resolved = replace(config, event_types=tuple(types), event_sources=dict(by_source))
@@ -273,7 +288,7 @@ def _account_columns(accounts) -> list[pd.DataFrame]:
 def _lead_columns(leads: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
     """Who the lead is, for each spine row (in spine order): parsed and declared attributes, lead age."""
     attributes = lead_attributes(leads, config).reindex(spine["lead_id"]).reset_index(drop=True)
-    created = spine["lead_id"].map(leads.set_index("lead_id")["created_at"])
+    created = leads.set_index("lead_id")["created_at"].reindex(spine["lead_id"]).array
     age = pd.DataFrame({"lead_age_days": (spine["as_of"] - created) / pd.Timedelta(days=1)})
     account = []
     if "account_id" in leads:  # context, not a feature: the key of the account roll-ups and the account score

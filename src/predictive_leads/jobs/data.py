@@ -280,6 +280,12 @@ def build_dataset(
         frame = build_training_set(tables.leads, tables.events, tables.conversions, as_of=dates,
                                    horizon_days=horizon_days, observed_until=observed_until, config=cfg,
                                    engine=engine)  # fmt: skip
+    if frame.empty and not scoring:
+        from predictive_leads.data.contracts import ContractError
+
+        raise ContractError(f"{Path(data).name}: no training rows: {len(tables.leads):,} leads, none open and "
+                            f"labelled at the {len(dates)} as_of date(s) from {str(dates[0])[:10]} to "
+                            f"{str(dates[-1])[:10]} with a {horizon_days}-day horizon; nothing written")  # fmt: skip
     frame = with_provenance(frame, tables, declared)
     write_table(frame, out)
     return BuiltDataset(frame, Path(out), summary_of(frame))

@@ -102,6 +102,17 @@ def score(
     ``b2b_only`` free and edu addresses too, with ``out_of_area`` leads outside the service area; none when not
     ``disqualify``). ``progress(rows_done, rows_rejected)`` is called after each chunk, ``on_stage(what)`` as each
     stage starts, ``on_frame(scoring_frame)`` once a scoring frame was built from ``data``."""
+    from predictive_leads.data.files import output_lock
+
+    with output_lock(output):  # the scoring frame and account scores beside the output are this job's too
+        return _score(model, output, input=input, data=data, as_of=as_of, rejects=rejects, top_k=top_k,
+                      chunk_rows=chunk_rows, id_col=id_col, scored_at=scored_at, b2b_only=b2b_only,
+                      out_of_area=out_of_area, disqualify=disqualify, progress=progress, on_stage=on_stage,
+                      on_frame=on_frame)  # fmt: skip
+
+
+def _score(model, output, *, input, data, as_of, rejects, top_k, chunk_rows, id_col, scored_at, b2b_only,
+           out_of_area, disqualify, progress, on_stage, on_frame) -> ScoreRun:  # fmt: skip
     from predictive_leads.ops.batch import score_files
     from predictive_leads.ops.disqualify import DisqualifyConfig
     from predictive_leads.serving.registry import describe_model, load_scorer

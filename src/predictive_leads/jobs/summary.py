@@ -68,8 +68,10 @@ def run_summary(model: str | Path, *, scores: str | Path | None = None, name: st
         top = scored.sort_values(["score", "id"], ascending=[False, True])["id"].iloc[0]
         frame = scores.with_name(f"{scores.stem}.scoring_frame.parquet")
         commands.append(f"predictive-leads explain --model {ref} --input {frame} --lead-id {top}")
-    commands.append(f"predictive-leads serve --model {ref}")
+    if name:  # serve takes an MLflow model; a folder written by train is registered first (train --register)
+        commands.append(f"predictive-leads serve --model {ref}")
     if data is not None and as_of:
         commands.append(f"predictive-leads monitor --model {ref} --data {data} --as-of {as_of} --out monitoring")
-    blocks.append(SummaryBlock("next" if scores is not None else None, commands))
+    if commands:
+        blocks.append(SummaryBlock("next" if scores is not None else None, commands))
     return RunSummary(blocks)

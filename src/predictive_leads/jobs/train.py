@@ -29,6 +29,7 @@ class TrainRun:
     result: TrainResult = field(repr=False)
     out: Path
     lines: list[str]  # the honest summary: split, AUC model vs rule presets, calibration
+    notes: list[str] = field(default_factory=list)  # what reading a flat export did (duplicates, personal data)
     run_id: str | None = None
     experiment: str | None = None
     tracking_uri: str | None = None
@@ -49,6 +50,8 @@ def train(
     keep: Sequence[str] = (),
     rules: Sequence[str] | None = None,
     flat_export: bool = False,
+    duplicate_ids: str = "error",
+    safe_columns: Sequence[str] = (),
     n_boot: int = 200,
     mlflow: bool = False,
     experiment: str = "predictive-leads",
@@ -59,6 +62,8 @@ def train(
     """Audit, train and evaluate out of time against the rule presets (``rules``, default all) on the training set
     (or, with ``flat_export``, the one-row-per-lead export) in ``data``; write the model folder ``out``. With
     ``mlflow`` (or ``register``) the run is logged; ``register`` also registers it as @challenger under that name.
+    An export's ``duplicate_ids`` rule and ``safe_columns`` are those of
+    :func:`~predictive_leads.data.flat_export.read_flat_export`; what reading it did is in ``notes``.
     ``on_stage(what)`` is called as each stage starts."""
     from predictive_leads.features.account_rows import has_accounts
     from predictive_leads.training.account_model import train_account_model
@@ -66,7 +71,8 @@ def train(
 
     stage = _stage(on_stage)
     frame, roles = load_training_frame(data, target=target, flat_export=flat_export, positive_label=positive_label,
-                                       id_col=id_col, time_col=time_col, drop=tuple(drop))  # fmt: skip
+                                       id_col=id_col, time_col=time_col, drop=tuple(drop), duplicate_ids=duplicate_ids,
+                                       safe_columns=tuple(safe_columns))  # fmt: skip
     stage("auditing, training and evaluating")
     result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force, **roles)
     lines = summary_lines(result)
@@ -75,7 +81,7 @@ def train(
         result.account = train_account_model(frame, n_boot=n_boot, force=force)
         lines += ["account score: " + line for line in summary_lines(result.account)[:2]]
     result.save(out)
-    run = TrainRun(result, Path(out), lines)
+    run = TrainRun(result, Path(out), lines, list(roles.get("data_notes", ())))
     if mlflow or register:
         from predictive_leads.serving import registry
 

@@ -22,8 +22,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from predictive_leads.data.contracts import ContractError
-from predictive_leads.data.files import OUTPUT_MODE, SUFFIXES, atomic_path, sniff_delimiter
+from predictive_leads.data.contracts import FALSE_TEXT, MAX_COUNT, TRUE_TEXT, ContractError, value_bounds
+from predictive_leads.data.files import (
+    OUTPUT_MODE,
+    SUFFIXES,
+    atomic_path,
+    output_lock,
+    remove_stale_partials,
+    sniff_delimiter,
+)
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns
 from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.ops.disqualify import CHECKS, TEXT_COLUMNS, DisqualifyConfig, disqualify
@@ -34,8 +41,6 @@ from predictive_leads.ops.stages import heat_of, stage_of
 CHECK_COLUMNS = tuple(dict.fromkeys(check.column for check in CHECKS.values()))
 
 REJECT_COLUMNS = ("source", "row", "id", "reason")
-TRUE_TEXT = frozenset({"true", "1", "yes", "y", "t"})
-FALSE_TEXT = frozenset({"false", "0", "no", "n", "f"})
 
 
 @dataclass
@@ -104,10 +109,7 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     import pyarrow.csv as pacsv
 
     delimiter = sniff_delimiter(path)
-    with open(path, newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f, delimiter=delimiter), None)
-    if not header:
-        raise ContractError(f"{path.name}: empty CSV file (no header)")
+    header = file_columns(path)
     reader = pacsv.open_csv(
         path,
         read_options=pacsv.ReadOptions(block_size=1 << 22),
@@ -135,6 +137,20 @@ def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
 # ------------------------------------------------------------------------------------------ checking rows
 
 
+def file_columns(path: Path) -> list[str]:
+    """The column names of a Parquet or CSV file, read from its schema or header (zero-row files included)."""
+    if path.suffix == ".parquet":
+        try:
+            return list(pq.read_schema(path).names)
+        except (pa.ArrowException, OSError) as exc:
+            raise ContractError(f"{path.name}: not a readable Parquet file ({exc})") from None
+    with open(path, newline="", encoding="utf-8") as f:
+        header = next(csv.reader(f, delimiter=sniff_delimiter(path)), None)
+    if not header:
+        raise ContractError(f"{path.name}: empty CSV file (no header)")
+    return header
+
+
 def check_columns(columns, scorer: LeadScorer, id_col: str, source: str) -> None:
     """A file must have the id column and every feature the model uses (one-line error otherwise)."""
     missing = [c for c in (id_col, *scorer.feature_names_in_) if c not in columns]
@@ -144,20 +160,12 @@ def check_columns(columns, scorer: LeadScorer, id_col: str, source: str) -> None
 
 
 def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Typed feature rows for the model, and a reason per row (``""`` when the row is fine).
-
-    Rows are rejected for: a missing id; a value that is not a number (numeric features), not a whole number
-    (counts), negative (counts), not true/false (flags); a missing count or flag. Missing numbers and
-    categories are allowed (the model has a branch for missing); unseen categories are scored as missing.
-    """
-    reason = pd.Series("", index=frame.index, dtype=object)
+    """Typed feature rows for the model, and a reason per row (``""`` when the row is fine): a missing or blank id,
+    or a value :func:`check_values` refuses."""
     ids = frame[id_col].astype("string").str.strip()
-    reason[ids.isna() | (ids == "")] = "missing id"
-    typed = {}
-    for col, kind in scorer.input_types_.items():
-        typed[col], problem = _parse(frame[col], kind)
-        reason = reason.where((reason != "") | ~problem.to_numpy(), f"{col}: {_PROBLEMS[kind]}")
-    out = pd.DataFrame(typed, index=frame.index)
+    typed, problem = check_values(frame, scorer)
+    reason = problem.where((ids.notna() & (ids != "")).to_numpy(), "missing id")
+    out = typed
     out.insert(0, id_col, ids)
     for extra in REASON_CONTEXT:
         if extra in frame.columns and extra not in out.columns:
@@ -165,40 +173,74 @@ def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tu
     for col in CHECK_COLUMNS:  # what disqualification reads, when the model does not use it
         if col in frame.columns and col not in out.columns:
             parsed, unreadable = _parse(frame[col], "string" if col in TEXT_COLUMNS else "boolean")
-            out[col] = parsed.mask(unreadable.to_numpy())  # unreadable or missing → <NA>: no check fires on it
+            out[col] = parsed.mask((unreadable != "").to_numpy())  # unreadable or missing → <NA>: no check fires
     return out, reason
 
 
-_PROBLEMS = {
-    "double": "not a number",
-    "long": "not a whole, non-negative number (or missing)",
-    "boolean": "not true/false (or missing)",
-    "string": "unreadable text",
-}
+def check_values(frame: pd.DataFrame, scorer: LeadScorer) -> tuple[pd.DataFrame, pd.Series]:
+    """The model's input columns typed, and the first problem of each row (``""`` when it can be scored): the
+    validity contract of :mod:`~predictive_leads.data.contracts`, shared by batch scoring and serving.
+
+    Refused: a number that is not a finite number or lies outside a declared range (head count, revenue, rep
+    scores: :func:`~predictive_leads.data.contracts.value_bounds`); a count that is missing, negative, not whole or
+    above ``MAX_COUNT``; a flag that is missing or not one of the true/false spellings (0/1 for numbers). The
+    problem names the column, never the value. Missing numbers and categories are allowed (the model has a branch
+    for missing); unseen categories are scored as missing.
+    """
+    reason = pd.Series("", index=frame.index, dtype=object)
+    typed, bounds = {}, value_bounds()
+    for col, kind in scorer.input_types_.items():
+        typed[col], problem = _parse(frame[col], kind, bounds.get(col))
+        first = (reason == "").to_numpy() & (problem != "").to_numpy()
+        reason[first] = f"{col}: " + problem[first]
+    return pd.DataFrame(typed, index=frame.index), reason
 
 
-def _parse(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
-    """(parsed values, True where the row cannot be scored) for one input type."""
+def _parse(values: pd.Series, kind: str, bounds: tuple[float | None, float | None] | None = None
+           ) -> tuple[pd.Series, pd.Series]:  # fmt: skip
+    """(parsed values, the problem of each row: ``""`` when it can be scored) for one input type."""
     text = None
     present = values.notna()
     if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
         text = values.astype("string").str.strip()
         present &= (text != "").fillna(False)
+    problems = _Problems(values.index)
     if kind == "string":
         parsed = (text if text is not None else values.astype("string")).where(present, pd.NA)
-        return parsed, pd.Series(False, index=values.index)
+        return parsed, problems.text
     if kind == "boolean":
         if text is None:
-            return values.fillna(False).astype(bool), ~present
+            numbers = values.astype("Float64") if not pd.api.types.is_bool_dtype(values.dtype) else values
+            flag = numbers.isin([0, 1]).fillna(False).to_numpy(dtype=bool)
+            problems.add(~flag, "not true/false (a number other than 0/1, or missing)")
+            return pd.Series(numbers.eq(1).fillna(False).to_numpy(dtype=bool), index=values.index), problems.text
         text = text.str.lower()
         yes, no = text.isin(TRUE_TEXT).fillna(False), text.isin(FALSE_TEXT).fillna(False)
-        return yes.astype(bool), ~(yes | no)
+        problems.add(~(yes | no).to_numpy(dtype=bool), "not true/false (or missing)")
+        return yes.astype(bool), problems.text
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    bad = present & numbers.isna()
+    problems.add((present & numbers.isna()).to_numpy(dtype=bool), "not a number")
+    problems.add(np.isinf(numbers).to_numpy(dtype=bool), "not a finite number")
     if kind == "long":
-        bad |= ~present | (numbers < 0) | (numbers != np.floor(numbers))
-        return numbers.fillna(0).astype("int64"), bad
-    return numbers, bad
+        problems.add(~present.to_numpy(dtype=bool), "missing count")
+        whole = (numbers >= 0) & (numbers <= MAX_COUNT) & (numbers == np.floor(numbers))
+        problems.add((present & ~whole).to_numpy(dtype=bool), f"not a whole number from 0 to {MAX_COUNT:g}")
+        return numbers.where(whole, 0).astype("int64"), problems.text
+    low, high = bounds or (None, None)
+    low, high = -np.inf if low is None else low, np.inf if high is None else high
+    outside = ((numbers < low) | (numbers > high)).to_numpy(dtype=bool)
+    problems.add(outside, f"outside the declared range {low:g} to {high:g}")
+    return numbers.where(np.isfinite(numbers)), problems.text
+
+
+class _Problems:
+    """The first problem found in each row (``""`` for none)."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.text = pd.Series("", index=index, dtype=object)
+
+    def add(self, mask: np.ndarray, problem: str) -> None:
+        self.text[mask & (self.text == "").to_numpy()] = problem
 
 
 class _SeenIds:
@@ -288,7 +330,18 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
     for path in (output, rejects):
         if path.suffix not in SUFFIXES:
             raise ValueError(f"{path.name}: unsupported output type {path.suffix!r}; use .parquet or .csv")
-        _remove_stale_partials(path)
+    with output_lock(output), output_lock(rejects):
+        for path in (output, rejects):
+            remove_stale_partials(path)
+        return _score_files(scorer, input_path, output, rejects, id_col=id_col, top_k=top_k, chunk_rows=chunk_rows,
+                            model_name=model_name, model_version=model_version, scored_at=scored_at, checks=checks,
+                            accounts=accounts, progress=progress)  # fmt: skip
+
+
+def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *, id_col: str, top_k: int,
+                 chunk_rows: int, model_name: str, model_version: str, scored_at: pd.Timestamp | None,
+                 checks: DisqualifyConfig | None, accounts: pd.DataFrame | None,
+                 progress: Callable[[int, int], None] | None) -> BatchSummary:  # fmt: skip
     scored_at = (scored_at or pd.Timestamp.now(tz="UTC")).floor("s")
     files = input_files(input_path)
     summary = BatchSummary(files=len(files))
@@ -298,9 +351,8 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
     with _Writer(output, schema=schema) as out, _Writer(rejects, keep_if_empty=False) as bad:
         for path in files:
             row_number = 0
+            check_columns(file_columns(path), scorer, id_col, path.name)
             for chunk in read_chunks(path, chunk_rows):
-                if row_number == 0:
-                    check_columns(chunk.columns, scorer, id_col, path.name)
                 rows, reason = prepare_chunk(chunk, scorer, id_col=id_col)
                 ok = (reason == "").to_numpy().copy()
                 repeat = seen.repeats(rows[id_col].where(ok, None).fillna(""))
@@ -341,13 +393,6 @@ def _count_unseen(scorer: LeadScorer, rows: pd.DataFrame, counter: Counter) -> N
             counter[col] += unseen
 
 
-def _remove_stale_partials(path: Path) -> None:
-    """Temporary files a killed run left beside ``path`` (``.<name>.*.tmp``): a re-run starts clean."""
-    if path.parent.exists():
-        for stale in path.parent.glob(f".{path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)
-
-
 class _Writer:
     """Append frames to one Parquet or CSV file, atomically (temporary file renamed on success)."""
 
@@ -377,10 +422,14 @@ class _Writer:
         self.rows += len(frame)
 
     def __exit__(self, kind, value, traceback) -> None:
+        if kind is None and self._first and self.keep_if_empty and self.schema is not None:
+            self.write(self.schema.empty_table().to_pandas())  # nothing was read: a valid empty file, full schema
         if self._parquet is not None:
             self._parquet.close()
         if kind is None and (self.rows or self.keep_if_empty):
             self.tmp.chmod(OUTPUT_MODE)
             self._atomic.__exit__(None, None, None)
-        else:
-            self._atomic.__exit__(kind or RuntimeError, value or RuntimeError("nothing to write"), traceback)
+            return
+        self._atomic.__exit__(kind or RuntimeError, value or RuntimeError("nothing to write"), traceback)
+        if kind is None:
+            self.path.unlink(missing_ok=True)  # nothing to write this time: a previous run's file would mislead

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns, scored_with_reasons
-from predictive_leads.models.lead_scorer import LeadScorer
+from predictive_leads.models.lead_scorer import LeadScorer, read_json
 from predictive_leads.monitoring.profile import PROFILE_FILE
 
 CONFIG_FILE = "pyfunc.json"
@@ -31,9 +31,46 @@ class LeadScoringPyfunc:
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
         missing = [c for c in self.scorer.feature_names_in_ if c not in frame.columns]
         if missing:
-            raise ValueError(f"input lacks feature column(s): {', '.join(missing[:10])}")
+            raise _bad_request(f"input lacks feature column(s): {', '.join(missing[:10])}")
+        frame = frame.reset_index(drop=True)
+        _refuse_invalid(frame, self.scorer)
         out = scored_with_reasons(self.scorer, _missing_as_none(frame, self.scorer), self.top_k).reset_index(drop=True)
         return out.astype({"score": "int64", "grade": "string", "tier": "string"})
+
+
+def _refuse_invalid(frame: pd.DataFrame, scorer: LeadScorer) -> None:
+    """Refuse the request when a row breaks the validity contract batch scoring applies (the same check): one line
+    naming the rows and columns, never a value."""
+    from predictive_leads.ops.batch import check_values
+
+    _typed, problem = check_values(frame, scorer)
+    bad = problem[problem != ""]
+    if len(bad):
+        shown = "; ".join(f"row {i}: {p}" for i, p in bad.head(5).items())
+        more = f" (+{len(bad) - 5} more rows)" if len(bad) > 5 else ""
+        raise _bad_request(f"{len(bad)} of {len(frame)} rows refused: {shown}{more}")
+
+
+def _bad_request(message: str) -> Exception:
+    """A 400 whose body is ``message`` alone when served by MLflow, else a ValueError. MLflow's scoring server
+    prefixes the request's data to a refusal's message (``Failed to predict data '<the rows>'``), which would echo
+    lead values to the caller and its logs; this refusal keeps its own message."""
+    try:
+        from mlflow.exceptions import MlflowException
+        from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+    except ImportError:  # pragma: no cover - mlflow is a core dependency
+        return ValueError(message)
+
+    class Refused(MlflowException, ValueError):
+        @property
+        def message(self) -> str:
+            return message
+
+        @message.setter
+        def message(self, _prefixed: str) -> None:
+            pass  # the server's prefix carries the request's values: ignored
+
+    return Refused(message, error_code=INVALID_PARAMETER_VALUE)
 
 
 def _missing_as_none(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
@@ -46,10 +83,11 @@ def _missing_as_none(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
 
 
 def _load_pyfunc(data_path: str) -> LeadScoringPyfunc:
-    """MLflow's entry point for ``loader_module``: build the scorer from the model's data folder."""
+    """MLflow's entry point for ``loader_module``: build the scorer from the model's data folder (a damaged
+    file is a one-line :class:`~predictive_leads.models.lead_scorer.ModelError` naming it)."""
     path = Path(data_path)
-    config = json.loads((path / CONFIG_FILE).read_text())
-    return LeadScoringPyfunc(LeadScorer.load(path), int(config["top_k"]))
+    config = read_json(path / CONFIG_FILE, keys={"top_k": int})
+    return LeadScoringPyfunc(LeadScorer.load(path), config["top_k"])
 
 
 def to_model_input(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
@@ -91,8 +129,11 @@ def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K):
 
 
 def input_example_of(scorer: LeadScorer) -> pd.DataFrame:
-    """A synthetic two-row example (first and last category, 0 and 1, False and True): never real lead data."""
-    columns = {}
+    """A synthetic two-row example (first and last category, 0 and 1 — or the two lowest whole numbers of a
+    declared range —, False and True): never real lead data."""
+    from predictive_leads.data.contracts import value_bounds
+
+    bounds, columns = value_bounds(), {}
     for name, kind in scorer.input_types_.items():
         if kind == "string":
             cats = scorer.categories_.get(name) or ["unknown"]
@@ -102,7 +143,8 @@ def input_example_of(scorer: LeadScorer) -> pd.DataFrame:
         elif kind == "long":
             columns[name] = [0, 1]
         else:
-            columns[name] = [0.0, 1.0]
+            low = (bounds.get(name) or (None, None))[0] or 0.0
+            columns[name] = [float(low), float(low) + 1.0]
     return pd.DataFrame(columns)
 
 

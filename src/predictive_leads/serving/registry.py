@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from predictive_leads.explain.reasons import DEFAULT_TOP_K
-from predictive_leads.models.lead_scorer import LeadScorer, ModelError
+from predictive_leads.models.lead_scorer import LeadScorer, ModelError, read_json
 from predictive_leads.monitoring.profile import PROFILE_FILE
 from predictive_leads.training.promotion import Gate, Promotion, judge
 
@@ -253,15 +254,27 @@ def is_model_uri(ref: str | Path) -> bool:
     return str(ref).startswith("models:/")
 
 
+def is_mlflow_uri(ref: str | Path) -> bool:
+    """A URI MLflow resolves (``models:/…``, ``runs:/…``, ``s3://…``, ``dbfs:/…``), not a local path (a scheme
+    of two letters or more, so ``C:/`` stays a path)."""
+    return re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", str(ref)) is not None
+
+
+def is_mlflow_model_folder(path: str | Path) -> bool:
+    """A local folder ``mlflow models serve`` can serve: an MLflow model (it has an ``MLmodel`` file)."""
+    return not is_mlflow_uri(path) and (Path(path) / "MLmodel").is_file()
+
+
 def load_scorer(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> LeadScorer:
-    """A ``LeadScorer`` from a model directory or a registry URI such as ``models:/lead-scoring@champion``."""
+    """A ``LeadScorer`` from a model directory or a registry URI such as ``models:/lead-scoring@champion``
+    (a damaged file is a one-line :class:`ModelError` naming it)."""
     return LeadScorer.load(model_folder(ref, store=store))
 
 
 def load_profile(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> dict | None:
     """The model's monitoring reference profile (``profile.json`` beside it), None when it was saved without."""
     path = model_folder(ref, store=store) / PROFILE_FILE
-    return json.loads(path.read_text()) if path.exists() else None
+    return read_json(path, keys={}) if path.exists() else None
 
 
 def load_account_scorer(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> LeadScorer | None:
@@ -278,22 +291,27 @@ def load_dataset(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> dict:
     from predictive_leads.training.workflow import DATASET_FILE
 
     path = model_folder(ref, store=store) / DATASET_FILE
-    return json.loads(path.read_text()) if path.exists() else {}
+    return read_json(path, keys={}) if path.exists() else {}
 
 
 def model_folder(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> Path:
-    """The local folder holding a model's files: the directory itself, or a registry model's downloaded data."""
-    if not is_model_uri(ref):
-        return Path(ref)
+    """The local folder holding a model's files: the directory itself, the data folder of a local MLflow model,
+    or the downloaded data of a registry or run model (``models:/…``, ``runs:/…``)."""
+    if not is_mlflow_uri(ref):
+        return _data_folder(Path(ref), ref) if is_mlflow_model_folder(ref) else Path(ref)
     mlflow = _mlflow(store)
     try:
         local = Path(mlflow.artifacts.download_artifacts(str(ref)))
     except mlflow.exceptions.MlflowException as exc:
         raise ModelError(f"{ref}: {str(exc).splitlines()[0]}") from None
-    data = next((p.parent for p in local.rglob("scorer.json")), None)
-    if data is None:
+    return _data_folder(local, ref)
+
+
+def _data_folder(local: Path, ref: str | Path) -> Path:
+    found = min(local.rglob("scorer.json"), key=lambda p: len(p.parts), default=None)  # not account/scorer.json
+    if found is None:
         raise ModelError(f"{ref}: not a predictive_leads model (no scorer.json in its artifacts)")
-    return data
+    return found.parent
 
 
 def promote(name: str, frame: pd.DataFrame, *, target: str = "converted", gate: Gate | None = None,
@@ -348,4 +366,5 @@ def describe_model(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> tup
         return name, version
     from predictive_leads.data.files import sha256_of
 
-    return Path(ref).resolve().name, "sha256:" + sha256_of(Path(ref) / "model.txt")[:12]
+    name = str(ref) if is_mlflow_uri(ref) else Path(ref).resolve().name  # runs:/… is named by its URI
+    return name, "sha256:" + sha256_of(model_folder(ref, store=store) / "model.txt")[:12]

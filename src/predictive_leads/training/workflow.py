@@ -8,6 +8,7 @@ split randomly (stratified) and the report says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -167,6 +168,7 @@ def train_model(
     force: bool = False,
     report: bool = True,
     price_audit_drops: int = audit_prices.MAX_PRICED,
+    data_notes: Sequence[str] = (),
 ) -> TrainResult:
     """Train and evaluate a lead scorer on a training set (feature pipeline output, or a flat export).
 
@@ -176,7 +178,8 @@ def train_model(
     fitted on the model's reference rows. ``report=False`` skips the HTML report and its figures (the slow part
     of a notebook's retrain); the metrics are the same. Each column the audit dropped as too good is priced
     (:mod:`~predictive_leads.evaluation.audit_prices`): the model is refitted with it added back, at most
-    ``price_audit_drops`` of them (0: none), and ``meta["audit_prices"]`` holds the test AUC with and without it."""
+    ``price_audit_drops`` of them (0: none), and ``meta["audit_prices"]`` holds the test AUC with and without it.
+    ``data_notes`` (what reading the data did, from :func:`load_training_frame`) open ``meta["notes"]``."""
     assert_point_in_time(frame, flat_export=flat_export)
     meta_in = frame.attrs.get(ATTRS_KEY, {}).get("summary", {})
     horizon_days = horizon_days or meta_in.get("horizon_days")
@@ -204,6 +207,7 @@ def train_model(
     profile = fit_profile(model, fit_frame, y[train])
     X_test, y_test = X.iloc[test], y[test]
     rule_scores, notes = _rule_scores(X.iloc[train], X_test, rules)
+    notes = [*data_notes, *notes]
     notes += [model.split_["gap_note"]] if "gap_note" in model.split_ else []
     if readiness.level != "full":
         forced = " — trained below the documented minimum only because it was forced" if not readiness.trainable else ""
@@ -271,10 +275,14 @@ def load_training_frame(
     id_col: str | None = None,
     time_col: str | None = None,
     drop: tuple[str, ...] = (),
+    duplicate_ids: str = "error",
+    safe_columns: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, dict]:
     """A training frame from a feature-pipeline Parquet file, or (``flat_export=True``) from a CRM export.
 
-    Returns the frame and the column roles (target, id, time, flat_export) to pass to :func:`train_model`.
+    Returns the frame and the column roles (target, id, time, flat_export, and for an export the notes on what
+    reading it did: duplicates, personal data left out) to pass to :func:`train_model`. ``duplicate_ids`` and
+    ``safe_columns`` are those of :func:`~predictive_leads.data.flat_export.read_flat_export`.
     """
     from predictive_leads.data.flat_export import read_flat_export
 
@@ -289,10 +297,10 @@ def load_training_frame(
             )
         return frame, {"target": target, "id_col": id_col or "lead_id", "time_col": time_col or "as_of"}
     data = read_flat_export(path, target=target, positive_label=positive_label, id_col=id_col, time_col=time_col,
-                            drop=drop)  # fmt: skip
+                            drop=drop, duplicate_ids=duplicate_ids, safe_columns=safe_columns)  # fmt: skip
     frame = data.X.copy()
     frame["__target__"] = data.y
-    roles = {"target": "__target__", "id_col": None, "time_col": None, "flat_export": True}
+    roles = {"target": "__target__", "id_col": None, "time_col": None, "flat_export": True, "data_notes": data.notes}
     if id_col:
         frame["__id__"] = data.ids.to_numpy()
         roles["id_col"] = "__id__"
