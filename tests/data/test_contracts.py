@@ -325,17 +325,18 @@ def test_mixed_naive_and_aware_timestamp_objects():
 
 def test_unparsable_numbers():
     assert _error(_leads(3, employees=["10", "ten", "1,5"]), LEADS, "leads.csv") == (
-        "leads.csv: column 'employees': 2 rows have unparsable numbers; first ids: L0000002, L0000003"
+        "leads.csv: column 'employees': 2 rows have a value that is not a number; first ids: L0000002, L0000003"
     )
 
 
 def test_negative_counts_are_below_the_minimum():
     assert _error(_leads(3, employees=[10, -5, 0]), LEADS, "leads.parquet") == (
-        "leads.parquet: column 'employees': 1 row has values below the minimum 0; first ids: L0000002"
+        "leads.parquet: column 'employees': 1 row has a value that is outside the range 0 to 1e+07; first ids: L0000002"
     )
     conv = pd.DataFrame({"lead_id": _ids(2), "converted_at": ["2024-05-01"] * 2, "deal_value": ["-1.5", "-0.01"]})
     assert _error(conv, CONVERSIONS, "conversions.csv") == (
-        "conversions.csv: column 'deal_value': 2 rows have values below the minimum 0; first ids: L0000001, L0000002"
+        "conversions.csv: column 'deal_value': 2 rows have a value that is outside the range 0 to 1e+13; "
+        "first ids: L0000001, L0000002"
     )
 
 
@@ -400,7 +401,7 @@ def test_duplicate_conversions():
 
 def test_values_that_are_not_booleans():
     assert _error(_truth(is_bot=["true", "maybe"]), TRUTH, "truth.csv") == (
-        "truth.csv: column 'is_bot': 1 row has values that are not true/false; first ids: L0000002"
+        "truth.csv: column 'is_bot': 1 row has a value that is not true/false; first ids: L0000002"
     )
 
 
@@ -414,14 +415,17 @@ def test_more_than_five_offending_ids_are_truncated():
 
 def test_exactly_five_offending_ids_are_not_truncated():
     assert _error(_leads(5, employees=["-1"] * 5), LEADS, "leads.csv") == (
-        "leads.csv: column 'employees': 5 rows have values below the minimum 0; "
+        "leads.csv: column 'employees': 5 rows have a value that is outside the range 0 to 1e+07; "
         "first ids: L0000001, L0000002, L0000003, L0000004, L0000005"
     )
 
 
-def test_first_problem_in_contract_column_order_wins():
-    df = _leads(3, employees=["-1", "2", "3"], lead_id=["L0000001", "L0000001", "L0000003"])
+def test_values_are_checked_as_columns_are_typed_in_contract_order_then_keys():
+    df = _leads(3, employees=["-1", "2", "3"], annual_revenue=["x", "1", "2"], lead_id=["L0000001", "L0000001", "L3"])
     assert _error(df, LEADS, "leads.csv") == (
+        "leads.csv: column 'employees': 1 row has a value that is outside the range 0 to 1e+07; first ids: L0000001"
+    )
+    assert _error(df.assign(employees="2", annual_revenue="1"), LEADS, "leads.csv") == (
         "leads.csv: column 'lead_id': 2 rows have duplicate values (must be unique); first ids: L0000001, L0000001"
     )
 
@@ -454,13 +458,13 @@ def test_int_columns_become_nullable_ints():
 
 def test_fractional_values_in_an_int_column():
     assert _error(pd.DataFrame({"key": ["a", "b", "c"], "n": ["1", "2.5", "3.0"]}), COUNTS, "counts.csv") == (
-        "counts.csv: column 'n': 1 row has non-integer numbers; first ids: b"
+        "counts.csv: column 'n': 1 row has a value that is not a whole number; first ids: b"
     )
 
 
 def test_rows_are_named_by_position_without_an_id_column():
     assert _error(pd.DataFrame({"n": ["1", "x", "-2"]}), COUNTS, "counts.csv") == (
-        "counts.csv: column 'n': 1 row has unparsable numbers; first ids: row 1"
+        "counts.csv: column 'n': 1 row has a value that is not a number; first ids: row 1"
     )
 
 

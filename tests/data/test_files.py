@@ -169,7 +169,7 @@ def test_european_csv_with_decimal_commas_is_rejected_by_column(tmp_path):
     path.write_text("lead_id;created_at;employees\nL1;2024-01-01;1,5\nL2;2024-01-02;3\n")
     with pytest.raises(ContractError) as info:
         io.read_table(path, LEADS)
-    assert str(info.value) == "leads.csv: column 'employees': 1 row has unparsable numbers; first ids: L1"
+    assert str(info.value) == "leads.csv: column 'employees': 1 row has a value that is not a number; first ids: L1"
 
 
 # ---------------------------------------------------------------------------------------------- atomic writes

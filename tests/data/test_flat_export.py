@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from predictive_leads.data.flat_export import (
     DEFAULT_PLACEHOLDERS,
@@ -329,3 +331,51 @@ def test_the_synthetic_export_carries_a_leak_that_the_audit_finds_from_the_data(
     X = export.drop(columns=["lead_id", "converted"])
     _, dropped = apply_audit(X, leakage_audit(X, export["converted"].to_numpy()))
     assert "deal_value" in dropped
+
+
+# ------------------------------------------------------------------------------------------ the fuzz layer (#21)
+
+FUZZ_VALUES = st.sampled_from([None, "", " ", "inf", "-inf", "nan", "1e19", "-1", "Select", "yes", "maybe", "2",
+                               "😀", "\x00", "9" * 40, "1,5", "0012"])  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_fuzz_a_flat_export_is_read_typed_or_refused_in_one_line(data):
+    frame = pd.DataFrame({"id": [f"L{i}" for i in range(12)], "visits": [str(i % 5) for i in range(12)],
+                          "source": ["ads", "web", "event"] * 4, "converted": ["yes", "no"] * 6})  # fmt: skip
+    for _ in range(data.draw(st.integers(1, 8))):
+        row, column = data.draw(st.integers(0, 11)), data.draw(st.sampled_from(list(frame.columns)))
+        frame.loc[row, column] = data.draw(FUZZ_VALUES)
+    try:
+        flat = prepare_flat_frame(frame, target="converted", id_col="id", source="export.csv")
+    except ValueError as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(("export.csv: ", "export.csv"))
+        return
+    assert len(flat.X) == len(flat.y) == len(flat.ids) <= len(frame)
+    numbers = flat.X.select_dtypes("number").to_numpy(dtype="float64", na_value=np.nan)
+    assert not np.isinf(numbers).any(), "a non-finite number never reaches the model"
+
+
+def test_a_non_finite_number_and_a_header_only_export_are_one_line_errors():
+    frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "visits": ["1.5", "inf", "2", "3"], "converted": [1, 0, 0, 1]})
+    with pytest.raises(
+        ValueError, match=r"^x\.csv: column 'visits': 1 row has a value that is not a finite number; first ids: b$"
+    ):
+        prepare_flat_frame(frame, target="converted", id_col="id", source="x.csv")
+    with pytest.raises(ValueError, match=r"^x\.csv: no rows \(only a header\): nothing to train on$"):
+        prepare_flat_frame(frame.iloc[:0], target="converted", id_col="id", source="x.csv")
+
+
+def test_text_too_varied_for_a_category_is_left_out_like_personal_data():
+    rng = np.random.default_rng(0)
+    surnames = [f"Surn{chr(65 + i % 26)}{chr(97 + i // 26 % 26)}ovic" for i in range(900)]  # no given name among them
+    frame = pd.DataFrame({"id": [f"L{i}" for i in range(2000)], "visits": rng.integers(0, 5, 2000).astype(str),
+                          "Nachname": rng.choice(surnames, 2000),
+                          "converted": rng.choice(["yes", "no"], 2000)})  # fmt: skip
+    flat = prepare_flat_frame(frame, target="converted", id_col="id")
+    assert list(flat.X.columns) == ["visits"] and "Nachname" in flat.personal
+    assert any("Nachname (text with too many distinct values" in note for note in flat.notes)
+    assert not any(s in note for note in flat.notes for s in surnames)
+    declared = prepare_flat_frame(frame, target="converted", id_col="id", safe_columns=("Nachname",))
+    assert "Nachname" in declared.X.columns

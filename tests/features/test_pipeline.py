@@ -184,7 +184,9 @@ def test_mixed_naive_and_aware_timestamps_are_an_error(world):
 def test_negative_head_count_is_an_error(world):
     leads = world.leads.copy()
     leads.loc[7, "employees"] = -3
-    with pytest.raises(ContractError, match=r"^leads: column 'employees': 1 row has values below the minimum 0"):
+    with pytest.raises(
+        ContractError, match=r"^leads: column 'employees': 1 row has a value that is outside the range 0 to 1e\+07"
+    ):
         build_scoring_frame(leads, world.events, as_of=AS_OF, now=NOW)
 
 

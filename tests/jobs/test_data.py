@@ -7,6 +7,8 @@ import re
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from predictive_leads.data.contracts import ContractError
 from predictive_leads.features import assert_point_in_time
@@ -100,3 +102,39 @@ def test_contracts_markdown_for_one_table_or_all():
     assert "`event_type`" in jobs.contracts_markdown() and "`event_type`" not in jobs.contracts_markdown("leads")
     with pytest.raises(ValueError, match="unknown table 'deals'; choose from leads, events"):
         jobs.contracts_markdown("deals")
+
+
+EVENT_FAULTS = {
+    "ts": [None, "", "garbage", "0202-01-01", "2125-01-01T00:00:00", "1900-01-01", "2026-13-45"],
+    "lead_id": [None, "", "   ", "NOT-A-LEAD"],
+    "event_type": [None, "", "unheard_of_type", "😀"],
+}
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzz_build_dataset_counts_skipped_events_or_fails_in_one_line(small_world, tmp_path_factory, data):
+    import shutil
+
+    folder = tmp_path_factory.mktemp("fuzz") / "world"
+    shutil.copytree(small_world[0].out, folder)
+    events = pd.read_csv(folder / "events.csv", dtype="string")
+    for _ in range(data.draw(st.integers(1, 10))):
+        column = data.draw(st.sampled_from(list(EVENT_FAULTS)))
+        events.loc[data.draw(st.integers(0, len(events) - 1)), column] = data.draw(
+            st.sampled_from(EVENT_FAULTS[column])
+        )
+    if data.draw(st.booleans()):  # read and checked as CSV, else handed to the query engine as Parquet
+        (folder / "events.parquet").unlink()
+        events.to_csv(folder / "events.csv", index=False)
+    else:
+        typed = events.assign(ts=pd.to_datetime(events["ts"], errors="coerce", utc=True, format="mixed"))
+        typed.to_parquet(folder / "events.parquet")
+    out = folder.parent / "train.parquet"
+    try:
+        built = jobs.build_dataset(folder, out, as_of=["2026-01-01"], horizon_days=60)
+    except (ContractError, ValueError) as exc:
+        assert "\n" not in str(exc) and str(exc).startswith(("events.csv: ", "events.parquet: ", "events: "))
+        assert not out.exists()
+        return
+    assert out.exists() and len(built.frame) == len(pd.read_parquet(out)) > 0

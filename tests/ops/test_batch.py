@@ -51,9 +51,10 @@ def _planted(leads: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
         "missing id": 1,
         "duplicate id (an earlier row with this id was scored)": 1,
         "employees: not a number": 1,
-        "pricing_page_view_30d: not a whole number from 0 to 1e+09": 2,
-        "has_phone: not true/false (or missing)": 1,
-        "email_open_total: missing count": 1,
+        "pricing_page_view_30d: outside the range 0 to 1e+09": 1,
+        "pricing_page_view_30d: not a whole number": 1,
+        "has_phone: not true/false": 1,
+        "email_open_total: missing": 1,
     }
     return bad, expected
 

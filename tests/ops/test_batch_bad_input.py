@@ -56,10 +56,10 @@ def test_numbers_validate_refuses_are_rejected_by_score_too(trained_world, leads
     assert summary.rows_in == len(bad) == summary.scored + summary.rejected and summary.rejected == 5
     rejects = pd.read_csv(tmp_path / "out.rejects.csv")
     assert rejects["reason"].tolist() == [
-        f"{count}: not a whole number from 0 to 1e+09",
-        "employees: outside the declared range 0 to 1e+07",
+        f"{count}: outside the range 0 to 1e+09",
+        "employees: outside the range 0 to 1e+07",
         "employees: not a finite number",
-        f"{flag}: not true/false (a number other than 0/1, or missing)",
+        f"{flag}: not true/false",
         "annual_revenue: not a finite number",
     ]
     assert rejects["id"].tolist() == bad["lead_id"].head(5).tolist()
@@ -79,8 +79,9 @@ def test_an_infinite_attribute_in_raw_data_stops_score_with_one_line(trained_wor
                   "--output", str(tmp_path / "s.parquet")]):  # fmt: skip
         result = runner.invoke(app, args)
         assert result.exit_code == 1 and _one_line(result.output), result.output
-        assert f"leads.parquet: column 'employees': 2 rows have non-finite numbers (inf); first ids: {ids}" in (
-            result.output.replace("\n", "")
+        assert (
+            f"leads.parquet: column 'employees': 2 rows have a value that is not a finite number; first ids: {ids}"
+            in (result.output.replace("\n", ""))
         )
     assert not (tmp_path / "s.parquet").exists()
 
@@ -247,3 +248,15 @@ def test_fuzz_the_served_model_answers_or_refuses_without_echoing_values(trained
         assert "1e+19" not in message and "inf" not in message.replace("finite", "")
         return
     assert len(out) == len(frame) and out["probability"].between(0, 1).all()
+
+
+def test_an_excel_csv_with_a_byte_order_mark_and_a_parquet_with_the_id_as_index_are_scored(trained_world, leads,
+                                                                                           tmp_path):  # fmt: skip
+    bom = tmp_path / "excel.csv"
+    bom.write_text(leads.to_csv(index=False), encoding="utf-8-sig")  # Excel's "CSV UTF-8"
+    indexed = tmp_path / "indexed.parquet"
+    leads.set_index("lead_id").to_parquet(indexed)
+    for source in (bom, indexed):
+        summary = score_files(trained_world.scorer, source, tmp_path / f"{source.stem}_scores.parquet", top_k=0)
+        assert (summary.scored, summary.rejected) == (len(leads), 0), source.name
+        assert pd.read_parquet(tmp_path / f"{source.stem}_scores.parquet")["id"].tolist() == leads["lead_id"].tolist()

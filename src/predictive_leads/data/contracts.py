@@ -158,8 +158,9 @@ LEADS = TableContract(
         Column("company_name", "string", "Company name as typed.", False, True),
         Column("industry", "string", "Industry as typed (inconsistent casing allowed).", False, True),
         Column("employees", "float", "Company head count.", False, True, min_value=0, max_value=MAX_EMPLOYEES),
-        Column("annual_revenue", "float", "Company annual revenue in USD.", False, True, min_value=0,
-               max_value=MAX_AMOUNT),
+        Column(
+            "annual_revenue", "float", "Company annual revenue in USD.", False, True, min_value=0, max_value=MAX_AMOUNT
+        ),
         Column("country", "string", "Country as typed.", False, True),
         Column("lead_source", "string", "Acquisition channel as typed.", False, True),
         Column("form_message", "string", "Free text from the first form (may be spam).", False, True, pii=True),
@@ -210,8 +211,9 @@ TRUTH = TableContract(
     description="Synthetic worlds only: the generator's latent state. Ground truth for checks, never a feature.",
     columns=(
         Column("lead_id", "string", "Lead identifier.", unique=True),
-        Column("fit", "float", "Latent fit in log-odds (firmographics, role, source); -inf: never converts.",
-               finite=False),
+        Column(
+            "fit", "float", "Latent fit in log-odds (firmographics, role, source); -inf: never converts.", finite=False
+        ),
         Column("fit_noise", "float", "Part of fit no attribute explains."),
         Column("seniority", "string", "True seniority behind the job title.", allowed=SENIORITIES),
         Column("department", "string", "True department behind the job title.", allowed=DEPARTMENTS),
@@ -235,6 +237,98 @@ CONTRACTS: dict[str, TableContract] = {c.name: c for c in (LEADS, EVENTS, CONVER
 
 
 # ---------------------------------------------------------------------------------------------- validation
+
+
+@dataclass(frozen=True)
+class ValueRule:
+    """What a number or flag must be (the validity contract of one column or model input)."""
+
+    kind: str = "number"  # "number" or "flag"
+    whole: bool = False
+    required: bool = False  # a missing value is a problem (counts and flags the model needs)
+    low: float | None = None
+    high: float | None = None
+    finite: bool = True
+
+    @classmethod
+    def of(cls, col: Column) -> ValueRule:
+        return cls("flag" if col.dtype == "bool" else "number", whole=col.dtype == "int", low=col.min_value,
+                   high=col.max_value, finite=col.finite)  # fmt: skip
+
+
+COUNT = ValueRule(whole=True, required=True, low=0, high=MAX_COUNT)
+"""The rule of an event count or other whole quantity the model reads."""
+FLAG = ValueRule("flag", required=True)
+"""The rule of a true/false input the model reads."""
+
+
+class Problems:
+    """The first problem of each row, as a small code per row (0: none) and the texts of the codes, so a clean
+    column costs a few boolean operations and no string work."""
+
+    def __init__(self, n: int) -> None:
+        self.code = np.zeros(n, dtype=np.int8)
+        self.texts = [""]
+
+    def add(self, mask: np.ndarray, problem: str) -> None:
+        new = mask & (self.code == 0)
+        if new.any():
+            self.texts.append(problem)
+            self.code[new] = len(self.texts) - 1
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self.code != 0
+
+    def text(self, prefix: str = "") -> np.ndarray:
+        """The problem of each row (``""`` for none), each behind ``prefix``."""
+        return np.array(["", *(prefix + t for t in self.texts[1:])], dtype=object)[self.code]
+
+
+def check_values(values: pd.Series, rule: ValueRule) -> tuple[pd.Series, Problems]:
+    """Typed values (float64 numbers with NaN for missing or refused; nullable booleans for flags) and the first
+    problem of each row under ``rule``. The one definition of a valid number or flag: ``validate`` raises on the
+    first problem, batch scoring rejects the row, serving refuses the request. Problems never quote the value."""
+    problems = Problems(len(values))
+    present = values.notna().to_numpy(dtype=bool, copy=True)
+    text = None
+    if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+        text = values.astype("string").str.strip()
+        present &= (text != "").fillna(False).to_numpy(dtype=bool)
+    if rule.required:
+        problems.add(~present, "missing")
+    if rule.kind == "flag":
+        return _flags(values, text, present, problems)
+    numbers = pd.to_numeric(values if text is None else text, errors="coerce").astype("float64").to_numpy()
+    problems.add(present & np.isnan(numbers), "not a number")
+    infinite = np.isinf(numbers)
+    if rule.finite:
+        problems.add(infinite, "not a finite number")
+    low = -np.inf if rule.low is None else rule.low
+    high = np.inf if rule.high is None else rule.high
+    if rule.low is not None or rule.high is not None:
+        with np.errstate(invalid="ignore"):
+            problems.add((numbers < low) | (numbers > high), f"outside the range {low:g} to {high:g}")
+    if rule.whole:
+        problems.add(~infinite & (np.abs(numbers) > 2**53), "too large for a whole number")
+        problems.add(~infinite & (numbers != np.floor(numbers)) & ~np.isnan(numbers), "not a whole number")
+    parsed = np.where(problems.mask, np.nan, numbers)
+    return pd.Series(parsed, index=values.index), problems
+
+
+def _flags(values: pd.Series, text: pd.Series | None, present: np.ndarray, problems: Problems):
+    if text is None:
+        numeric = values.astype("Float64") if not pd.api.types.is_bool_dtype(values.dtype) else values.astype("boolean")
+        yes = numeric.eq(1).fillna(False).to_numpy(dtype=bool)
+        no = numeric.eq(0).fillna(False).to_numpy(dtype=bool)
+    else:
+        lower = text.str.lower()
+        yes = lower.isin(TRUE_TEXT).fillna(False).to_numpy(dtype=bool)
+        no = lower.isin(FALSE_TEXT).fillna(False).to_numpy(dtype=bool)
+    problems.add(present & ~(yes | no), "not true/false")
+    flags = pd.array(np.where(yes, True, False), dtype="boolean")
+    flags[~(yes | no)] = pd.NA
+    return pd.Series(flags, index=values.index), problems
 
 
 def _fmt_ids(ids: Iterable[object]) -> str:
@@ -300,43 +394,24 @@ def _check_plausible(parsed: pd.Series, source: str, column: str, ids: pd.Series
     return parsed
 
 
-def _parse_numbers(values: pd.Series, source: str, column: str, ids: pd.Series, kind: str, finite: bool = True
-                   ) -> pd.Series:  # fmt: skip
-    if kind == "bool":
-        if pd.api.types.is_bool_dtype(values.dtype):
-            return values.astype("boolean")
-        if pd.api.types.is_numeric_dtype(values.dtype):
-            bad = pd.Series((values.notna() & ~values.isin([0, 1])).to_numpy())
-            if bad.any():
-                raise _row_error(source, column, bad, "numbers other than 0/1 in a true/false column", ids)
-            return values.astype("Float64").eq(1).astype("boolean").mask(values.isna().to_numpy())
-        text = values.astype("string").str.strip().str.lower()
-        mapped = text.map(dict.fromkeys(TRUE_TEXT, True) | dict.fromkeys(FALSE_TEXT, False))
-        bad = pd.Series(values.notna().to_numpy() & mapped.isna().to_numpy())
-        if bad.any():
-            raise _row_error(source, column, bad, "values that are not true/false", ids)
-        return mapped.astype("boolean")
-    parsed = pd.to_numeric(values, errors="coerce")
-    bad = pd.Series(values.notna().to_numpy() & pd.isna(parsed).to_numpy())
-    if bad.any():
-        raise _row_error(source, column, bad, "unparsable numbers", ids)
-    infinite = pd.Series(np.isinf(parsed.astype("float64").to_numpy(na_value=np.nan)) & finite)
-    if infinite.any():
-        raise _row_error(source, column, infinite, "non-finite numbers (inf)", ids)
-    if kind != "int":
-        return parsed.astype("float64")
-    as_float = parsed.astype("float64")
-    fractional = pd.Series((as_float.notna() & (as_float % 1 != 0)).to_numpy())
-    if fractional.any():
-        raise _row_error(source, column, fractional, "non-integer numbers", ids)
-    return parsed.astype("Int64")
+def _parse_numbers(values: pd.Series, source: str, col: Column, ids: pd.Series) -> pd.Series:
+    """Typed values of a number or flag column; the first problem :func:`check_values` finds is a one-line error."""
+    rule = ValueRule.of(col)
+    parsed, problems = check_values(values, rule)
+    if problems.mask.any():
+        code = problems.code[problems.mask][0]  # the first problem found: all rows that have it
+        rows = pd.Series(problems.code == code)
+        raise _row_error(source, col.name, rows, f"a value that is {problems.texts[code]}", ids)
+    if col.dtype == "int":
+        return parsed.astype("Int64")
+    return parsed
 
 
 def _coerce(values: pd.Series, col: Column, source: str, ids: pd.Series, id_column: str | None = None) -> pd.Series:
     if col.dtype == "timestamp":
         return _parse_timestamps(values, source, col.name, ids)
     if col.dtype in ("int", "float", "bool"):
-        return _parse_numbers(values, source, col.name, ids, col.dtype, col.finite)
+        return _parse_numbers(values, source, col, ids)
     if col.dtype == "string":
         out = values.astype("string")
         if col.name == id_column:
@@ -360,10 +435,6 @@ def _pandera_schema(contract: TableContract, present: Sequence[str]):
         checks = []
         if col.allowed is not None:
             checks.append(pa.Check.isin(list(col.allowed), error="not in the allowed values"))
-        if col.min_value is not None:
-            checks.append(pa.Check.ge(col.min_value, error=f"below the minimum {col.min_value:g}"))
-        if col.max_value is not None:
-            checks.append(pa.Check.le(col.max_value, error=f"above the maximum {col.max_value:g}"))
         columns[col.name] = pa.Column(nullable=col.nullable, unique=col.unique, checks=checks)
     return pa.DataFrameSchema(columns, strict=False)
 
@@ -376,10 +447,6 @@ def _describe_failure(col: Column, check: str, values: pd.Series) -> str:
     if "allowed" in check:
         bad = _fmt_ids(sorted({str(v) for v in values.dropna()}))
         return f"values not in the allowed set ({bad}); allowed: {', '.join(col.allowed or ())}"
-    if "minimum" in check:
-        return f"values below the minimum {col.min_value:g}"
-    if "maximum" in check:
-        return f"values above the maximum {col.max_value:g}"
     return f"failed check {check}"
 
 
@@ -444,11 +511,10 @@ def check_references(
         )
 
 
-def value_bounds() -> dict[str, tuple[float | None, float | None]]:
-    """The declared (minimum, maximum) of the lead attributes that reach the model under their own name (head
-    count, revenue, the reps' 1–5 scores): the batch and serving doors refuse the same values ``validate`` does."""
-    return {c.name: (c.min_value, c.max_value) for c in LEADS.columns
-            if c.dtype in ("int", "float") and (c.min_value is not None or c.max_value is not None)}  # fmt: skip
+def value_rules() -> dict[str, ValueRule]:
+    """The rules of the lead attributes that reach the model under their own name (head count, revenue, the reps'
+    1–5 scores): the batch and serving doors refuse the values ``validate`` refuses."""
+    return {c.name: ValueRule.of(c) for c in LEADS.columns if c.dtype in ("int", "float")}
 
 
 def check_not_before_creation(outcomes: pd.DataFrame, leads: pd.DataFrame, *, source: str,

@@ -11,9 +11,9 @@ import csv
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -55,21 +55,25 @@ def atomic_path(path: str | os.PathLike):
 
 
 def remove_stale_partials(path: str | os.PathLike) -> list[Path]:
-    """Remove the temporary files that killed jobs left beside ``path`` (``.<name>.<pid>.*.tmp`` whose process is
-    gone); a live job's temporary file is never touched. Returns what was removed."""
+    """Remove the temporary files killed jobs left beside ``path`` (exactly ``.<name>.<pid>.<random>.tmp``, whose
+    process is gone). Called by a job holding :func:`output_lock` before it writes, so a temporary file carrying
+    the caller's own pid is a dead namesake's (containers reuse pids); another live job's is never touched.
+    Returns what was removed."""
     path = Path(path)
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d{{1,9}})\.[^.]+\.tmp")
     removed = []
-    for partial in path.parent.glob(f".{path.name}.*.tmp") if path.parent.exists() else ():
-        pid = partial.name[len(path.name) + 2 :].split(".", 1)[0]
-        if not (pid.isdigit() and _alive(int(pid))):
+    for partial in path.parent.iterdir() if path.parent.is_dir() else ():
+        match = pattern.fullmatch(partial.name)
+        if match and not _alive_other(int(match.group(1))):
             partial.unlink(missing_ok=True)
             removed.append(partial)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def _alive_other(pid: int) -> bool:
+    """Is ``pid`` a live process other than this one?"""
     if pid == os.getpid():
-        return True
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -88,9 +92,10 @@ _HELD: dict[Path, int] = {}
 
 @contextmanager
 def output_lock(path: str | os.PathLike):
-    """Hold ``.<name>.lock`` beside ``path`` (it records the holder's pid) for the block, so a second job writing
-    the same output is refused at its start with :class:`OutputLockedError` instead of racing the first. A lock
-    whose process is gone (a killed job) is taken over. Re-entrant within one process."""
+    """Hold an exclusive lock on ``.<name>.lock`` beside ``path`` for the block, so a second job writing the same
+    output is refused at its start with :class:`OutputLockedError` (naming the holder's pid) instead of racing the
+    first. The lock is the kernel's (``flock``): it dies with its process, so a killed job's lock file never
+    blocks the next run. Re-entrant within one process (threads of one process are not kept apart)."""
     lock = Path(path).with_name(f".{Path(path).name}.lock").absolute()
     if lock in _HELD:
         _HELD[lock] += 1
@@ -100,48 +105,39 @@ def output_lock(path: str | os.PathLike):
             _HELD[lock] -= 1
         return
     lock.parent.mkdir(parents=True, exist_ok=True)
-    _take(lock, Path(path).name)
+    fd = _take(lock, Path(path).name)
     _HELD[lock] = 1
     try:
         yield lock
     finally:
         del _HELD[lock]
-        lock.unlink(missing_ok=True)
+        lock.unlink(missing_ok=True)  # before the lock is released: a waiting job then finds no file, or its own
+        os.close(fd)
 
 
-def _take(lock: Path, name: str) -> None:
-    for _attempt in range(3):
+def _take(lock: Path, name: str) -> int:
+    """The open, locked file descriptor of ``lock``, with this job's pid written in it."""
+    import fcntl
+
+    while True:
+        fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
         try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            holder = _holder(lock)
-            if holder is None and _age(lock) < 5:  # being written by a job that has just taken it
-                holder = -1
-            if holder == -1 or (holder is not None and _alive(holder)):
-                who = f"pid {holder}" if holder > 0 else "just started"
-                raise OutputLockedError(f"{name}: another job ({who}) is writing this output; wait for it to "
-                                        f"finish or choose another output path") from None  # fmt: skip
-            lock.unlink(missing_ok=True)  # the holder is gone: a stale lock
-            continue
-        with os.fdopen(fd, "w") as f:
-            f.write(f"{os.getpid()}\n")
-        return
-    raise OutputLockedError(f"{name}: could not take the output lock {lock.name}; remove it if no job is running")
-
-
-def _age(path: Path) -> float:
-    try:
-        return time.time() - path.stat().st_mtime
-    except OSError:
-        return float("inf")
-
-
-def _holder(lock: Path) -> int | None:
-    try:
-        text = lock.read_text().strip()
-    except OSError:
-        return None
-    return int(text) if text.isdigit() else None
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip()
+            os.close(fd)
+            who = f"pid {holder}" if holder.isdigit() else "a job that has just started"
+            raise OutputLockedError(f"{name}: another job ({who}) is writing this output; wait for it to finish or "
+                                    f"choose another output path") from None  # fmt: skip
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:  # removed by the job that held it, between our open and our lock
+            same = False
+        if same:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            return fd
+        os.close(fd)
 
 
 @contextmanager

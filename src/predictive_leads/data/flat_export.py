@@ -155,6 +155,8 @@ def prepare_flat_frame(
     roles = {"target": [target], "id_col": [id_col], "time_col": [time_col], "drop": list(drop),
              "safe_columns": list(safe_columns)}  # fmt: skip
     _check_columns(df, source, {role: [n for n in names if n is not None] for role, names in roles.items()})
+    if df.empty:
+        raise ValueError(f"{source}: no rows (only a header): nothing to train on")
     frame = df.reset_index(drop=True)
     special = {target, id_col, time_col, *drop} - {None}
     frame, replaced = _blank_placeholders(frame, placeholders, skip={id_col} - {None})
@@ -172,11 +174,25 @@ def prepare_flat_frame(
     if drop:
         notes.append(f"dropped on request: {', '.join(drop)}")
     personal = personal_columns(frame[[c for c in frame.columns if c not in special]])
-    notes += _personal_notes(personal, safe_columns)
     X = frame[[c for c in frame.columns if c not in special and (c not in personal or c in safe_columns)]]
     X = pd.DataFrame({c: type_column(X[c]) for c in X.columns}, index=X.index)
+    personal |= {c: IDENTIFYING_TEXT for c in X.columns if _identifying_text(X[c])}
+    notes += _personal_notes(personal, safe_columns)
+    X = X[[c for c in X.columns if c not in personal or c in safe_columns]]
+    _check_finite(X, source, labels)
     notes.append(_type_summary(X))
     return FlatData(X=X, y=y, ids=ids, time=time, source=source, notes=notes, personal=personal)
+
+
+def _check_finite(X: pd.DataFrame, source: str, labels: pd.Series) -> None:
+    """The validity contract's first rule at this door too: a number that is not finite (inf) is a one-line error."""
+    for col in X.columns:
+        if pd.api.types.is_float_dtype(X[col].dtype):
+            infinite = np.isinf(X[col].to_numpy(dtype="float64", na_value=np.nan))
+            if infinite.any():
+                n = int(infinite.sum())
+                raise ValueError(f"{source}: column {col!r}: {n:,} {'row has' if n == 1 else 'rows have'} a value "
+                                 f"that is not a finite number; first ids: {_first(labels[infinite])}")  # fmt: skip
 
 
 def _check_columns(df: pd.DataFrame, source: str, roles: dict[str, list[str]]) -> None:
@@ -257,6 +273,17 @@ def _one_row_per_id(
         return frame, ids, labels, notes
     return (frame[kept].reset_index(drop=True), ids[kept].reset_index(drop=True),
             labels[kept].reset_index(drop=True), notes)  # fmt: skip
+
+
+IDENTIFYING_TEXT = "text with too many distinct values for a category: may identify a person"
+"""Text left after typing (neither a number nor a category: surnames, addresses, notes) is left out like personal
+data: as a category every distinct value would be stored in the model, and it cannot generalise anyway."""
+
+
+def _identifying_text(values: pd.Series) -> bool:
+    """Text that typing left as text (too many distinct values for a category), with at least 20 of them."""
+    plain = _is_text(values) and not isinstance(values.dtype, pd.CategoricalDtype)
+    return plain and values.nunique() >= 20
 
 
 def _personal_notes(personal: dict[str, str], safe: Sequence[str]) -> list[str]:

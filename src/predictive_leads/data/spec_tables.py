@@ -66,8 +66,9 @@ def spec_contracts(spec: DatasetSpec) -> dict[str, TableContract]:
     def add(table: str, name: str, dtype: str, what: str, *, required: bool = True, nullable: bool = True,
             unique: bool = False, min_value: float | None = None, max_value: float | None = None
             ) -> None:  # fmt: skip
-        cols[table].setdefault(name, Column(name, dtype, what, required, nullable, unique, None, min_value,
-                                            max_value=max_value))
+        cols[table].setdefault(
+            name, Column(name, dtype, what, required, nullable, unique, None, min_value, max_value=max_value)
+        )
 
     e = spec.entity
     add(e.table, e.key, "string", "The entity's key.", nullable=False, unique=True)

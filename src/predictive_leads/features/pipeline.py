@@ -126,7 +126,7 @@ def _quality(con, events, lead_ids: pd.Series, now: pd.Timestamp, value_columns:
     plausible = events.ts >= ibis.literal(EARLIEST.to_pydatetime())
     finite = ibis.literal(True)
     for v in value_columns:
-        finite &= ~(events[v].isinf() | events[v].isnan()).fill_null(False)
+        finite &= ~events[v].isinf().fill_null(False)  # NaN is a missing value, not a bad one
     by_spelling = flagged.group_by(["source", "event_type"]).aggregate(
         total=flagged.count(),
         unknown_lead=count_if(~flagged.known_lead),

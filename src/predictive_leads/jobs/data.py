@@ -261,34 +261,39 @@ def build_dataset(
     spec's feature config. ``observed_until`` is when the data was exported (default: the folder's manifest, else
     the latest lead or outcome time): labels whose horizon runs past it are censored. The summary lists every
     column read: used, ignored (why) or refused as PII."""
-    from predictive_leads.data.files import read_dataset, read_manifest, write_table
+    from predictive_leads.data.files import output_lock, read_dataset, read_manifest, write_table
     from predictive_leads.features import build_scoring_frame, build_training_set, summary_of
     from predictive_leads.features.config import FeatureConfig, spec_config
     from predictive_leads.features.pipeline import with_provenance
 
-    dates = snapshot_dates(as_of, every, start, end)
-    declared = _spec(spec)
-    cfg = spec_config(declared)
-    if config:
-        cfg = FeatureConfig.from_yaml(config, base=cfg)
-    tables = read_dataset(data, declared)
-    observed_until = observed_until or read_manifest(data).get("observed_until")
-    if scoring:
-        frame = build_scoring_frame(tables.leads, tables.events, as_of=dates, conversions=tables.conversions,
-                                    config=cfg, engine=engine)  # fmt: skip
-    else:
-        frame = build_training_set(tables.leads, tables.events, tables.conversions, as_of=dates,
-                                   horizon_days=horizon_days, observed_until=observed_until, config=cfg,
-                                   engine=engine)  # fmt: skip
-    if frame.empty and not scoring:
-        from predictive_leads.data.contracts import ContractError
-
-        raise ContractError(f"{Path(data).name}: no training rows: {len(tables.leads):,} leads, none open and "
-                            f"labelled at the {len(dates)} as_of date(s) from {str(dates[0])[:10]} to "
-                            f"{str(dates[-1])[:10]} with a {horizon_days}-day horizon; nothing written")  # fmt: skip
-    frame = with_provenance(frame, tables, declared)
-    write_table(frame, out)
+    with output_lock(out):  # a second job building the same file is refused at its start
+        dates = snapshot_dates(as_of, every, start, end)
+        declared = _spec(spec)
+        cfg = spec_config(declared)
+        if config:
+            cfg = FeatureConfig.from_yaml(config, base=cfg)
+        tables = read_dataset(data, declared)
+        observed_until = observed_until or read_manifest(data).get("observed_until")
+        if scoring:
+            frame = build_scoring_frame(tables.leads, tables.events, as_of=dates, conversions=tables.conversions,
+                                        config=cfg, engine=engine)  # fmt: skip
+        else:
+            frame = build_training_set(tables.leads, tables.events, tables.conversions, as_of=dates,
+                                       horizon_days=horizon_days, observed_until=observed_until, config=cfg,
+                                       engine=engine)  # fmt: skip
+        if frame.empty and not scoring:
+            raise _no_training_rows(data, len(tables.leads), dates, horizon_days)
+        frame = with_provenance(frame, tables, declared)
+        write_table(frame, out)
     return BuiltDataset(frame, Path(out), summary_of(frame))
+
+
+def _no_training_rows(data, leads: int, dates: list, horizon_days: int) -> Exception:
+    from predictive_leads.data.contracts import ContractError
+
+    return ContractError(f"{Path(data).name}: no training rows: {leads:,} leads, none open and labelled at the "
+                         f"{len(dates)} as_of date(s) from {str(dates[0])[:10]} to {str(dates[-1])[:10]} with a "
+                         f"{horizon_days}-day horizon; nothing written")  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ contracts

@@ -113,6 +113,7 @@ def score(
 
 def _score(model, output, *, input, data, as_of, rejects, top_k, chunk_rows, id_col, scored_at, b2b_only,
            out_of_area, disqualify, progress, on_stage, on_frame) -> ScoreRun:  # fmt: skip
+    from predictive_leads.data.files import remove_stale_partials
     from predictive_leads.ops.batch import score_files
     from predictive_leads.ops.disqualify import DisqualifyConfig
     from predictive_leads.serving.registry import describe_model, load_scorer
@@ -125,6 +126,8 @@ def _score(model, output, *, input, data, as_of, rejects, top_k, chunk_rows, id_
         raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
     scorer = load_scorer(model)
     name, version = describe_model(model)
+    for side in (scoring_frame_path(output), accounts_path(output)):  # what killed runs of this output left
+        remove_stale_partials(side)
     built = None
     if data is not None:
         if as_of:
@@ -159,12 +162,14 @@ def _accounts(model, frame, output, top_k: int, stage) -> tuple[pd.DataFrame | N
 
     account_scorer = load_account_scorer(model)
     if account_scorer is None:
+        accounts_path(output).unlink(missing_ok=True)  # a previous run's account scores would describe another model
         return None, None
     if not isinstance(frame, pd.DataFrame):
         if Path(frame).is_dir():
             raise ValueError(f"{Path(frame).name}: the model has an account score; give the scoring frame as one file")
         frame = read_raw(frame)
     if not has_accounts(frame):
+        accounts_path(output).unlink(missing_ok=True)
         return None, None
     stage("scoring the accounts")
     by_lead, table = account_scores(account_scorer, frame, top_k)

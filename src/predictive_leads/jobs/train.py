@@ -65,22 +65,26 @@ def train(
     An export's ``duplicate_ids`` rule and ``safe_columns`` are those of
     :func:`~predictive_leads.data.flat_export.read_flat_export`; what reading it did is in ``notes``.
     ``on_stage(what)`` is called as each stage starts."""
+    from predictive_leads.data.files import output_lock
     from predictive_leads.features.account_rows import has_accounts
     from predictive_leads.training.account_model import train_account_model
     from predictive_leads.training.workflow import load_training_frame, summary_lines, train_model
 
     stage = _stage(on_stage)
-    frame, roles = load_training_frame(data, target=target, flat_export=flat_export, positive_label=positive_label,
-                                       id_col=id_col, time_col=time_col, drop=tuple(drop), duplicate_ids=duplicate_ids,
-                                       safe_columns=tuple(safe_columns))  # fmt: skip
-    stage("auditing, training and evaluating")
-    result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force, **roles)
-    lines = summary_lines(result)
-    if not flat_export and has_accounts(frame):
-        stage("training the account score (the leads belong to accounts)")
-        result.account = train_account_model(frame, n_boot=n_boot, force=force)
-        lines += ["account score: " + line for line in summary_lines(result.account)[:2]]
-    result.save(out)
+    with output_lock(out):  # a second job training into the same folder is refused at its start
+        frame, roles = load_training_frame(data, target=target, flat_export=flat_export,
+                                           positive_label=positive_label, id_col=id_col, time_col=time_col,
+                                           drop=tuple(drop), duplicate_ids=duplicate_ids,
+                                           safe_columns=tuple(safe_columns))  # fmt: skip
+        stage("auditing, training and evaluating")
+        result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force,
+                             **roles)  # fmt: skip
+        lines = summary_lines(result)
+        if not flat_export and has_accounts(frame):
+            stage("training the account score (the leads belong to accounts)")
+            result.account = train_account_model(frame, n_boot=n_boot, force=force)
+            lines += ["account score: " + line for line in summary_lines(result.account)[:2]]
+        result.save(out)
     run = TrainRun(result, Path(out), lines, list(roles.get("data_notes", ())))
     if mlflow or register:
         from predictive_leads.serving import registry

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from predictive_leads.data.contracts import FALSE_TEXT, MAX_COUNT, TRUE_TEXT, ContractError, value_bounds
+from predictive_leads.data.contracts import COUNT, FLAG, ContractError, Problems, ValueRule, check_values, value_rules
 from predictive_leads.data.files import (
     OUTPUT_MODE,
     SUFFIXES,
@@ -98,7 +98,10 @@ def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
             # pre_buffer=False: pre-buffered column chunks stay in memory until the reader closes (apache/arrow
             # #39808), so RSS would grow with the file instead of staying at one chunk
             for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=chunk_rows):
-                yield batch.to_pandas()
+                frame = batch.to_pandas()
+                if any(name is not None for name in frame.index.names):  # an id saved as the pandas index
+                    frame = frame.reset_index()
+                yield frame
         except (pa.ArrowException, OSError) as exc:
             raise ContractError(f"{path.name}: not a readable Parquet file ({exc})") from None
         return
@@ -144,7 +147,7 @@ def file_columns(path: Path) -> list[str]:
             return list(pq.read_schema(path).names)
         except (pa.ArrowException, OSError) as exc:
             raise ContractError(f"{path.name}: not a readable Parquet file ({exc})") from None
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:  # Excel's "CSV UTF-8" starts with a BOM
         header = next(csv.reader(f, delimiter=sniff_delimiter(path)), None)
     if not header:
         raise ContractError(f"{path.name}: empty CSV file (no header)")
@@ -163,7 +166,7 @@ def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tu
     """Typed feature rows for the model, and a reason per row (``""`` when the row is fine): a missing or blank id,
     or a value :func:`check_values` refuses."""
     ids = frame[id_col].astype("string").str.strip()
-    typed, problem = check_values(frame, scorer)
+    typed, problem = check_rows(frame, scorer)
     reason = problem.where((ids.notna() & (ids != "")).to_numpy(), "missing id")
     out = typed
     out.insert(0, id_col, ids)
@@ -173,74 +176,41 @@ def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tu
     for col in CHECK_COLUMNS:  # what disqualification reads, when the model does not use it
         if col in frame.columns and col not in out.columns:
             parsed, unreadable = _parse(frame[col], "string" if col in TEXT_COLUMNS else "boolean")
-            out[col] = parsed.mask((unreadable != "").to_numpy())  # unreadable or missing → <NA>: no check fires
+            out[col] = parsed.mask(unreadable.mask)  # unreadable or missing → <NA>: no check fires
     return out, reason
 
 
-def check_values(frame: pd.DataFrame, scorer: LeadScorer) -> tuple[pd.DataFrame, pd.Series]:
-    """The model's input columns typed, and the first problem of each row (``""`` when it can be scored): the
-    validity contract of :mod:`~predictive_leads.data.contracts`, shared by batch scoring and serving.
-
-    Refused: a number that is not a finite number or lies outside a declared range (head count, revenue, rep
-    scores: :func:`~predictive_leads.data.contracts.value_bounds`); a count that is missing, negative, not whole or
-    above ``MAX_COUNT``; a flag that is missing or not one of the true/false spellings (0/1 for numbers). The
-    problem names the column, never the value. Missing numbers and categories are allowed (the model has a branch
-    for missing); unseen categories are scored as missing.
+def check_rows(frame: pd.DataFrame, scorer: LeadScorer) -> tuple[pd.DataFrame, pd.Series]:
+    """The model's input columns typed, and the first problem of each row (``""`` when it can be scored), by the
+    validity contract of :func:`~predictive_leads.data.contracts.check_values`, shared with ``validate`` and
+    serving: counts (:data:`~predictive_leads.data.contracts.COUNT`) and flags are required; numbers must be finite
+    and, for the lead attributes the contract declares (head count, revenue, rep scores), within their range.
+    The problem names the column, never the value. Missing numbers and categories are allowed (the model has a
+    branch for missing); unseen categories are scored as missing.
     """
-    reason = pd.Series("", index=frame.index, dtype=object)
-    typed, bounds = {}, value_bounds()
+    reason, clean = np.full(len(frame), "", dtype=object), np.ones(len(frame), dtype=bool)
+    typed, rules = {}, value_rules()
     for col, kind in scorer.input_types_.items():
-        typed[col], problem = _parse(frame[col], kind, bounds.get(col))
-        first = (reason == "").to_numpy() & (problem != "").to_numpy()
-        reason[first] = f"{col}: " + problem[first]
-    return pd.DataFrame(typed, index=frame.index), reason
+        typed[col], problems = _parse(frame[col], kind, rules)
+        if problems.mask.any():
+            first = clean & problems.mask
+            reason[first] = problems.text(f"{col}: ")[first]
+            clean &= ~problems.mask
+    return pd.DataFrame(typed, index=frame.index), pd.Series(reason, index=frame.index)
 
 
-def _parse(values: pd.Series, kind: str, bounds: tuple[float | None, float | None] | None = None
-           ) -> tuple[pd.Series, pd.Series]:  # fmt: skip
-    """(parsed values, the problem of each row: ``""`` when it can be scored) for one input type."""
-    text = None
-    present = values.notna()
-    if not (pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
-        text = values.astype("string").str.strip()
-        present &= (text != "").fillna(False)
-    problems = _Problems(values.index)
+def _parse(values: pd.Series, kind: str, rules: dict | None = None) -> tuple[pd.Series, Problems]:
+    """(parsed values, the first problem of each row) for one input type of the model."""
     if kind == "string":
-        parsed = (text if text is not None else values.astype("string")).where(present, pd.NA)
-        return parsed, problems.text
+        text = values.astype("string").str.strip()
+        return text.where((text != "").fillna(False), pd.NA), Problems(len(values))
     if kind == "boolean":
-        if text is None:
-            numbers = values.astype("Float64") if not pd.api.types.is_bool_dtype(values.dtype) else values
-            flag = numbers.isin([0, 1]).fillna(False).to_numpy(dtype=bool)
-            problems.add(~flag, "not true/false (a number other than 0/1, or missing)")
-            return pd.Series(numbers.eq(1).fillna(False).to_numpy(dtype=bool), index=values.index), problems.text
-        text = text.str.lower()
-        yes, no = text.isin(TRUE_TEXT).fillna(False), text.isin(FALSE_TEXT).fillna(False)
-        problems.add(~(yes | no).to_numpy(dtype=bool), "not true/false (or missing)")
-        return yes.astype(bool), problems.text
-    numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-    problems.add((present & numbers.isna()).to_numpy(dtype=bool), "not a number")
-    problems.add(np.isinf(numbers).to_numpy(dtype=bool), "not a finite number")
+        flags, problems = check_values(values, FLAG)
+        return flags.fillna(False).astype(bool), problems
     if kind == "long":
-        problems.add(~present.to_numpy(dtype=bool), "missing count")
-        whole = (numbers >= 0) & (numbers <= MAX_COUNT) & (numbers == np.floor(numbers))
-        problems.add((present & ~whole).to_numpy(dtype=bool), f"not a whole number from 0 to {MAX_COUNT:g}")
-        return numbers.where(whole, 0).astype("int64"), problems.text
-    low, high = bounds or (None, None)
-    low, high = -np.inf if low is None else low, np.inf if high is None else high
-    outside = ((numbers < low) | (numbers > high)).to_numpy(dtype=bool)
-    problems.add(outside, f"outside the declared range {low:g} to {high:g}")
-    return numbers.where(np.isfinite(numbers)), problems.text
-
-
-class _Problems:
-    """The first problem found in each row (``""`` for none)."""
-
-    def __init__(self, index: pd.Index) -> None:
-        self.text = pd.Series("", index=index, dtype=object)
-
-    def add(self, mask: np.ndarray, problem: str) -> None:
-        self.text[mask & (self.text == "").to_numpy()] = problem
+        counts, problems = check_values(values, COUNT)
+        return counts.fillna(0).astype("int64"), problems
+    return check_values(values, (rules or {}).get(values.name) or ValueRule())
 
 
 class _SeenIds:

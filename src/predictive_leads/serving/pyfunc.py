@@ -41,9 +41,9 @@ class LeadScoringPyfunc:
 def _refuse_invalid(frame: pd.DataFrame, scorer: LeadScorer) -> None:
     """Refuse the request when a row breaks the validity contract batch scoring applies (the same check): one line
     naming the rows and columns, never a value."""
-    from predictive_leads.ops.batch import check_values
+    from predictive_leads.ops.batch import check_rows
 
-    _typed, problem = check_values(frame, scorer)
+    _typed, problem = check_rows(frame, scorer)
     bad = problem[problem != ""]
     if len(bad):
         shown = "; ".join(f"row {i}: {p}" for i, p in bad.head(5).items())
@@ -131,9 +131,9 @@ def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K):
 def input_example_of(scorer: LeadScorer) -> pd.DataFrame:
     """A synthetic two-row example (first and last category, 0 and 1 — or the two lowest whole numbers of a
     declared range —, False and True): never real lead data."""
-    from predictive_leads.data.contracts import value_bounds
+    from predictive_leads.data.contracts import value_rules
 
-    bounds, columns = value_bounds(), {}
+    rules, columns = value_rules(), {}
     for name, kind in scorer.input_types_.items():
         if kind == "string":
             cats = scorer.categories_.get(name) or ["unknown"]
@@ -143,7 +143,7 @@ def input_example_of(scorer: LeadScorer) -> pd.DataFrame:
         elif kind == "long":
             columns[name] = [0, 1]
         else:
-            low = (bounds.get(name) or (None, None))[0] or 0.0
+            low = getattr(rules.get(name), "low", None) or 0.0
             columns[name] = [float(low), float(low) + 1.0]
     return pd.DataFrame(columns)
 
