@@ -26,7 +26,7 @@ import pytest
 from predictive_leads.explain import scored_with_reasons
 from predictive_leads.explain.reasons import scored_columns
 from predictive_leads.serving import registry
-from predictive_leads.serving.pyfunc import to_model_input
+from predictive_leads.serving.pyfunc import served_columns, to_model_input
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("offline_mlflow")]
 
@@ -158,11 +158,11 @@ def _plain(value):
 
 
 def _assert_same(served: pd.DataFrame, expected: pd.DataFrame) -> None:
-    assert list(served.columns) == list(scored_columns(3))
-    assert len(served) == len(expected)
+    assert list(served.columns) == list(served_columns(3)) == [*scored_columns(3), "rejected"]
+    assert len(served) == len(expected) and (served["rejected"] == "").all()
     np.testing.assert_allclose(served["probability"].to_numpy(float), expected["probability"].to_numpy(float),
                                rtol=0, atol=1e-12)  # fmt: skip
-    for col in served.columns.drop("probability"):
+    for col in served.columns.drop(["probability", "rejected"]):
         assert [_plain(v) for v in served[col]] == [_plain(v) for v in expected[col]], col
 
 
@@ -190,6 +190,26 @@ def test_the_example_request_serve_writes_is_answered_like_the_readme_curl(train
     answer = json.loads(body)["predictions"]
     assert len(answer) == len(json.loads(example.read_text())["dataframe_split"]["data"])
     assert all(1 <= row["score"] <= 100 and 0 < row["probability"] < 1 for row in answer)
+
+
+def test_a_lead_breaking_the_validity_contract_is_rejected_in_its_row_and_the_others_are_scored(trained_world,
+                                                                                                 server):  # fmt: skip
+    scorer = trained_world.scorer
+    leads = trained_world.frame.sample(6, random_state=16).reset_index(drop=True)
+    inputs = to_model_input(leads, scorer)
+    inputs.loc[1, "employees"] = -5.0  # validate refuses a negative head count; so does every door
+    inputs.loc[4, "pricing_page_view_30d"] = 10**12  # a count beyond the contract's bound
+    status, body = server.invoke({"dataframe_split": _split(inputs)})
+    assert status == 200, body[:2000]
+    served = pd.DataFrame(json.loads(body)["predictions"])
+    assert served["rejected"].tolist() == ["", "employees: outside the range 0 to 1e+07", "", "",
+                                           "pricing_page_view_30d: outside the range 0 to 1e+09", ""]  # fmt: skip
+    bad = served.loc[[1, 4]]
+    assert (bad["tier"] == "rejected").all() and (bad["score"] == 0).all() and bad["probability"].isna().all()
+    good = [0, 2, 3, 5]
+    _assert_same(served.loc[good].reset_index(drop=True),
+                 scored_with_reasons(scorer, leads.loc[good]).reset_index(drop=True))  # fmt: skip
+    assert "1000000000000" not in body and "-5.0" not in body
 
 
 def test_a_missing_feature_column_is_refused_naming_it(trained_world, server):

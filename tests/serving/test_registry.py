@@ -17,7 +17,7 @@ from predictive_leads.explain import scored_with_reasons
 from predictive_leads.explain.reasons import scored_columns
 from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.serving import registry
-from predictive_leads.serving.pyfunc import to_model_input
+from predictive_leads.serving.pyfunc import served_columns, to_model_input
 
 NAME = "leads"
 
@@ -53,7 +53,7 @@ def test_the_pyfunc_is_pickle_free_with_an_explicit_signature_and_a_synthetic_ex
     assert [c["name"] for c in inputs] == [*trained_world.features, "email_domain"]
     assert inputs[-1]["required"] is False
     outputs = [c["name"] for c in json.loads(mlmodel["signature"]["outputs"])]
-    assert outputs == list(scored_columns(3))
+    assert outputs == list(served_columns(3)) == [*scored_columns(3), "rejected"]
     example = json.loads((local / "input_example.json").read_text())
     scorer = trained_world.scorer
     allowed = {None, 0, 1, 2} | {c for cats in scorer.categories_.values() for c in cats}  # 1, 2: rep scores 1–5

@@ -8,6 +8,7 @@ example from the scorer itself, so they cannot disagree with what it scores.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -28,49 +29,58 @@ class LeadScoringPyfunc:
         self.top_k = top_k
 
     def predict(self, model_input, params=None) -> pd.DataFrame:
+        """One row out per row in (:func:`served_columns`): a row that breaks the validity contract batch scoring
+        applies (the same check) is not scored — tier ``rejected``, score 0, no probability, and ``rejected``
+        naming the column and the problem, never the value — so one bad lead never fails a request or a Spark job."""
+        from predictive_leads.ops.batch import check_rows
+
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
         missing = [c for c in self.scorer.feature_names_in_ if c not in frame.columns]
         if missing:
             raise _bad_request(f"input lacks feature column(s): {', '.join(missing[:10])}")
         frame = frame.reset_index(drop=True)
-        _refuse_invalid(frame, self.scorer)
-        out = scored_with_reasons(self.scorer, _missing_as_none(frame, self.scorer), self.top_k).reset_index(drop=True)
-        return out.astype({"score": "int64", "grade": "string", "tier": "string"})
+        _typed, problem = check_rows(frame, self.scorer)
+        ok = (problem == "").to_numpy()
+        scored = scored_with_reasons(self.scorer, _missing_as_none(frame[ok], self.scorer), self.top_k)
+        out = scored.reindex(frame.index).fillna({c: "" for c in scored.columns if c not in NUMBERS})
+        out.loc[~ok, ["tier", "reasons_json"]] = ["rejected", "[]"]
+        out = out.assign(score=out["score"].fillna(0), rejected=problem.to_numpy())
+        return out.astype({"score": "int64", "grade": "string", "tier": "string", "rejected": "string"})
 
 
-def _refuse_invalid(frame: pd.DataFrame, scorer: LeadScorer) -> None:
-    """Refuse the request when a row breaks the validity contract batch scoring applies (the same check): one line
-    naming the rows and columns, never a value."""
-    from predictive_leads.ops.batch import check_rows
-
-    _typed, problem = check_rows(frame, scorer)
-    bad = problem[problem != ""]
-    if len(bad):
-        shown = "; ".join(f"row {i}: {p}" for i, p in bad.head(5).items())
-        more = f" (+{len(bad) - 5} more rows)" if len(bad) > 5 else ""
-        raise _bad_request(f"{len(bad)} of {len(frame)} rows refused: {shown}{more}")
+NUMBERS = ("probability", "score")
+REJECTED = {"rejected": "string"}
+"""The pyfunc's column beside the batch output's: why a row was not scored (``""`` when it was)."""
 
 
-def _bad_request(message: str) -> Exception:
-    """A 400 whose body is ``message`` alone when served by MLflow, else a ValueError. MLflow's scoring server
-    prefixes the request's data to a refusal's message (``Failed to predict data '<the rows>'``), which would echo
-    lead values to the caller and its logs; this refusal keeps its own message."""
-    try:
-        from mlflow.exceptions import MlflowException
-        from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
-    except ImportError:  # pragma: no cover - mlflow is a core dependency
-        return ValueError(message)
+def served_columns(top_k: int = DEFAULT_TOP_K) -> dict[str, str]:
+    """The pyfunc's output columns and their types: :func:`scored_columns` and ``rejected``."""
+    return scored_columns(top_k) | REJECTED
+
+
+@functools.cache
+def _refused_class() -> type:
+    from mlflow.exceptions import MlflowException
 
     class Refused(MlflowException, ValueError):
+        """A refusal whose message MLflow's scoring server cannot prefix with the request's data."""
+
         @property
         def message(self) -> str:
-            return message
+            return self.args[0]
 
         @message.setter
         def message(self, _prefixed: str) -> None:
-            pass  # the server's prefix carries the request's values: ignored
+            pass  # the server's prefix (``Failed to predict data '<the rows>'``) carries lead values: ignored
 
-    return Refused(message, error_code=INVALID_PARAMETER_VALUE)
+    return Refused
+
+
+def _bad_request(message: str) -> Exception:
+    """A 400 whose body is ``message`` alone when served by MLflow (a ValueError in-process)."""
+    from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+    return _refused_class()(message, error_code=INVALID_PARAMETER_VALUE)
 
 
 def _missing_as_none(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
@@ -124,7 +134,7 @@ def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K):
 
     optional = [ColSpec("string", c, required=False) for c in REASON_CONTEXT if c not in scorer.input_types_]
     inputs = Schema([ColSpec(t, name) for name, t in scorer.input_types_.items()] + optional)
-    outputs = Schema([ColSpec(t, name) for name, t in scored_columns(top_k).items()])
+    outputs = Schema([ColSpec(t, name) for name, t in served_columns(top_k).items()])
     return ModelSignature(inputs=inputs, outputs=outputs)
 
 

@@ -21,10 +21,10 @@ from predictive_leads.explain.reasons import DEFAULT_TOP_K
 
 def result_schema(top_k: int = DEFAULT_TOP_K) -> str:
     """The pyfunc's output columns as a Spark DDL struct type."""
-    from predictive_leads.explain.reasons import scored_columns
+    from predictive_leads.serving.pyfunc import served_columns
 
     spark_types = {"double": "double", "long": "bigint", "string": "string"}
-    return ", ".join(f"{name} {spark_types[kind]}" for name, kind in scored_columns(top_k).items())
+    return ", ".join(f"{name} {spark_types[kind]}" for name, kind in served_columns(top_k).items())
 
 
 def score_spark_frame(spark, frame, model_uri: str, *, id_col: str = "lead_id", top_k: int = DEFAULT_TOP_K):
