@@ -335,7 +335,7 @@ def test_negative_counts_are_below_the_minimum():
     )
     conv = pd.DataFrame({"lead_id": _ids(2), "converted_at": ["2024-05-01"] * 2, "deal_value": ["-1.5", "-0.01"]})
     assert _error(conv, CONVERSIONS, "conversions.csv") == (
-        "conversions.csv: column 'deal_value': 2 rows have a value that is outside the range 0 to 1e+13; "
+        "conversions.csv: column 'deal_value': 2 rows have a value that is outside the range 0 to 1e+16; "
         "first ids: L0000001, L0000002"
     )
 
@@ -464,7 +464,7 @@ def test_fractional_values_in_an_int_column():
 
 def test_rows_are_named_by_position_without_an_id_column():
     assert _error(pd.DataFrame({"n": ["1", "x", "-2"]}), COUNTS, "counts.csv") == (
-        "counts.csv: column 'n': 1 row has a value that is not a number; first ids: row 1"
+        "counts.csv: column 'n': 1 row has a value that is not a number; first ids: row 2"
     )
 
 

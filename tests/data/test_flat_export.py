@@ -78,7 +78,7 @@ def test_bad_target_rows_without_id_column_name_row_numbers():
         prepare_flat_frame(df, target="Converted", source="crm")
     assert str(err.value) == (
         "crm: column 'Converted': 1 row has no usable target (1 unrecognised ('2')); "
-        "expected yes/no, true/false, 1/0, y/n or converted/not converted; first ids: row 2"
+        "expected yes/no, true/false, 1/0, y/n or converted/not converted; first ids: row 3"
     )
 
 
@@ -313,7 +313,7 @@ def test_an_id_column_of_emails_is_never_quoted():
     df = pd.DataFrame({"email": ["a@x.io", "b@x.io", "c@x.io", "a@x.io"], "y": ["yes", "no", "maybe", "no"]})
     with pytest.raises(ValueError) as err:
         prepare_flat_frame(df, target="y", id_col="email", duplicate_ids="first")
-    assert "first ids: row 2" in str(err.value) and "@" not in str(err.value)
+    assert "first ids: row 3" in str(err.value) and "@" not in str(err.value)
     notes = prepare_flat_frame(df.assign(y=["yes", "no", "yes", "no"]), target="y", id_col="email",
                                duplicate_ids="last").notes  # fmt: skip
     assert "id column 'email' holds emails: messages name rows, not ids" in notes

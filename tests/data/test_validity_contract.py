@@ -32,7 +32,7 @@ def _leads(**columns) -> pd.DataFrame:
         ("employees", ["10", "-inf", "3"], "1 row has a value that is not a finite number; first ids: L2"),
         ("employees", [1e19, 5, 3], "1 row has a value that is outside the range 0 to 1e+07; first ids: L1"),
         ("employees", [-4, 5, 3], "1 row has a value that is outside the range 0 to 1e+07; first ids: L1"),
-        ("annual_revenue", [1e6, 2e6, 1e30], "1 row has a value that is outside the range 0 to 1e+13; first ids: L3"),
+        ("annual_revenue", [1e6, 2e6, 1e30], "1 row has a value that is outside the range 0 to 1e+16; first ids: L3"),
         ("qual_need", [1, 6, None], "1 row has a value that is outside the range 1 to 5; first ids: L2"),
         ("created_at", ["2025-01-01", "0202-01-01", "2025-02-01"], "implausible timestamps"),
         ("created_at", ["2025-01-01", "2125-01-01", "2025-02-01"], "implausible timestamps"),

@@ -6,7 +6,6 @@ import hashlib
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -141,19 +140,8 @@ def test_a_missing_column_is_one_clear_error_and_no_output(trained_world, leads,
     assert not out.exists() and not list(tmp_path.glob(".out.parquet.*"))
 
 
-def test_a_killed_job_leaves_no_output_and_a_rerun_starts_clean(trained_world, leads, tmp_path):
-    source = tmp_path / "big.parquet"
-    pd.concat([leads] * 120, ignore_index=True).assign(lead_id=lambda d: [f"L{i}" for i in range(len(d))]).to_parquet(
-        source
-    )
-    out = tmp_path / "out.parquet"
-    cmd = [sys.executable, "-m", "predictive_leads.cli.app", "score", "--model", str(trained_world.model_dir),
-           "--input", str(source), "--output", str(out), "--chunk-rows", "500"]  # fmt: skip
-    job = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-    deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".out.parquet.*.tmp")) and time.monotonic() < deadline and job.poll() is None:
-        time.sleep(0.05)
-    assert job.poll() is None, "the job finished before it could be killed: make the input bigger"
+def test_a_killed_job_leaves_no_output_and_a_rerun_starts_clean(trained_world, leads, tmp_path, running_score):
+    job, out, source, _cmd = running_score(leads, 120, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
     os.kill(job.pid, signal.SIGKILL)
     job.wait(timeout=30)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -137,19 +135,8 @@ def test_a_clean_rerun_removes_the_previous_rejects_file(trained_world, leads, t
     assert not (tmp_path / "out.rejects.csv").exists(), "a stale rejects file would describe another run"
 
 
-def test_a_second_score_to_a_live_jobs_output_is_refused_and_the_first_finishes(trained_world, leads, tmp_path):
-    source = tmp_path / "big.parquet"
-    pd.concat([leads] * 600, ignore_index=True).assign(lead_id=lambda d: [f"L{i}" for i in range(len(d))]).to_parquet(
-        source
-    )
-    out = tmp_path / "out.parquet"
-    cmd = [sys.executable, "-m", "predictive_leads.cli.app", "score", "--model", str(trained_world.model_dir),
-           "--input", str(source), "--output", str(out), "--chunk-rows", "500"]  # fmt: skip
-    first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".out.parquet.*.tmp")) and time.monotonic() < deadline and first.poll() is None:
-        time.sleep(0.05)
-    assert first.poll() is None, "the first job finished before the second started: make the input bigger"
+def test_a_second_score_to_a_live_jobs_output_is_refused_and_the_first_finishes(leads, tmp_path, running_score):
+    first, out, _source, cmd = running_score(leads, 600, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     second = runner.invoke(app, cmd[3:])
     assert second.exit_code == 1 and _one_line(second.output), second.output
     assert f"another job (pid {first.pid}) is writing this output" in second.output
@@ -159,20 +146,10 @@ def test_a_second_score_to_a_live_jobs_output_is_refused_and_the_first_finishes(
     assert not list(tmp_path.glob(".out.parquet.*")), "no temporary file or lock is left behind"
 
 
-def test_sigterm_removes_the_partial_output_and_releases_the_lock(trained_world, leads, tmp_path):
-    source = tmp_path / "big.parquet"
-    pd.concat([leads] * 600, ignore_index=True).assign(lead_id=lambda d: [f"L{i}" for i in range(len(d))]).to_parquet(
-        source
-    )
+def test_sigterm_removes_the_partial_output_and_releases_the_lock(leads, tmp_path, running_score):
     out = tmp_path / "out.parquet"
     out.write_bytes(b"the previous run's output")
-    cmd = [sys.executable, "-m", "predictive_leads.cli.app", "score", "--model", str(trained_world.model_dir),
-           "--input", str(source), "--output", str(out), "--chunk-rows", "500"]  # fmt: skip
-    job = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path)
-    deadline = time.monotonic() + 120
-    while not list(tmp_path.glob(".out.parquet.*.tmp")) and time.monotonic() < deadline and job.poll() is None:
-        time.sleep(0.05)
-    assert job.poll() is None, "the job finished before it could be stopped: make the input bigger"
+    job, _out, _source, _cmd = running_score(leads, 600, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.kill(job.pid, signal.SIGTERM)
     assert job.wait(timeout=60) == 143
     assert out.read_bytes() == b"the previous run's output"

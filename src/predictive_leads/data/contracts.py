@@ -80,8 +80,9 @@ MAX_COUNT = 10**9
 """Largest event count or other whole-number quantity accepted (far above any real lead; below int64 overflow)."""
 MAX_EMPLOYEES = 10_000_000
 """Largest company head count accepted (the largest employer has about 2.3 million)."""
-MAX_AMOUNT = 1e13
-"""Largest amount in USD accepted (annual revenue, deal value): ten times the largest company's revenue."""
+MAX_AMOUNT = 1e16
+"""Largest amount accepted (annual revenue, deal value), in any currency: above the largest company's revenue counted
+in Indonesian rupiah or Vietnamese dong (about 1e15), far below what an overflow or a unit mix-up produces."""
 EARLIEST = pd.Timestamp("1970-01-01", tz="UTC")
 LATEST = pd.Timestamp("2100-01-01", tz="UTC")
 """Timestamps outside [EARLIEST, LATEST) are refused as implausible (typos such as 0202 or 20250)."""
@@ -348,7 +349,7 @@ def _row_error(source: str, column: str, mask: pd.Series, problem: str, ids: pd.
 def _row_ids(df: pd.DataFrame, contract: TableContract) -> pd.Series:
     if contract.id_column in df.columns:
         return df[contract.id_column].astype("string").fillna("<missing id>").reset_index(drop=True)
-    return pd.Series([f"row {i}" for i in range(len(df))], dtype="string")
+    return pd.Series([f"row {i + 1}" for i in range(len(df))], dtype="string")
 
 
 # A zone suffix after a time of day: Z, UTC/GMT or an offset (+02:00, +0200, -05). Anchoring it to the
