@@ -22,15 +22,23 @@ from sklearn.utils.validation import check_is_fitted
 
 from predictive_leads.features.guard import ATTRS_KEY
 from predictive_leads.models.calibration import Calibrator
+from predictive_leads.models.saved_files import (
+    JSON_TYPES_PLURAL,
+    REDO,
+    ModelError,
+    check_keys,
+    complete_model_text,
+    first_line,
+    is_json,
+    json_type,
+    parse_json,
+    read_text,
+)
 from predictive_leads.models.score_map import DEFAULT_GRADES, ScoreMap, Thresholds, choose_thresholds, grade_of
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.txt"
 META_FILE = "scorer.json"
-
-
-class ModelError(ValueError):
-    """The data cannot give an honest model (too few positives, one class, …) or a saved model is unusable."""
 
 
 # ------------------------------------------------------------------------------------------ the estimator
@@ -386,14 +394,14 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         from lightgbm.basic import LightGBMError
 
         meta_file, model_file = f"{source}/{META_FILE}", f"{source}/{MODEL_FILE}"
-        meta = _parse_json(texts[META_FILE], meta_file)
+        meta = parse_json(texts[META_FILE], meta_file)
         _check_meta(meta, meta_file)
         model_text = texts[MODEL_FILE]
         _check_model_text(model_text, meta, model_file)
         try:
             booster = lgb.Booster(model_str=model_text)
         except (LightGBMError, ValueError) as exc:  # ValueError: e.g. its pandas_categorical JSON
-            raise ModelError(f"{model_file}: LightGBM cannot read it ({_first_line(exc)}); {REDO}") from None
+            raise ModelError(f"{model_file}: LightGBM cannot read it ({first_line(exc)}); {REDO}") from None
         if booster.num_feature() != len(meta["features"]):
             raise ModelError(
                 f"{model_file}: has {booster.num_feature()} features but {META_FILE} lists "
@@ -402,7 +410,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         try:
             return cls._from_meta(meta, booster)
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            what = f"missing key {exc.args[0]!r}" if isinstance(exc, KeyError) else _first_line(exc)
+            what = f"missing key {exc.args[0]!r}" if isinstance(exc, KeyError) else first_line(exc)
             raise ModelError(f"{meta_file}: unusable content ({what}); {REDO}") from None
 
     @classmethod
@@ -442,83 +450,16 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         if not ((path / MODEL_FILE).is_file() and (path / META_FILE).is_file()):
             raise ModelError(f"{path}: not a saved LeadScorer (needs {MODEL_FILE} and {META_FILE})")
         # model.txt's bytes that are not UTF-8 are kept (surrogateescape), so they count in its checksum
-        texts = {META_FILE: _read_text(path / META_FILE), MODEL_FILE: _read_text(path / MODEL_FILE, strict=False)}
+        texts = {META_FILE: read_text(path / META_FILE), MODEL_FILE: read_text(path / MODEL_FILE, strict=False)}
         return cls.from_artifacts(texts, source=str(path))
 
 
 # ------------------------------------------------------------------------------------------ reading saved files
 
-REDO = "re-save or retrain the model"  # what to do about a damaged model file
 _META_KEYS = {"format_version": int, "params": dict, "features": list, "categories": dict, "calibrator": dict,
               "score_map": list, "thresholds": dict, "split": dict, "reference": dict}  # fmt: skip
 _META_OPTIONAL = {"package_version": str, "model_bytes": int, "model_sha256": str, "input_types": dict,
                   "event_vocabulary": dict}  # fmt: skip
-_JSON_TYPES = {dict: "an object", list: "a list", str: "a string", int: "an integer", float: "a number",
-               bool: "true or false"}  # fmt: skip
-# "holds a string, not only numbers": the plural for lists of one type
-_JSON_TYPES_PLURAL = {str: "strings", float: "numbers"}
-
-
-def read_json(path: str | Path, *, keys: dict[str, type] | None = None, optional: dict[str, type] | None = None):
-    """The JSON in ``path`` (a file of a saved model: ``scorer.json``, ``pyfunc.json``, ``profile.json``, …).
-
-    With ``keys`` (and ``optional``) it must be an object holding each of ``keys`` with a value of that type
-    (``optional`` ones may be absent or null). Any problem — missing, unreadable, not UTF-8, not JSON, a missing
-    key, a wrong type — is a one-line :class:`ModelError` naming the file and what to do."""
-    path = Path(path)
-    return _parse_json(_read_text(path), str(path), keys=keys, optional=optional)
-
-
-def _parse_json(text: str, where: str, *, keys: dict[str, type] | None = None,
-               optional: dict[str, type] | None = None):  # fmt: skip
-    """:func:`read_json` for text already read (``where`` names it in errors)."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ModelError(
-            f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); {REDO}"
-        ) from None
-    if keys is not None or optional is not None:
-        _check_keys(value, where, keys or {}, optional or {})
-    return value
-
-
-def _check_keys(value, where: str, keys: dict[str, type], optional: dict[str, type] | None = None) -> None:
-    """``value`` is a JSON object with each of ``keys`` of its type (and each of ``optional`` absent, null or of
-    its type); else a one-line :class:`ModelError`."""
-    if not isinstance(value, dict):
-        raise ModelError(f"{where}: holds {_json_type(value)}, not an object; {REDO}")
-    missing = next((key for key in keys if key not in value), None)
-    if missing is not None:
-        raise ModelError(f"{where}: missing key {missing!r}; {REDO}")
-    for key, kind in {**(optional or {}), **keys}.items():
-        found = value.get(key)
-        if (key in keys or found is not None) and not _is_json(found, kind):
-            raise ModelError(f"{where}: {key!r} is {_json_type(found)}, not {_JSON_TYPES[kind]}; {REDO}")
-
-
-def _is_json(value, kind: type) -> bool:
-    if kind is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
-
-
-def _json_type(value) -> str:
-    if value is None:
-        return "null"
-    return next((name for kind, name in _JSON_TYPES.items() if _is_json(value, kind)), type(value).__name__)
-
-
-def _read_text(path: Path, *, strict: bool = True) -> str:
-    """The text of ``path``; ModelError when it is missing, unreadable or (``strict``) not UTF-8."""
-    try:
-        return path.read_text(encoding="utf-8", errors="strict" if strict else "surrogateescape")
-    except FileNotFoundError:
-        raise ModelError(f"{path}: no such file; {REDO}") from None
-    except UnicodeDecodeError as exc:
-        raise ModelError(f"{path}: not UTF-8 text (byte {exc.start}); {REDO}") from None
-    except OSError as exc:
-        raise ModelError(f"{path}: cannot be read ({exc.strerror or exc}); {REDO}") from None
 
 
 def _check_meta(meta, where: str) -> None:
@@ -528,15 +469,15 @@ def _check_meta(meta, where: str) -> None:
             f"{where}: saved with model format {meta.get('format_version')} (package "
             f"{meta.get('package_version')}); this version reads format {FORMAT_VERSION}: retrain or upgrade"
         )
-    _check_keys(meta, where, _META_KEYS, _META_OPTIONAL)
-    _check_keys(meta["calibrator"], f"{where} (calibrator)", {"method": str, "params": dict})
-    _check_keys(meta["thresholds"], f"{where} (thresholds)", {"rule": str, "cutoffs": list})
-    _check_keys(meta["params"], f"{where} (params)", {"grade_bands": list, "monotone_increasing": list})
+    check_keys(meta, where, _META_KEYS, _META_OPTIONAL)
+    check_keys(meta["calibrator"], f"{where} (calibrator)", {"method": str, "params": dict})
+    check_keys(meta["thresholds"], f"{where} (thresholds)", {"rule": str, "cutoffs": list})
+    check_keys(meta["params"], f"{where} (params)", {"grade_bands": list, "monotone_increasing": list})
     for key, kind in (("features", str), ("score_map", float)):
-        wrong = [v for v in meta[key] if not _is_json(v, kind)]
+        wrong = [v for v in meta[key] if not is_json(v, kind)]
         if wrong:
             raise ModelError(
-                f"{where}: {key!r} holds {_json_type(wrong[0])}, not only {_JSON_TYPES_PLURAL[kind]}; {REDO}"
+                f"{where}: {key!r} holds {json_type(wrong[0])}, not only {JSON_TYPES_PLURAL[kind]}; {REDO}"
             )
 
 
@@ -546,34 +487,12 @@ def _check_model_text(text: str, meta: dict, where: str) -> None:
     size, digest = meta.get("model_bytes"), meta.get("model_sha256")
     if (size is not None and size != len(data)) or (digest is not None and digest != hashlib.sha256(data).hexdigest()):
         raise ModelError(f"{where}: does not match {META_FILE} (size/sha256 differ: truncated or edited); {REDO}")
-    if not _complete_model_text(text):
+    if not complete_model_text(text):
         raise ModelError(f"{where}: not a complete LightGBM model (truncated or not a model file); {REDO}")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ModelError(f"{where}: not UTF-8 text; {REDO}") from None
-
-
-def _complete_model_text(text: str) -> bool:
-    """Whether ``text`` has every part of a model LightGBM saved: the ``tree`` header, ``end of trees``, the
-    parameters section, and the final ``pandas_categorical:<JSON>`` line that LightGBM's Python package appends
-    (any truncation removes at least the end of that line)."""
-    head, end, tail = text.rpartition("\nend of parameters\n")
-    if not (end and text.startswith("tree\n") and "\nend of trees\n" in head and "\nparameters:\n" in head):
-        return False
-    last = tail.strip()
-    if "\n" in last or not last.startswith("pandas_categorical:"):
-        return False
-    try:
-        json.loads(last.removeprefix("pandas_categorical:"))
-    except json.JSONDecodeError:
-        return False
-    return True
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
 
 
 # ------------------------------------------------------------------------------------------ helpers

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns, scored_with_reasons
-from predictive_leads.models.lead_scorer import LeadScorer, read_json
+from predictive_leads.models.lead_scorer import LeadScorer
+from predictive_leads.models.saved_files import read_json
 from predictive_leads.monitoring.profile import PROFILE_FILE
 
 CONFIG_FILE = "pyfunc.json"

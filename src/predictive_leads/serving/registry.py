@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from predictive_leads.explain.reasons import DEFAULT_TOP_K
-from predictive_leads.models.lead_scorer import LeadScorer, ModelError, read_json
+from predictive_leads.models.lead_scorer import LeadScorer
+from predictive_leads.models.saved_files import ModelError, read_json
 from predictive_leads.monitoring.profile import PROFILE_FILE
 from predictive_leads.training.promotion import Gate, Promotion, judge
 
