@@ -8,6 +8,8 @@ result. Nothing heavy is imported until a command runs, so ``predictive-leads --
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from predictive_leads.cli import act, data, monitor, score, serve, spec, summary, train
@@ -41,6 +43,31 @@ COMMANDS = (  # (name, function) in the order of --help
     ("promote", train.promote),
     ("serve", serve.serve),
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"predictive-leads {version('predictive-leads')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    version: Annotated[bool, typer.Option("--version", "-V", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
+                                         help="-v: each step and MLflow's messages; -vv: debug.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress; only results, warnings and errors.")
+                     ] = False,
+) -> None:  # fmt: skip
+    """Honest, explained B2B lead scoring: synthetic data, contracts, features, models, reasons."""
+    from predictive_leads.cli.console import configure_logging
+
+    configure_logging(-1 if quiet else verbose)
+
+
 for _name, _command in COMMANDS:
     app.command(_name)(_command)
 app.add_typer(rules_app, name="rules")

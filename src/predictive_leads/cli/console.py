@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +42,59 @@ def say(text: str, *, wrap: bool = True) -> None:
     console.print(text, highlight=False, soft_wrap=wrap)
 
 
+# ------------------------------------------------------------------------------------------ verbosity
+
+_SETTINGS = {"progress": True}
+THIRD_PARTY = ("mlflow", "alembic", "py4j", "urllib3", "numba", "shap", "matplotlib", "optbinning", "lightgbm")
+"""Libraries whose INFO messages are noise in a user's terminal: shown from ``-v`` on."""
+
+
+def configure_logging(verbosity: int = 0) -> None:
+    """Route the standard ``logging`` to stderr for one CLI run. ``verbosity``: -1 (``--quiet``: warnings and errors
+    only, no progress), 0 (default: the package's warnings; third parties' warnings), 1 (``-v``: the package's
+    steps and the third parties' INFO, MLflow's included), 2 (``-vv``: debug)."""
+    ours = {-1: logging.WARNING, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    theirs = logging.INFO if verbosity >= 1 else logging.WARNING
+    handler = _Stderr()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    package = logging.getLogger("predictive_leads")
+    package.handlers[:] = [handler]
+    package.setLevel(ours)
+    package.propagate = False
+    for name in THIRD_PARTY:
+        logging.getLogger(name).setLevel(theirs)
+    os.environ["MLFLOW_LOGGING_LEVEL"] = logging.getLevelName(theirs)  # read when MLflow is first imported
+    _SETTINGS["progress"] = verbosity >= 0
+
+
+class _Stderr(logging.StreamHandler):
+    """A handler writing to whatever ``sys.stderr`` is when a record comes (test runners swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
+def spinner(text: str):
+    """A spinner with ``text`` on the terminal (``.update(text)`` changes it); nothing under ``--quiet``."""
+    return console.status(text) if _SETTINGS["progress"] else _Silent()
+
+
+class _Silent:
+    def __enter__(self) -> _Silent:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        return None
+
+    def update(self, *_args, **_kwargs) -> None:
+        pass
+
+
 def steps_progress() -> Progress:
     """A progress bar over a known number of steps (on stderr, only in a terminal)."""
     return Progress(
@@ -49,7 +104,7 @@ def steps_progress() -> Progress:
         TimeElapsedColumn(),
         console=err_console,
         transient=False,
-        disable=not sys.stderr.isatty(),
+        disable=not (sys.stderr.isatty() and _SETTINGS["progress"]),
     )
 
 
@@ -57,7 +112,7 @@ def rows_progress() -> Progress:
     """A progress line over rows read (on stderr; outside a terminal, one plain line per update)."""
     return Progress(TextColumn("[progress.description]{task.description}"), TextColumn("{task.fields[rows]}"),
                     TaskProgressColumn(), TimeElapsedColumn(), console=err_console,
-                    disable=not sys.stderr.isatty())  # fmt: skip
+                    disable=not (sys.stderr.isatty() and _SETTINGS["progress"]))  # fmt: skip
 
 
 def report_rows(progress: Progress, task: TaskID, done: int, rejected: int) -> None:
@@ -65,7 +120,7 @@ def report_rows(progress: Progress, task: TaskID, done: int, rejected: int) -> N
     elapsed = progress.tasks[task].elapsed or 1e-9
     text = f"{done:,} rows ({done / elapsed:,.0f} rows/s), {rejected:,} rejected"
     progress.update(task, rows=text)
-    if progress.disable:
+    if progress.disable and _SETTINGS["progress"]:
         err_console.print(f"read {text}", highlight=False)
 
 

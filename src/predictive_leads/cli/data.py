@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from predictive_leads.cli.console import console, one_line_errors, say, steps_progress
+from predictive_leads.cli.console import console, one_line_errors, say, spinner, steps_progress
 
 
 def generate(
@@ -114,7 +114,7 @@ def build_dataset(
     """Build a point-in-time training set (or scoring frame) and print what went in and what was skipped."""
     from predictive_leads.jobs.data import build_dataset as build
 
-    with one_line_errors(), console.status("building features"):
+    with one_line_errors(), spinner("building features"):
         built = build(data, out, as_of=as_of, every=every, start=start, end=end, horizon_days=horizon_days,
                       scoring=scoring, spec=spec, config=config, observed_until=observed_until,
                       engine=engine)  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from predictive_leads.cli.console import console, one_line_errors, say
+from predictive_leads.cli.console import one_line_errors, say, spinner
 
 MONITOR_EXIT = {"ok": 0, "watch": 10, "retrain": 20}
 
@@ -37,7 +37,7 @@ def monitor(
     """Drift, matured outcomes and a verdict (exit 0 ok, 10 watch, 20 retrain) with an HTML report."""
     from predictive_leads.jobs.monitor import monitor as monitor_model
 
-    with one_line_errors(), console.status("loading the model") as status:
+    with one_line_errors(), spinner("loading the model") as status:
         run = monitor_model(model, data, as_of, out=out, horizon_days=horizon_days, months=months, n_boot=n_boot,
                             mlflow=mlflow, on_stage=status.update)  # fmt: skip
     say(f"verdict: [bold]{run.verdict.status}[/]", wrap=False)

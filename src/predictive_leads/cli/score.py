@@ -42,6 +42,7 @@ def score(
         bool, typer.Option("--disqualify-out-of-area", help="Also disqualify leads outside the service area.")
     ] = False,
     no_disqualify: Annotated[bool, typer.Option("--no-disqualify", help="Run no disqualification check.")] = False,
+    n_jobs: Annotated[int, typer.Option(help="LightGBM threads (0: all cores, or OMP_NUM_THREADS).")] = 2,
 ) -> None:
     """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects).
 
@@ -53,7 +54,7 @@ def score(
         task = progress.add_task("scoring", total=None, rows="")
         run = score_leads(model, output, input=input, data=data, as_of=as_of, rejects=rejects, top_k=reasons,
                           chunk_rows=chunk_rows, id_col=id_col, scored_at=scored_at, b2b_only=b2b_only,
-                          out_of_area=out_of_area, disqualify=not no_disqualify,
+                          out_of_area=out_of_area, disqualify=not no_disqualify, n_jobs=n_jobs,
                           progress=lambda done, bad: report_rows(progress, task, done, bad),
                           on_stage=lambda what: progress.update(task, description=what),
                           on_frame=_print_scoring_frame)  # fmt: skip

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from predictive_leads.cli.console import console, one_line_errors, say
+from predictive_leads.cli.console import one_line_errors, say, spinner
 
 
 def init_spec(
@@ -19,7 +19,7 @@ def init_spec(
     each guess with its evidence and what to check before using it."""
     from predictive_leads.jobs.spec import init_spec as draft
 
-    with one_line_errors(), console.status("reading tables"):
+    with one_line_errors(), spinner("reading tables"):
         drafted = draft(data, out)
     say(escape(f"read {len(drafted.tables)} tables: " + ", ".join(f"{t} ({n:,})" for t, n in drafted.tables.items())))
     say("[bold]guessed[/]")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from predictive_leads.cli.console import console, one_line_errors, say
+from predictive_leads.cli.console import one_line_errors, say, spinner
 
 if TYPE_CHECKING:
     from predictive_leads.training.promotion import Promotion
@@ -47,17 +47,18 @@ def train(
     force: Annotated[
         bool, typer.Option("--force", help="Train even below the cold-start minimum (the report says so).")
     ] = False,
+    n_jobs: Annotated[int, typer.Option(help="LightGBM threads (0: all cores, or OMP_NUM_THREADS).")] = 2,
 ) -> None:
     """Audit, train and evaluate out of time against the rule presets; write the model and its report.
 
     MLflow: MLFLOW_TRACKING_URI if set, else an embedded SQLite store in models/mlflow/."""
     from predictive_leads.jobs.train import train as train_model
 
-    with one_line_errors(), console.status("auditing, training and evaluating") as status:
+    with one_line_errors(), spinner("auditing, training and evaluating") as status:
         run = train_model(data, out, target=target, positive_label=positive_label, id_col=id_col, time_col=time_col,
                           drop=drop or (), keep=keep or (), rules=rules, flat_export=flat_export,
                           duplicate_ids=duplicate_ids, safe_columns=safe_column or (), n_boot=n_boot,
-                          mlflow=mlflow, experiment=experiment, register=register, force=force,
+                          mlflow=mlflow, experiment=experiment, register=register, force=force, n_jobs=n_jobs,
                           on_stage=status.update)  # fmt: skip
     for line in [*run.notes, *run.lines]:
         say(line)
@@ -139,7 +140,7 @@ def retrain(
     (exit 3 if refused). Registry (--name) or model directories (--model, --out)."""
     from predictive_leads.jobs.train import retrain as retrain_model
 
-    with one_line_errors(), console.status("loading the champion and the data") as status:
+    with one_line_errors(), spinner("loading the champion and the data") as status:
         run = retrain_model(data, as_of, name=name, model=model, out=out, months=months, horizon_days=horizon_days,
                             n_boot=n_boot, force=force, on_stage=status.update)  # fmt: skip
     report_promotion(f"challenger {run.where}", run.decision)

@@ -90,6 +90,7 @@ def score(
     b2b_only: bool = False,
     out_of_area: bool = False,
     disqualify: bool = True,
+    n_jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_frame: Callable[[ScoringFrame], None] | None = None,
@@ -100,48 +101,40 @@ def score(
     Every row is scored (with ``top_k`` reasons) or rejected into ``rejects`` (default ``<stem>.rejects.csv``)
     with a reason. Bots, spam, test, disposable, competitor and internal addresses are disqualified (with
     ``b2b_only`` free and edu addresses too, with ``out_of_area`` leads outside the service area; none when not
-    ``disqualify``). ``progress(rows_done, rows_rejected)`` is called after each chunk, ``on_stage(what)`` as each
-    stage starts, ``on_frame(scoring_frame)`` once a scoring frame was built from ``data``."""
-    from predictive_leads.data.files import output_lock
-
-    with output_lock(output):  # the scoring frame and account scores beside the output are this job's too
-        return _score(model, output, input=input, data=data, as_of=as_of, rejects=rejects, top_k=top_k,
-                      chunk_rows=chunk_rows, id_col=id_col, scored_at=scored_at, b2b_only=b2b_only,
-                      out_of_area=out_of_area, disqualify=disqualify, progress=progress, on_stage=on_stage,
-                      on_frame=on_frame)  # fmt: skip
-
-
-def _score(model, output, *, input, data, as_of, rejects, top_k, chunk_rows, id_col, scored_at, b2b_only,
-           out_of_area, disqualify, progress, on_stage, on_frame) -> ScoreRun:  # fmt: skip
-    from predictive_leads.data.files import remove_stale_partials
+    ``disqualify``). ``n_jobs``: LightGBM threads (default: the model's). ``progress(rows_done, rows_rejected)`` is
+    called after each chunk, ``on_stage(what)`` as each stage starts, ``on_frame(scoring_frame)`` once a scoring
+    frame was built from ``data``. A second job writing the same ``output`` is refused while this one runs."""
+    from predictive_leads.data.files import output_lock, remove_stale_partials
     from predictive_leads.ops.batch import score_files
     from predictive_leads.ops.disqualify import DisqualifyConfig
     from predictive_leads.serving.registry import describe_model, load_scorer
 
-    checks = DisqualifyConfig.off()
-    if disqualify:
-        checks = DisqualifyConfig(free_email=b2b_only, edu_email=b2b_only, out_of_service_area=out_of_area)
-    stage = on_stage or (lambda _what: None)
-    if (input is None) == (data is None):
-        raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
-    scorer = load_scorer(model)
-    name, version = describe_model(model)
-    for side in (scoring_frame_path(output), accounts_path(output)):  # what killed runs of this output left
-        remove_stale_partials(side)
-    built = None
-    if data is not None:
-        if as_of:
-            stage(f"building the scoring frame as of {to_utc(as_of).date()}")
-        built = scoring_frame(data, as_of, scoring_frame_path(output), model=model)
-        if on_frame:
-            on_frame(built)
-    source = input if input is not None else built.path
-    pinned = to_utc(scored_at) if scored_at else None
-    by_lead, accounts_file = _accounts(model, built.frame if built else source, output, top_k, stage)
-    stage("scoring")
-    summary = score_files(scorer, source, output, rejects=rejects, id_col=id_col, top_k=top_k, chunk_rows=chunk_rows,
-                          model_name=name, model_version=version, scored_at=pinned, checks=checks, accounts=by_lead,
-                          progress=progress)  # fmt: skip
+    with output_lock(output):  # the scoring frame and account scores beside the output are this job's too
+        checks = DisqualifyConfig.off()
+        if disqualify:
+            checks = DisqualifyConfig(free_email=b2b_only, edu_email=b2b_only, out_of_service_area=out_of_area)
+        stage = on_stage or (lambda _what: None)
+        if (input is None) == (data is None):
+            raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
+        scorer = load_scorer(model)
+        scorer.n_jobs = scorer.n_jobs if n_jobs is None else n_jobs
+        name, version = describe_model(model)
+        for side in (scoring_frame_path(output), accounts_path(output)):  # what killed runs of this output left
+            remove_stale_partials(side)
+        built = None
+        if data is not None:
+            if as_of:
+                stage(f"building the scoring frame as of {to_utc(as_of).date()}")
+            built = scoring_frame(data, as_of, scoring_frame_path(output), model=model)
+            if on_frame:
+                on_frame(built)
+        source = input if input is not None else built.path
+        pinned = to_utc(scored_at) if scored_at else None
+        by_lead, accounts_file = _accounts(model, built.frame if built else source, output, top_k, stage)
+        stage("scoring")
+        summary = score_files(scorer, source, output, rejects=rejects, id_col=id_col, top_k=top_k,
+                              chunk_rows=chunk_rows, model_name=name, model_version=version, scored_at=pinned,
+                              checks=checks, accounts=by_lead, progress=progress)  # fmt: skip
     where = Path(rejects) if rejects else Path(output).with_name(f"{Path(output).stem}.rejects.csv")
     return ScoreRun(summary, Path(output), where, name, version, built, accounts_file)
 

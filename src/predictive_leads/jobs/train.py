@@ -57,13 +57,15 @@ def train(
     experiment: str = "predictive-leads",
     register: str | None = None,
     force: bool = False,
+    n_jobs: int = 2,
     on_stage: Stage | None = None,
 ) -> TrainRun:
     """Audit, train and evaluate out of time against the rule presets (``rules``, default all) on the training set
     (or, with ``flat_export``, the one-row-per-lead export) in ``data``; write the model folder ``out``. With
     ``mlflow`` (or ``register``) the run is logged; ``register`` also registers it as @challenger under that name.
     An export's ``duplicate_ids`` rule and ``safe_columns`` are those of
-    :func:`~predictive_leads.data.flat_export.read_flat_export`; what reading it did is in ``notes``.
+    :func:`~predictive_leads.data.flat_export.read_flat_export`; what reading it did is in ``notes``. ``n_jobs``:
+    LightGBM threads (:class:`~predictive_leads.models.lead_scorer.LeadScorer`).
     ``on_stage(what)`` is called as each stage starts."""
     from predictive_leads.data.files import output_lock
     from predictive_leads.features.account_rows import has_accounts
@@ -78,7 +80,7 @@ def train(
                                            safe_columns=tuple(safe_columns))  # fmt: skip
         stage("auditing, training and evaluating")
         result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force,
-                             **roles)  # fmt: skip
+                             scorer_params={"n_jobs": n_jobs}, **roles)  # fmt: skip
         lines = summary_lines(result)
         if not flat_export and has_accounts(frame):
             stage("training the account score (the leads belong to accounts)")

@@ -61,6 +61,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     calibration : ``auto`` (Platt or isotonic, whichever has the lower cross-fitted log loss), ``platt``,
         ``isotonic`` or ``none``.
     tier_rule : ``capacity``, ``precision`` or ``f1`` (see :func:`predictive_leads.models.score_map.choose_thresholds`).
+    n_jobs : LightGBM threads for fitting and for scoring batches of 2,000 rows or more (smaller batches use one);
+        0 or less: OpenMP's default (all cores, or ``OMP_NUM_THREADS``). Fits are reproducible for a given value.
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         sql_capacity: int = 200,
         mql_capacity: int = 1000,
         random_state: int = 0,
+        n_jobs: int = 2,
     ):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -109,6 +112,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.sql_capacity = sql_capacity
         self.mql_capacity = mql_capacity
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -200,7 +204,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             "seed": self.random_state,
             "deterministic": True,
             "force_row_wise": True,
-            "num_threads": 2,
+            "num_threads": self.n_jobs,
             "verbosity": -1,
         }
 
@@ -283,7 +287,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     def _margin(self, codes: np.ndarray) -> np.ndarray:
         # one thread for small batches: starting threads costs more than a few rows take (REST: one lead)
-        threads = 1 if len(codes) < 2000 else 0
+        threads = 1 if len(codes) < 2000 else self.n_jobs
         return self.booster_.predict(codes, raw_score=True, num_threads=threads)
 
     def decision_function(self, X) -> np.ndarray:

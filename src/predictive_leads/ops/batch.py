@@ -11,6 +11,7 @@ duplicate check), never as a growing frame.
 from __future__ import annotations
 
 import csv
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -37,6 +38,8 @@ from predictive_leads.ops.disqualify import CHECKS, TEXT_COLUMNS, DisqualifyConf
 from predictive_leads.ops.disqualify import apply as apply_disqualification
 from predictive_leads.ops.disqualify import counts as dq_counts
 from predictive_leads.ops.stages import heat_of, stage_of
+
+logger = logging.getLogger(__name__)
 
 CHECK_COLUMNS = tuple(dict.fromkeys(check.column for check in CHECKS.values()))
 
@@ -322,6 +325,7 @@ def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *,
         for path in files:
             row_number = 0
             check_columns(file_columns(path), scorer, id_col, path.name)
+            logger.info("scoring %s", path.name)
             for chunk in read_chunks(path, chunk_rows):
                 rows, reason = prepare_chunk(chunk, scorer, id_col=id_col)
                 ok = (reason == "").to_numpy().copy()
@@ -351,6 +355,7 @@ def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *,
                 if progress:
                     progress(summary.rows_in, summary.rejected)
     summary.seconds = time.perf_counter() - started
+    logger.info("%s", summary.lines()[0])
     assert summary.rows_in == summary.scored + summary.rejected
     return summary
 

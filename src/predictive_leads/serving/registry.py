@@ -8,7 +8,9 @@ the input example is synthetic, and the model's inputs are derived features (no 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import re
 import subprocess
@@ -22,6 +24,8 @@ from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.models.saved_files import ModelError, read_json
 from predictive_leads.monitoring.profile import PROFILE_FILE
 from predictive_leads.training.promotion import Gate, Promotion, judge
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_STORE = Path("models") / "mlflow"
 DEFAULT_EXPERIMENT = "predictive-leads"
@@ -246,9 +250,26 @@ def register(run_id: str, name: str, *, alias: str = CHALLENGER, store: str | Pa
         uri = client.get_run(run_id).data.tags.get(MODEL_URI_TAG, f"runs:/{run_id}/{MODEL_ARTIFACT}")
     except mlflow.exceptions.MlflowException:
         raise ModelError(f"no MLflow run {run_id!r} in {mlflow.get_tracking_uri()}") from None
-    version = mlflow.register_model(uri, name).version
+    with _quiet_mlflow():
+        version = mlflow.register_model(uri, name).version
     client.set_registered_model_alias(name, alias, version)
+    logger.info("registered %s as version %s of %s (alias %s)", uri, version, name, alias)
     return str(version)
+
+
+@contextlib.contextmanager
+def _quiet_mlflow():
+    """MLflow prints "Successfully registered model …" to stderr whatever the log level; keep it for ``-v``."""
+    from mlflow.utils import logging_utils
+
+    if logging.getLogger("mlflow").isEnabledFor(logging.INFO):
+        yield
+        return
+    logging_utils.disable_logging()
+    try:
+        yield
+    finally:
+        logging_utils.enable_logging()
 
 
 def is_model_uri(ref: str | Path) -> bool:

@@ -8,6 +8,7 @@ split randomly (stratified) and the report says so.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from predictive_leads.models.lead_scorer import LeadScorer, ModelError
 from predictive_leads.models.learned_scorecard import LearnedScorecard
 from predictive_leads.models.rules import RuleError, RuleScorer, preset_names
 from predictive_leads.monitoring.profile import PROFILE_FILE, fit_profile
+
+logger = logging.getLogger(__name__)
 
 METRICS_FILE = "metrics.json"
 REPORT_FILE = "report.html"
@@ -199,6 +202,8 @@ def train_model(
     X_audited = X
     X, dropped = apply_audit(X, audit, keep=keep)
     train, test, split = _split(frame, y, time_col, horizon_days, test_fraction, seed)
+    logger.info("audit dropped %d of %d columns; fitting on %d rows, testing on %d (%s)", len(dropped),
+                X_audited.shape[1], len(train), len(test), split["method"])  # fmt: skip
     fit_time = {time_col: frame[time_col].iloc[train].to_numpy()} if time_col else {}
     fit_frame = X.iloc[train].assign(**fit_time)
     params = {"time_column": time_col, "horizon_days": horizon_days if time_col else None} | level_params
