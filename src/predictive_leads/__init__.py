@@ -41,6 +41,7 @@ _PUBLIC = {  # module → its public names
     "predictive_leads.evaluation.metrics": "evaluation",
     "predictive_leads.evaluation.leakage_audit": "apply_audit leakage_audit",
     "predictive_leads.evaluation.cold_start": "ColdStartError assess",
+    "predictive_leads.evaluation.out_of_time_split": "OutOfTimeSplit",
     # training, monitoring
     "predictive_leads.training.workflow": "TrainResult evaluate_saved_model load_training_frame summary_lines "
     "train_model",

@@ -12,12 +12,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from predictive_leads.models.rules import PointsTable, RuleScorer
+from predictive_leads.models.rules import PointsTable, RuleScorer, classifier_tags
 
 
 class LearnedScorecard(BaseEstimator):
-    """Fit a scorecard on ``X, y`` and score with its exported points table (``table_``)."""
+    """Fit a scorecard on ``X, y`` and score with its exported points table (``table_``).
+
+    For scikit-learn: ``decision_function`` is the points, ``predict_proba`` the scorecard's logistic regression
+    (a probability, though not calibrated out of time), ``predict`` 1 where it is at least 0.5."""
 
     def __init__(
         self,
@@ -33,6 +37,11 @@ class LearnedScorecard(BaseEstimator):
         self.max_bins = max_bins
         self.points_range = points_range
         self.name = name
+
+    def __sklearn_tags__(self):
+        tags = classifier_tags(super().__sklearn_tags__())
+        tags.target_tags.required = True
+        return tags
 
     def fit(self, X: pd.DataFrame, y) -> LearnedScorecard:
         from optbinning import BinningProcess, Scorecard
@@ -60,14 +69,30 @@ class LearnedScorecard(BaseEstimator):
         self.scorecard_ = card
         self.table_ = PointsTable.from_dict(_export(card, self.name, self.points_range, categorical))
         self.rule_scorer_ = RuleScorer(table=self.table_).fit(X)
-        self.feature_names_in_ = np.asarray(self.table_.columns, dtype=object)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.classes_ = np.array([0, 1])
         return self
 
     def predict_score(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "rule_scorer_")
         return self.rule_scorer_.predict_score(X)
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """The points (higher: more likely to convert)."""
+        return self.predict_score(X).astype(float)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """The scorecard's logistic regression on the binned attributes: ``[[1 - p, p]]``."""
+        check_is_fitted(self, "scorecard_")
+        return self.scorecard_.predict_proba(_prepare(X[self.feature_names_in_]))
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
 
     def fired_rules(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per lead: score, tier and the bins (rules) that earned points."""
+        check_is_fitted(self, "rule_scorer_")
         return self.rule_scorer_.fired_rules(X)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import yaml
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 NUMERIC_OPS = (">=", "<=", ">", "<", "between")
 OPS = ("==", "!=", "in", "not in", *NUMERIC_OPS, "contains", "regex", "is missing", "is present")
@@ -396,15 +397,35 @@ def load_table(table, *, columns=None) -> PointsTable:
 # ------------------------------------------------------------------------------------------ estimator
 
 
-class RuleScorer(BaseEstimator):
-    """Score leads with a points table. ``fit`` only checks the table against the data's columns.
+def classifier_tags(tags):
+    """scikit-learn's tags of a binary classifier (``is_classifier``; ``roc_auc`` scoring uses
+    ``decision_function``/``predict_proba``) whose ``y`` is optional, for estimators that skip ``ClassifierMixin``
+    because its ``score`` (accuracy) would be mistaken for the lead score."""
+    from sklearn.utils import ClassifierTags
 
-    ``predict_score`` returns the clipped points, ``predict_tier`` the tier names and ``explain`` which rules
-    fired with their points (the rule baseline's own reasons).
+    tags.estimator_type = "classifier"
+    tags.classifier_tags = ClassifierTags(multi_class=False)
+    tags.target_tags.required = False
+    return tags
+
+
+class RuleScorer(BaseEstimator):
+    """Score leads with a points table. ``fit`` only checks the table against the data's columns (``y`` is not
+    used: the points are the team's, not learned).
+
+    ``predict_score`` returns the clipped points, ``predict_tier`` the tier names and ``fired_rules`` which rules
+    fired with their points (the rule baseline's own reasons). For scikit-learn (``cross_val_score(...,
+    scoring="roc_auc")``, pipelines): ``decision_function`` is the points, ``predict_proba`` the points rescaled
+    to [0, 1] by the table's score range — rank-preserving, **not** a calibrated probability —, and ``predict``
+    1 where the points reach the table's lowest tier. A classifier for scikit-learn, but without ``score``: in
+    lead scoring "score" means the points, not accuracy.
     """
 
     def __init__(self, *, table="behavioural"):
         self.table = table
+
+    def __sklearn_tags__(self):
+        return classifier_tags(super().__sklearn_tags__())
 
     def fit(self, X: pd.DataFrame, y=None) -> RuleScorer:
         from predictive_leads.data.contracts import closed_values
@@ -412,17 +433,38 @@ class RuleScorer(BaseEstimator):
         table = load_table(self.table)
         _require_columns(table, X.columns)
         self.table_ = load_table(table, columns={c: closed_values(X[c]) for c in table.columns})
-        self.feature_names_in_ = np.asarray(self.table_.columns, dtype=object)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.classes_ = np.array([0, 1])
         return self
 
     def predict_score(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "table_")
         return self.table_.points(X)[1]
 
     def predict_tier(self, X: pd.DataFrame) -> np.ndarray:
         return self.table_.tier_of(self.predict_score(X))
 
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """The points (higher: more likely to convert)."""
+        return self.predict_score(X).astype(float)
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """``[[1 - s, s]]`` with ``s`` the points rescaled to [0, 1] by the score range: for rank metrics, not a
+        calibrated probability (train a model for that)."""
+        low, high = self.table_.score_range
+        s = np.clip((self.decision_function(X) - low) / (high - low), 0.0, 1.0)
+        return np.column_stack([1.0 - s, s])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 where the points reach the table's lowest tier (e.g. MQL), else 0."""
+        scores = self.predict_score(X)
+        lowest = min((t.min_score for t in self.table_.tiers), default=self.table_.score_range[1])
+        return (scores >= lowest).astype(int)
+
     def fired_rules(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per lead: score, tier and the rules that fired, e.g. ``demo_request(+80); unsubscribed(-25)``."""
+        check_is_fitted(self, "table_")
         fired, scores = self.table_.points(X)
         labels = np.array([f"{r.id}({r.points:+d})" for r in self.table_.rules], dtype=object)
         reasons = ["; ".join(labels[row]) for row in fired]
