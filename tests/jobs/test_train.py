@@ -80,3 +80,29 @@ def test_retrain_needs_a_registry_name_or_model_folders(world_dir, tmp_path):
     for kwargs in ({}, {"name": "x", "model": tmp_path}, {"model": tmp_path}):
         with pytest.raises(ValueError, match=re.escape("give --name (registry) or --model with --out")):
             jobs.retrain(world_dir, "2026-09-01", **kwargs)
+
+
+def test_a_training_run_inside_the_users_run_is_nested_with_its_datasets_and_tables(training_file, registry_store):
+    from predictive_leads.serving import registry
+
+    mlflow = registry._mlflow()
+    mlflow.set_experiment("my-notebook")
+    with mlflow.start_run() as parent:  # a notebook's own run: train must not fail with "already active"
+        run = jobs.train(training_file, registry_store / "nested", n_boot=10, force=True, mlflow=True)
+    child = mlflow.MlflowClient().get_run(run.run_id)
+    assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
+    assert child.info.experiment_id == parent.info.experiment_id
+    inputs = {i.tags[0].value: i.dataset for i in child.inputs.dataset_inputs}
+    assert set(inputs) == {"training", "evaluation"}
+    metrics = json.loads((registry_store / "nested" / "metrics.json").read_text())
+    rows = metrics["meta"]["rows"]
+    for context, part in (("training", "train"), ("evaluation", "test")):
+        dataset = inputs[context]
+        assert dataset.name == f"train:{part}" and dataset.source_type == "local" and len(dataset.digest) >= 8
+        assert json.loads(dataset.profile)["num_rows"] == rows[part]
+        assert "pricing_page_view_30d" in dataset.schema and "L0000" not in dataset.schema + dataset.profile
+    table = json.loads(mlflow.artifacts.load_text(f"runs:/{run.run_id}/evaluation/model_vs_rules.json"))
+    scorers = [row[table["columns"].index("scorer")] for row in table["data"]]
+    assert "model" in scorers and any(s.startswith("rules: ") for s in scorers) and "learned scorecard" in scorers
+    alone = jobs.train(training_file, registry_store / "alone", n_boot=10, force=True, mlflow=True)
+    assert "mlflow.parentRunId" not in mlflow.MlflowClient().get_run(alone.run_id).data.tags

@@ -92,7 +92,7 @@ def train(
         from predictive_leads.serving import registry
 
         stage("logging to MLflow")
-        run.run_id = registry.log_training_run(result, experiment=experiment, data_file=data)
+        run.run_id = registry.log_training_run(result, experiment=experiment, data_file=data, frame=frame)
         run.experiment, run.tracking_uri = experiment, registry.tracking_uri()
         if register:
             run.registered, run.alias = register, registry.CHALLENGER

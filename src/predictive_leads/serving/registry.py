@@ -109,15 +109,25 @@ def _requirements() -> list[str]:
 
 
 def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file: str | Path | None = None,
-                     top_k: int = DEFAULT_TOP_K, store: str | Path = DEFAULT_STORE) -> str:  # fmt: skip
+                     frame: pd.DataFrame | None = None, top_k: int = DEFAULT_TOP_K,
+                     store: str | Path = DEFAULT_STORE) -> str:  # fmt: skip
     """One MLflow run for a :class:`~predictive_leads.training.workflow.TrainResult`: params, out-of-time metrics
-    (model and rule baseline side by side), report, audit, feature spec, rules, data facts, git commit, and the pyfunc
-    model. Returns the run id."""
+    (model and rule baseline side by side, also as the table ``evaluation/model_vs_rules.json``), report, audit,
+    feature spec, rules, data facts, git commit, and the pyfunc model. With the training ``frame`` the run's inputs
+    are its training and evaluation parts as MLflow datasets (schema, digest, row count and ``data_file`` as the
+    source; no values). Inside a run the caller started (a notebook's ``mlflow.start_run()``) it is a nested run
+    of it, in its experiment. Returns the run id."""
     mlflow = _mlflow(store)
-    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment)) as run:
+    parent = mlflow.active_run()
+    where = {"nested": True, "experiment_id": parent.info.experiment_id} if parent else {
+        "experiment_id": _experiment_id(mlflow, experiment)}  # fmt: skip
+    with mlflow.start_run(**where) as run:
         mlflow.log_params(_params(result, data_file))
         mlflow.log_metrics(_metrics(result.evaluation))
         mlflow.set_tags(_tags(result))
+        if frame is not None:
+            _log_datasets(mlflow, result, frame, data_file)
+        mlflow.log_table(_ranking_table(result.evaluation), artifact_file="evaluation/model_vs_rules.json")
         with tempfile.TemporaryDirectory() as tmp:
             result.save(tmp)
             spec = {"features": result.model.input_types_, "categories": result.model.categories_,
@@ -170,6 +180,24 @@ def _monitor_metrics(result) -> dict[str, float]:
         out |= {"estimated_auc": latest["auc_est"],
                 "estimated_conversion_rate": latest["conversions_est"] / latest["n"]}  # fmt: skip
     return {k: float(v) for k, v in out.items() if v == v}
+
+
+def _log_datasets(mlflow, result, frame: pd.DataFrame, data_file) -> None:
+    """The training and evaluation parts of ``frame`` as MLflow dataset inputs (MLflow keeps their schema, digest
+    and size, not their values)."""
+    name = Path(str(data_file)).stem if data_file else "training_set"
+    for part, context in (("train", "training"), ("test", "evaluation")):
+        rows = frame.iloc[result.split_rows[part]]
+        plain = rows.astype({c: "string" for c in rows.columns if isinstance(rows[c].dtype, pd.CategoricalDtype)})
+        dataset = mlflow.data.from_pandas(plain, source=str(data_file) if data_file else None, name=f"{name}:{part}")
+        mlflow.log_input(dataset, context=context)
+
+
+def _ranking_table(evaluation: dict) -> pd.DataFrame:
+    """The model and every rule score on the same out-of-time rows: one row each, the headline ranking metrics."""
+    columns = ["roc_auc", "pr_auc", "lift_at_10", "capture_at_10", "ks", "n", "positives"]
+    rows = [{"scorer": name, **{c: metrics.get(c) for c in columns}} for name, metrics in evaluation["ranking"].items()]
+    return pd.DataFrame(rows)
 
 
 def _log_rule_table(mlflow, name: str, tmp: str) -> None:

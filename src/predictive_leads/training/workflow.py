@@ -59,6 +59,7 @@ class TrainResult:
     notes: list[str] = field(default_factory=list)
     dataset: dict = field(default_factory=dict)  # spec (when built from one) and feature_config of the training set
     account: TrainResult | None = None  # the account score's model, when the leads belong to declared accounts
+    split_rows: dict = field(default_factory=dict)  # "train"/"test": the positions of the frame's rows in each part
 
     def artifacts(self) -> dict[str, str]:
         """Every file of the model folder as text: the model (LightGBM text + JSON), its monitoring profile,
@@ -261,7 +262,7 @@ def train_model(
     provenance = frame.attrs.get(ATTRS_KEY, {})
     dataset = {k: provenance[k] for k in ("spec", "feature_config") if k in provenance}
     return TrainResult(model, to_jsonable(result), audit, dropped, html, to_jsonable(meta), profile, card, notes,
-                       to_jsonable(dataset))  # fmt: skip
+                       to_jsonable(dataset), split_rows={"train": train, "test": test})  # fmt: skip
 
 
 def summary_lines(result: TrainResult) -> list[str]:
