@@ -232,3 +232,9 @@ def test_thresholds_by_rule():
     prec = choose_thresholds(y, p, rule="precision", sql_precision=0.9, mql_precision=0.6)
     assert y[p >= dict(prec.cutoffs)["SQL"]].mean() >= 0.9
     assert grade_of(np.array([100, 90, 89, 70, 40, 39, 1])).tolist() == ["A", "A", "B", "B", "C", "D", "D"]
+
+
+def test_an_unknown_calibration_is_one_line_before_any_fitting():
+    X, y = _data(n=400)
+    with pytest.raises(ValueError, match=r"^unknown calibration 'bogus'; choose from auto, platt, isotonic, none$"):
+        LeadScorer(calibration="bogus", min_positives=1).fit(X, y)

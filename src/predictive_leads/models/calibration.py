@@ -16,6 +16,7 @@ class Calibrator:
 
     @classmethod
     def fit(cls, margin: np.ndarray, y: np.ndarray, method: str = "auto") -> Calibrator:
+        check_method(method)
         if method == "none":
             return cls("none", {})
         candidates = ["platt", "isotonic"] if method == "auto" else [method]
@@ -59,6 +60,13 @@ def _fit_isotonic(margin: np.ndarray, y: np.ndarray) -> Calibrator:
 
 
 _FITTERS = {"platt": _fit_platt, "isotonic": _fit_isotonic}
+METHODS = ("auto", *_FITTERS, "none")
+
+
+def check_method(method: str) -> None:
+    """A one-line ValueError for a calibration method that does not exist."""
+    if method not in METHODS:
+        raise ValueError(f"unknown calibration {method!r}; choose from {', '.join(METHODS)}")
 
 
 def _log_loss(y: np.ndarray, p: np.ndarray) -> float:

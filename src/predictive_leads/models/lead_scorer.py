@@ -21,7 +21,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from predictive_leads.features.guard import ATTRS_KEY
-from predictive_leads.models.calibration import Calibrator
+from predictive_leads.models.calibration import Calibrator, check_method
 from predictive_leads.models.saved_files import (
     JSON_TYPES_PLURAL,
     REDO,
@@ -127,6 +127,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     def fit(self, X, y) -> LeadScorer:
         import lightgbm as lgb
 
+        check_method(self.calibration)  # before any work: a typo costs no fit
         vocabulary = _event_vocabulary(X)
         X = _as_frame(X)
         y = _check_target(y, len(X), self.min_positives)
