@@ -53,8 +53,9 @@ def test_grid_search_picks_a_rule_table_out_of_time(data):
 
 def test_the_rule_scorers_speak_scikit_learn(data):
     X, _y = data
-    with pytest.raises(NotFittedError):
-        RuleScorer().predict_score(X)
+    for method in ("predict_score", "predict_proba", "decision_function", "predict", "fired_rules"):
+        with pytest.raises(NotFittedError):
+            getattr(RuleScorer(), method)(X)
     with pytest.raises(NotFittedError):
         LearnedScorecard().predict_proba(X)
     rules = RuleScorer(table="fit_and_engagement").fit(X)

@@ -452,8 +452,9 @@ class RuleScorer(BaseEstimator):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """``[[1 - s, s]]`` with ``s`` the points rescaled to [0, 1] by the score range: for rank metrics, not a
         calibrated probability (train a model for that)."""
+        points = self.decision_function(X)
         low, high = self.table_.score_range
-        s = np.clip((self.decision_function(X) - low) / (high - low), 0.0, 1.0)
+        s = np.clip((points - low) / (high - low), 0.0, 1.0)
         return np.column_stack([1.0 - s, s])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
