@@ -50,7 +50,7 @@ def test_mlflow_messages_are_shown_from_verbose_on_only(training_file, tmp_path)
     assert "INFO mlflow" not in default.stderr and "Successfully registered" not in default.stderr, default.stderr
     assert "registered leads version 1" in default.stdout
     scorer = json.loads((tmp_path / "default" / "model" / "scorer.json").read_text())
-    assert scorer["params"]["n_jobs"] == 1
+    assert "n_jobs" not in scorer["params"], "threads are a setting of the machine, not of the model"
     verbose = _train(training_file, tmp_path / "verbose", "-v")
     assert verbose.returncode == 0, verbose.stderr[-2000:]
     assert "INFO mlflow" in verbose.stderr and "Successfully registered model 'leads'" in verbose.stderr

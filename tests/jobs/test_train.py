@@ -104,5 +104,25 @@ def test_a_training_run_inside_the_users_run_is_nested_with_its_datasets_and_tab
     table = json.loads(mlflow.artifacts.load_text(f"runs:/{run.run_id}/evaluation/model_vs_rules.json"))
     scorers = [row[table["columns"].index("scorer")] for row in table["data"]]
     assert "model" in scorers and any(s.startswith("rules: ") for s in scorers) and "learned scorecard" in scorers
+    assert (run.experiment, run.tracking_uri) == ("my-notebook", mlflow.get_tracking_uri())
     alone = jobs.train(training_file, registry_store / "alone", n_boot=10, force=True, mlflow=True)
     assert "mlflow.parentRunId" not in mlflow.MlflowClient().get_run(alone.run_id).data.tags
+
+
+def test_inside_a_run_in_the_users_own_store_training_logs_there(training_file, offline_mlflow, tmp_path,
+                                                                  monkeypatch):  # fmt: skip
+    from predictive_leads.serving import registry
+
+    monkeypatch.chdir(tmp_path)  # our default store would be models/mlflow under the working folder
+    mlflow = registry.import_mlflow()
+    mine = f"sqlite:///{tmp_path / 'mine.db'}"
+    mlflow.set_tracking_uri(mine)
+    mlflow.set_experiment("mine")
+    with mlflow.start_run() as parent:
+        run = jobs.train(training_file, tmp_path / "model", n_boot=10, force=True, mlflow=True)
+        mlflow.log_metric("after", 1.0)  # the user's run still works
+    assert mlflow.get_tracking_uri() == mine and run.tracking_uri == mine
+    child = mlflow.MlflowClient().get_run(run.run_id)
+    assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
+    assert mlflow.MlflowClient().get_run(parent.info.run_id).data.metrics["after"] == 1.0
+    assert not (tmp_path / "models").exists(), "nothing went to our default store"

@@ -63,7 +63,7 @@ def configure_logging(verbosity: int = 0) -> None:
     package.propagate = False
     for name in THIRD_PARTY:
         logging.getLogger(name).setLevel(theirs)
-    os.environ["MLFLOW_LOGGING_LEVEL"] = logging.getLevelName(theirs)  # read when MLflow is first imported
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", logging.getLevelName(theirs))  # read when MLflow is imported
     _SETTINGS["progress"] = verbosity >= 0
 
 

@@ -42,7 +42,10 @@ def score(
         bool, typer.Option("--disqualify-out-of-area", help="Also disqualify leads outside the service area.")
     ] = False,
     no_disqualify: Annotated[bool, typer.Option("--no-disqualify", help="Run no disqualification check.")] = False,
-    n_jobs: Annotated[int, typer.Option(help="LightGBM threads (0: all cores, or OMP_NUM_THREADS).")] = 2,
+    n_jobs: Annotated[
+        int | None,
+        typer.Option(help="LightGBM threads (0: all cores or OMP_NUM_THREADS; default: 2 to fit, all to score)."),
+    ] = None,
 ) -> None:
     """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects).
 

@@ -47,7 +47,10 @@ def train(
     force: Annotated[
         bool, typer.Option("--force", help="Train even below the cold-start minimum (the report says so).")
     ] = False,
-    n_jobs: Annotated[int, typer.Option(help="LightGBM threads (0: all cores, or OMP_NUM_THREADS).")] = 2,
+    n_jobs: Annotated[
+        int | None,
+        typer.Option(help="LightGBM threads (0: all cores or OMP_NUM_THREADS; default: 2 to fit, all to score)."),
+    ] = None,
 ) -> None:
     """Audit, train and evaluate out of time against the rule presets; write the model and its report.
 

@@ -29,6 +29,9 @@ class OutOfTimeSplit:
         return self.n_splits
 
     def split(self, X, y=None, groups=None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(training rows, test rows) per fold, as positions; rows without a time are in neither."""
+        if self.n_splits < 1:
+            raise ValueError(f"n_splits must be at least 1, got {self.n_splits}")
         if not isinstance(X, pd.DataFrame) or self.time_column not in X.columns:
             raise ValueError(f"OutOfTimeSplit needs a DataFrame with the time column {self.time_column!r}")
         time = pd.to_datetime(X[self.time_column], utc=True).reset_index(drop=True)

@@ -101,7 +101,7 @@ def score(
     Every row is scored (with ``top_k`` reasons) or rejected into ``rejects`` (default ``<stem>.rejects.csv``)
     with a reason. Bots, spam, test, disposable, competitor and internal addresses are disqualified (with
     ``b2b_only`` free and edu addresses too, with ``out_of_area`` leads outside the service area; none when not
-    ``disqualify``). ``n_jobs``: LightGBM threads (default: the model's). ``progress(rows_done, rows_rejected)`` is
+    ``disqualify``). ``n_jobs``: LightGBM threads (default: all cores). ``progress(rows_done, rows_rejected)`` is
     called after each chunk, ``on_stage(what)`` as each stage starts, ``on_frame(scoring_frame)`` once a scoring
     frame was built from ``data``. A second job writing the same ``output`` is refused while this one runs."""
     from predictive_leads.data.files import output_lock, remove_stale_partials
@@ -117,7 +117,8 @@ def score(
         if (input is None) == (data is None):
             raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
         scorer = load_scorer(model)
-        scorer.n_jobs = scorer.n_jobs if n_jobs is None else n_jobs
+        if n_jobs is not None:
+            scorer.n_jobs = n_jobs
         name, version = describe_model(model)
         for side in (scoring_frame_path(output), accounts_path(output)):  # what killed runs of this output left
             remove_stale_partials(side)

@@ -57,7 +57,7 @@ def train(
     experiment: str = "predictive-leads",
     register: str | None = None,
     force: bool = False,
-    n_jobs: int = 2,
+    n_jobs: int | None = None,
     on_stage: Stage | None = None,
 ) -> TrainRun:
     """Audit, train and evaluate out of time against the rule presets (``rules``, default all) on the training set
@@ -80,7 +80,7 @@ def train(
                                            safe_columns=tuple(safe_columns))  # fmt: skip
         stage("auditing, training and evaluating")
         result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force,
-                             scorer_params={"n_jobs": n_jobs}, **roles)  # fmt: skip
+                             scorer_params={} if n_jobs is None else {"n_jobs": n_jobs}, **roles)  # fmt: skip
         lines = summary_lines(result)
         if not flat_export and has_accounts(frame):
             stage("training the account score (the leads belong to accounts)")
@@ -93,7 +93,7 @@ def train(
 
         stage("logging to MLflow")
         run.run_id = registry.log_training_run(result, experiment=experiment, data_file=data, frame=frame)
-        run.experiment, run.tracking_uri = experiment, registry.tracking_uri()
+        run.experiment, run.tracking_uri = registry.run_location(run.run_id)
         if register:
             run.registered, run.alias = register, registry.CHALLENGER
             run.version = registry.register(run.run_id, register)

@@ -62,7 +62,8 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         ``isotonic`` or ``none``.
     tier_rule : ``capacity``, ``precision`` or ``f1`` (see :func:`predictive_leads.models.score_map.choose_thresholds`).
     n_jobs : LightGBM threads for fitting and for scoring batches of 2,000 rows or more (smaller batches use one);
-        0 or less: OpenMP's default (all cores, or ``OMP_NUM_THREADS``). Fits are reproducible for a given value.
+        0 or less: OpenMP's default (all cores, or ``OMP_NUM_THREADS``). ``None``: 2 to fit (fits are reproducible
+        for a given value), OpenMP's default to score. A setting of the machine, not of the model: not saved.
     """
 
     def __init__(
@@ -89,7 +90,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         sql_capacity: int = 200,
         mql_capacity: int = 1000,
         random_state: int = 0,
-        n_jobs: int = 2,
+        n_jobs: int | None = None,
     ):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -205,7 +206,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             "seed": self.random_state,
             "deterministic": True,
             "force_row_wise": True,
-            "num_threads": self.n_jobs,
+            "num_threads": 2 if self.n_jobs is None else self.n_jobs,
             "verbosity": -1,
         }
 
@@ -288,7 +289,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     def _margin(self, codes: np.ndarray) -> np.ndarray:
         # one thread for small batches: starting threads costs more than a few rows take (REST: one lead)
-        threads = 1 if len(codes) < 2000 else self.n_jobs
+        threads = 1 if len(codes) < 2000 else (self.n_jobs or 0)
         return self.booster_.predict(codes, raw_score=True, num_threads=threads)
 
     def decision_function(self, X) -> np.ndarray:
@@ -368,7 +369,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             "package_version": __version__,
             "model_bytes": len(model_bytes),
             "model_sha256": hashlib.sha256(model_bytes).hexdigest(),
-            "params": _jsonable(self.get_params()),
+            "params": _jsonable({k: v for k, v in self.get_params().items() if k != "n_jobs"}),
             "features": list(self.feature_names_in_),
             "categories": self.categories_,
             "input_types": self.input_types_,

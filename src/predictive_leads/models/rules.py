@@ -435,7 +435,7 @@ class RuleScorer(BaseEstimator):
         self.table_ = load_table(table, columns={c: closed_values(X[c]) for c in table.columns})
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = len(self.feature_names_in_)
-        self.classes_ = np.array([0, 1])
+        self.classes_ = np.array([0, 1]) if y is None else np.unique(np.asarray(y))
         return self
 
     def predict_score(self, X: pd.DataFrame) -> np.ndarray:
@@ -458,9 +458,11 @@ class RuleScorer(BaseEstimator):
         return np.column_stack([1.0 - s, s])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """1 where the points reach the table's lowest tier (e.g. MQL), else 0."""
+        """1 where the points reach the table's lowest tier above the score floor (e.g. MQL, or warm when cold
+        starts at the floor), else 0."""
         scores = self.predict_score(X)
-        lowest = min((t.min_score for t in self.table_.tiers), default=self.table_.score_range[1])
+        floor, top = self.table_.score_range
+        lowest = min((t.min_score for t in self.table_.tiers if t.min_score > floor), default=top)
         return (scores >= lowest).astype(int)
 
     def fired_rules(self, X: pd.DataFrame) -> pd.DataFrame:

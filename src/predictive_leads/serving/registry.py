@@ -58,8 +58,11 @@ def import_mlflow():
 
 
 def _mlflow(store: str | Path = DEFAULT_STORE):
+    """MLflow pointed at ``store`` (see :func:`tracking_uri`) — unless the caller has a run active (a notebook's
+    ``mlflow.start_run()``): then its tracking store is kept, so our run nests inside it."""
     mlflow = import_mlflow()
-
+    if mlflow.active_run() is not None:
+        return mlflow
     uri = tracking_uri(store)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
@@ -182,14 +185,26 @@ def _monitor_metrics(result) -> dict[str, float]:
     return {k: float(v) for k, v in out.items() if v == v}
 
 
+def run_location(run_id: str, *, store: str | Path = DEFAULT_STORE) -> tuple[str, str]:
+    """(experiment name, tracking URI) of a run just logged (in the caller's store when it nested in their run)."""
+    mlflow = _mlflow(store)
+    experiment_id = mlflow.MlflowClient().get_run(run_id).info.experiment_id
+    return mlflow.MlflowClient().get_experiment(experiment_id).name, mlflow.get_tracking_uri()
+
+
 def _log_datasets(mlflow, result, frame: pd.DataFrame, data_file) -> None:
     """The training and evaluation parts of ``frame`` as MLflow dataset inputs (MLflow keeps their schema, digest
     and size, not their values)."""
+    import warnings
+
     name = Path(str(data_file)).stem if data_file else "training_set"
+    source = str(Path(data_file).resolve()) if data_file else None
     for part, context in (("train", "training"), ("test", "evaluation")):
         rows = frame.iloc[result.split_rows[part]]
         plain = rows.astype({c: "string" for c in rows.columns if isinstance(rows[c].dtype, pd.CategoricalDtype)})
-        dataset = mlflow.data.from_pandas(plain, source=str(data_file) if data_file else None, name=f"{name}:{part}")
+        with warnings.catch_warnings():  # "the source can be interpreted in multiple ways": it is a local file
+            warnings.simplefilter("ignore", UserWarning)
+            dataset = mlflow.data.from_pandas(plain, source=source, name=f"{name}:{part}")
         mlflow.log_input(dataset, context=context)
 
 
@@ -288,16 +303,17 @@ def register(run_id: str, name: str, *, alias: str = CHALLENGER, store: str | Pa
 @contextlib.contextmanager
 def _quiet_mlflow():
     """MLflow prints "Successfully registered model …" to stderr whatever the log level; keep it for ``-v``."""
-    from mlflow.utils import logging_utils
+    from mlflow.utils.logging_utils import MLFLOW_LOGGING_STREAM
 
     if logging.getLogger("mlflow").isEnabledFor(logging.INFO):
         yield
         return
-    logging_utils.disable_logging()
+    before = MLFLOW_LOGGING_STREAM.enabled  # process-wide: a concurrent thread's MLflow lines are muted meanwhile
+    MLFLOW_LOGGING_STREAM.enabled = False
     try:
         yield
     finally:
-        logging_utils.enable_logging()
+        MLFLOW_LOGGING_STREAM.enabled = before
 
 
 def is_model_uri(ref: str | Path) -> bool:
