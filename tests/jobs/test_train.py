@@ -86,8 +86,8 @@ def test_a_training_run_inside_the_users_run_is_nested_with_its_datasets_and_tab
     from predictive_leads.serving import registry
 
     mlflow = registry._mlflow()
-    mlflow.set_experiment("my-notebook")
-    with mlflow.start_run() as parent:  # a notebook's own run: train must not fail with "already active"
+    mine = mlflow.create_experiment("my-notebook")  # not set_experiment: that would outlive this test
+    with mlflow.start_run(experiment_id=mine) as parent:  # a notebook's own run: train must not say "already active"
         run = jobs.train(training_file, registry_store / "nested", n_boot=10, force=True, mlflow=True)
     child = mlflow.MlflowClient().get_run(run.run_id)
     assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
@@ -116,9 +116,9 @@ def test_inside_a_run_in_the_users_own_store_training_logs_there(training_file, 
     monkeypatch.chdir(tmp_path)  # our default store would be models/mlflow under the working folder
     mlflow = registry.import_mlflow()
     mine = f"sqlite:///{tmp_path / 'mine.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", mine)  # restored after the test (set_tracking_uri writes it too)
     mlflow.set_tracking_uri(mine)
-    mlflow.set_experiment("mine")
-    with mlflow.start_run() as parent:
+    with mlflow.start_run(experiment_id=mlflow.create_experiment("mine")) as parent:
         run = jobs.train(training_file, tmp_path / "model", n_boot=10, force=True, mlflow=True)
         mlflow.log_metric("after", 1.0)  # the user's run still works
     assert mlflow.get_tracking_uri() == mine and run.tracking_uri == mine
