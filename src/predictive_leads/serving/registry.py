@@ -69,6 +69,14 @@ def _mlflow(store: str | Path = DEFAULT_STORE):
     return mlflow
 
 
+def _where(mlflow, experiment: str) -> dict:
+    """``start_run`` arguments: nested in the caller's active run (in its experiment), else in ``experiment``."""
+    parent = mlflow.active_run()
+    if parent is not None:
+        return {"nested": True, "experiment_id": parent.info.experiment_id}
+    return {"experiment_id": _experiment_id(mlflow, experiment)}
+
+
 def _experiment_id(mlflow, name: str) -> str:
     found = mlflow.get_experiment_by_name(name)
     if found is not None:
@@ -121,10 +129,7 @@ def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file:
     source; no values). Inside a run the caller started (a notebook's ``mlflow.start_run()``) it is a nested run
     of it, in its experiment. Returns the run id."""
     mlflow = _mlflow(store)
-    parent = mlflow.active_run()
-    where = {"nested": True, "experiment_id": parent.info.experiment_id} if parent else {
-        "experiment_id": _experiment_id(mlflow, experiment)}  # fmt: skip
-    with mlflow.start_run(**where) as run:
+    with mlflow.start_run(**_where(mlflow, experiment)) as run:
         mlflow.log_params(_params(result, data_file))
         mlflow.log_metrics(_metrics(result.evaluation))
         mlflow.set_tags(_tags(result))
@@ -148,10 +153,11 @@ def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file:
 def log_monitor_run(result, out: str | Path, model_ref: str | Path, *, experiment: str = MONITOR_EXPERIMENT,
                     store: str | Path = DEFAULT_STORE) -> str:  # fmt: skip
     """One MLflow run for a monitoring result (verdict, drift and cohort metrics, ``monitor.json``/``.html`` from
-    ``out``), tagged with the model it judged; a registered version also gets a tag pointing at the run."""
+    ``out``), tagged with the model it judged; a registered version also gets a tag pointing at the run. Inside the
+    caller's active run it is a nested run, as :func:`log_training_run` is."""
     mlflow = _mlflow(store)
     name, version = describe_model(model_ref, store=store)
-    with mlflow.start_run(experiment_id=_experiment_id(mlflow, experiment)) as run:
+    with mlflow.start_run(**_where(mlflow, experiment)) as run:
         mlflow.set_tags({"model.name": name, "model.version": version, "monitor.as_of": result.as_of,
                          "monitor.verdict": result.verdict.status})  # fmt: skip
         mlflow.log_params({"horizon_days": result.horizon_days, "drift_population": result.facts["drift_population"]})
