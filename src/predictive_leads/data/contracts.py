@@ -349,7 +349,12 @@ def _row_error(source: str, column: str, mask: pd.Series, problem: str, ids: pd.
 def _row_ids(df: pd.DataFrame, contract: TableContract) -> pd.Series:
     if contract.id_column in df.columns:
         return df[contract.id_column].astype("string").fillna("<missing id>").reset_index(drop=True)
-    return pd.Series([f"row {i + 1}" for i in range(len(df))], dtype="string")
+    return row_labels(len(df))
+
+
+def row_labels(n: int, name: str | None = None) -> pd.Series:
+    """``row 1`` … ``row n``: how messages name rows that have no id (data rows counted from 1, no header)."""
+    return pd.Series([f"row {i + 1}" for i in range(n)], dtype="string", name=name)
 
 
 # A zone suffix after a time of day: Z, UTC/GMT or an offset (+02:00, +0200, -05). Anchoring it to the
@@ -418,8 +423,7 @@ def _coerce(values: pd.Series, col: Column, source: str, ids: pd.Series, id_colu
         if col.name == id_column:
             blank = pd.Series((out.str.strip() == "").fillna(False).to_numpy(dtype=bool))
             if blank.any():
-                raise _row_error(source, col.name, blank, "blank ids", pd.Series([f"row {i + 1}" for i in
-                                 range(len(out))], dtype="string"))  # fmt: skip
+                raise _row_error(source, col.name, blank, "blank ids", row_labels(len(out)))
         if col.allowed is not None:
             out = out.str.strip().str.lower()
         return out

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from predictive_leads.data.contracts import MAX_IDS_IN_MESSAGE
+from predictive_leads.data.contracts import MAX_IDS_IN_MESSAGE, row_labels
 from predictive_leads.data.files import read_raw, sniff_delimiter
 from predictive_leads.data.personal_data import personal_columns, personal_kind
 
@@ -217,7 +217,7 @@ class UnknownColumnError(ValueError):
 
 def _ids(frame: pd.DataFrame, id_col: str | None) -> pd.Series:
     if id_col is None:
-        return pd.Series([f"row {i + 1}" for i in range(len(frame))], dtype="string", name="row")
+        return row_labels(len(frame), "row")
     return frame[id_col].astype("string").str.strip().rename(id_col)
 
 
@@ -227,7 +227,7 @@ def _id_notes(ids: pd.Series) -> tuple[list[str], pd.Series]:
     notes, labels = [], ids
     kind = personal_kind(ids)
     if kind:
-        labels = pd.Series([f"row {i + 1}" for i in range(len(ids))], dtype="string", name="row")
+        labels = row_labels(len(ids), "row")
         notes.append(f"id column {ids.name!r} holds {kind}: messages name rows, not ids")
     if ids.isna().any():
         n = int(ids.isna().sum())
@@ -336,7 +336,7 @@ def parse_target(
     Raises a one-line ValueError naming ``source``, ``column`` and the first ids of rows whose target is missing
     or unrecognised (they are never dropped silently), or when only one class is present.
     """
-    ids = ids if ids is not None else pd.Series([f"row {i + 1}" for i in range(len(values))], dtype="string")
+    ids = ids if ids is not None else row_labels(len(values))
     text = _target_text(values)
     if positive_label is not None:
         wanted = str(positive_label).strip().lower()
