@@ -5,6 +5,8 @@ training set and exports it as the same YAML the rule engine runs: one rule per 
 ``col < b`` for numeric bins, ``col in [...]`` for categorical ones, ``col is missing`` for the missing bin.
 So a learned table and a hand-written one are interchangeable, and marketing ops can paste it into a CRM.
 At scoring time a category the scorecard never saw earns no points for that attribute.
+
+optbinning is an optional extra: ``pip install 'predictive-leads[scorecard]'``.
 """
 
 from __future__ import annotations
@@ -14,14 +16,27 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from predictive_leads.models.rules import PointsTable, RuleScorer, classifier_tags
+from predictive_leads.models.rules import (
+    PointsTable,
+    RuleScorer,
+    binary_classes,
+    check_sample_weight,
+    classifier_tags,
+    lead_frame,
+    record_features,
+)
+
+MISSING_OPTBINNING = "LearnedScorecard needs optbinning: pip install 'predictive-leads[scorecard]'"
 
 
 class LearnedScorecard(BaseEstimator):
     """Fit a scorecard on ``X, y`` and score with its exported points table (``table_``).
 
     For scikit-learn: ``decision_function`` is the points, ``predict_proba`` the scorecard's logistic regression
-    (a probability, though not calibrated out of time), ``predict`` 1 where it is at least 0.5."""
+    (a probability, though not calibrated out of time), ``predict`` the positive class (``classes_[1]``, 1 for a
+    0/1 target) where it is at least 0.5. ``y`` is binary: 0/1, booleans or any two labels (the larger is the
+    conversion, as in scikit-learn). Like :class:`~predictive_leads.models.rules.RuleScorer` it scores columns
+    by name; an array is named ``x0, x1, …`` (or like the frame it was fitted on)."""
 
     def __init__(
         self,
@@ -41,16 +56,28 @@ class LearnedScorecard(BaseEstimator):
     def __sklearn_tags__(self):
         tags = classifier_tags(super().__sklearn_tags__())
         tags.target_tags.required = True
+        tags.input_tags.allow_nan = True  # missing values get their own bin
+        tags.input_tags.categorical = tags.input_tags.string = True  # text and category columns are binned too
         return tags
 
-    def fit(self, X: pd.DataFrame, y) -> LearnedScorecard:
-        from optbinning import BinningProcess, Scorecard
+    def fit(self, X, y, sample_weight=None) -> LearnedScorecard:
+        try:
+            from optbinning import BinningProcess, Scorecard
+        except ModuleNotFoundError as exc:
+            if exc.name != "optbinning":
+                raise
+            raise ImportError(MISSING_OPTBINNING) from None
         from sklearn.linear_model import LogisticRegression
 
-        y = np.asarray(y).astype(int)
-        if len(np.unique(y)) != 2:
-            raise ValueError("a scorecard needs both converted and not-converted leads in the training data")
-        data = _prepare(X)
+        if y is None:
+            raise ValueError("LearnedScorecard requires y to be passed, but the target y is None")
+        frame = lead_frame(X, self, fitting=True)
+        self.classes_, y = binary_classes(y, len(frame), who="a scorecard", both=True)
+        sample_weight = check_sample_weight(sample_weight, len(frame))
+        if sample_weight is not None and len(np.unique(y[sample_weight > 0])) < 2:
+            raise ValueError("a scorecard needs both converted and not-converted leads in the training data (only "
+                             "one class has a positive sample_weight)")  # fmt: skip
+        data = _prepare(frame)
         categorical = [c for c in data.columns if data[c].dtype == object]
         process = BinningProcess(
             variable_names=list(data.columns),
@@ -65,35 +92,54 @@ class LearnedScorecard(BaseEstimator):
             scaling_method_params={"min": self.points_range[0], "max": self.points_range[1]},
             reverse_scorecard=True,  # more points = more likely to convert (credit scorecards run the other way)
         )
-        card.fit(data, y)
+        try:
+            card.fit(data, y, sample_weight=sample_weight)
+        except ValueError:  # no attribute selected: the logistic regression gets 0 columns
+            if not getattr(getattr(card, "binning_process_", None), "_is_fitted", False) or _binned_any(card):
+                raise  # an error of the binning itself, or of the regression on binned attributes
+            raise ValueError(self._nothing_binned(data.shape[1])) from None
+        if not _binned_any(card):
+            raise ValueError(self._nothing_binned(data.shape[1]))
         self.scorecard_ = card
         self.table_ = PointsTable.from_dict(_export(card, self.name, self.points_range, categorical))
-        self.rule_scorer_ = RuleScorer(table=self.table_).fit(X)
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.classes_ = np.array([0, 1])
+        self.rule_scorer_ = RuleScorer(table=self.table_).fit(frame)
+        record_features(self, X, frame)
         return self
 
-    def predict_score(self, X: pd.DataFrame) -> np.ndarray:
-        check_is_fitted(self, "rule_scorer_")
-        return self.rule_scorer_.predict_score(X)
+    def _nothing_binned(self, n_attributes: int) -> str:
+        return (f"no attribute of {n_attributes} splits into bins with information value >= min_iv={self.min_iv}: "
+                "optbinning needs both classes in every bin, so too few rows (tens) or attributes that separate "
+                "converted from not-converted leads perfectly leave nothing to score")  # fmt: skip
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_score(self, X) -> np.ndarray:
+        check_is_fitted(self, "rule_scorer_")
+        return self.rule_scorer_.predict_score(lead_frame(X, self, fitting=False))
+
+    def decision_function(self, X) -> np.ndarray:
         """The points (higher: more likely to convert)."""
         return self.predict_score(X).astype(float)
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, X) -> np.ndarray:
         """The scorecard's logistic regression on the binned attributes: ``[[1 - p, p]]``."""
         check_is_fitted(self, "scorecard_")
-        return self.scorecard_.predict_proba(_prepare(X[self.feature_names_in_]))
+        frame = lead_frame(X, self, fitting=False)
+        return self.scorecard_.predict_proba(_prepare(frame[self.scorecard_.binning_process_.variable_names]))
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+    def predict(self, X) -> np.ndarray:
+        """``classes_[1]`` where the logistic regression says at least 0.5, else ``classes_[0]``."""
+        converts = self.predict_proba(X)[:, 1] >= 0.5
+        return self.classes_[converts.astype(int)]
 
-    def fired_rules(self, X: pd.DataFrame) -> pd.DataFrame:
+    def fired_rules(self, X) -> pd.DataFrame:
         """Per lead: score, tier and the bins (rules) that earned points."""
         check_is_fitted(self, "rule_scorer_")
-        return self.rule_scorer_.fired_rules(X)
+        return self.rule_scorer_.fired_rules(lead_frame(X, self, fitting=False))
+
+
+def _binned_any(card) -> bool:
+    """Some attribute the scorecard selected has bins (a single bin scores everyone the same)."""
+    summary = card.binning_process_.summary()
+    return bool(((summary["selected"]) & (summary["n_bins"] > 1) & (summary["iv"] > 0)).any())
 
 
 def _prepare(X: pd.DataFrame) -> pd.DataFrame:
@@ -141,7 +187,9 @@ def _export(card, name: str, points_range, categorical: list[str]) -> dict:
 
 
 def _bin_label(bin_) -> str:
-    if isinstance(bin_, list | np.ndarray):
+    if isinstance(bin_, str):
+        return bin_
+    if hasattr(bin_, "__iter__"):  # a categorical bin: a list, an array, or (pandas 3) an ArrowStringArray
         return "in " + ", ".join(map(str, bin_))
     return str(bin_)
 

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 import yaml
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 NUMERIC_OPS = (">=", "<=", ">", "<", "between")
 OPS = ("==", "!=", "in", "not in", *NUMERIC_OPS, "contains", "regex", "is missing", "is present")
@@ -409,47 +410,135 @@ def classifier_tags(tags):
     return tags
 
 
+def lead_frame(X, estimator, *, fitting: bool) -> pd.DataFrame:
+    """``X`` as the frame a points table scores. A DataFrame with named columns as it is (the table finds its
+    columns by name). An array, or a frame whose columns are not all names (``pd.DataFrame(array)``), is checked
+    like scikit-learn checks it and named like the frame the estimator was fitted on, or ``x0, x1, …`` when it
+    was fitted on an array (or is being fitted on one)."""
+    name = type(estimator).__name__
+    if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
+        return X
+    if not isinstance(X, pd.DataFrame):
+        X = check_array(X, dtype=None, ensure_all_finite=False, estimator=name)
+    width = X.shape[1]
+    if fitting:
+        columns = [f"x{i}" for i in range(width)]
+    else:
+        if width != estimator.n_features_in_:
+            raise ValueError(f"X has {width} features, but {name} is expecting {estimator.n_features_in_} features "
+                             "as input")  # fmt: skip
+        names = getattr(estimator, "feature_names_in_", None)
+        columns = list(names) if names is not None else [f"x{i}" for i in range(width)]
+    if isinstance(X, pd.DataFrame):
+        return X.set_axis(columns, axis=1)
+    frame = pd.DataFrame(X, columns=columns)
+    return frame.infer_objects() if X.dtype == object else frame  # numbers held as objects are numbers
+
+
+def record_features(estimator, X, frame: pd.DataFrame) -> None:
+    """``n_features_in_``, and ``feature_names_in_`` when ``X`` came with column names (scikit-learn's rule)."""
+    estimator.n_features_in_ = frame.shape[1]
+    if isinstance(X, pd.DataFrame) and all(isinstance(c, str) for c in X.columns):
+        estimator.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_  # refitted on an array: the names of an earlier fit no longer apply
+
+
+def binary_classes(y, n: int, *, who: str, both: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(``classes_``, ``y`` as 0/1 with ``classes_[1]`` the conversion) of a binary target of ``n`` rows. Labels
+    may be 0/1, booleans or any two values (the larger, e.g. ``"yes"`` over ``"no"``, is the conversion). With
+    ``both=False`` a 0/1 target with one class only is accepted (the classes stay 0 and 1)."""
+    y = column_or_1d(y, warn=True)
+    if len(y) != n:
+        raise ValueError(f"X has {n} rows but y has {len(y)}")
+    if pd.isna(y).any():
+        raise ValueError(f"y is missing for {int(pd.isna(y).sum())} row(s): label every lead 0/1 (converted or not)")
+    kind = type_of_target(y, input_name="y")
+    if kind.startswith("multiclass"):
+        raise ValueError(f"Only binary classification is supported. The type of the target is {kind}: {who} needs "
+                         "0/1 (converted or not)")  # fmt: skip
+    if kind != "binary":
+        raise ValueError(f"Unknown label type: {kind}. {who} needs a binary target, 0/1 (converted or not)")
+    classes = np.unique(y)
+    if len(classes) < 2:
+        zero_one = y.dtype.kind in "biuf" and set(classes) <= {0, 1}
+        if both or not zero_one:
+            raise ValueError(f"{who} needs both converted and not-converted leads in the training data "
+                             f"(y has one class only: {', '.join(map(repr, classes))})")  # fmt: skip
+        classes = np.array([0, 1], dtype=y.dtype)
+    return classes, (y == classes[1]).astype(int)
+
+
+def check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
+    """Non-negative finite weights, one per row (a scalar applies to every row)."""
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=float)
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.shape != (n,):
+        raise ValueError(f"sample_weight.shape == {w.shape}, expected {(n,)}!")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("sample_weight must be finite and non-negative")
+    if n and not w.any():
+        raise ValueError("sample_weight is zero for every row: nothing to fit on")
+    return w
+
+
 class RuleScorer(BaseEstimator):
-    """Score leads with a points table. ``fit`` only checks the table against the data's columns (``y`` is not
-    used: the points are the team's, not learned).
+    """Score leads with a points table. ``fit`` only checks the table against the data's columns (``y`` and
+    ``sample_weight`` are checked but not used: the points are the team's, not learned).
 
     ``predict_score`` returns the clipped points, ``predict_tier`` the tier names and ``fired_rules`` which rules
     fired with their points (the rule baseline's own reasons). For scikit-learn (``cross_val_score(...,
     scoring="roc_auc")``, pipelines): ``decision_function`` is the points, ``predict_proba`` the points rescaled
     to [0, 1] by the table's score range — rank-preserving, **not** a calibrated probability —, and ``predict``
-    1 where the points reach the table's lowest tier. A classifier for scikit-learn, but without ``score``: in
-    lead scoring "score" means the points, not accuracy.
+    the positive class (``classes_[1]``, 1 for a 0/1 target) where the points reach the table's lowest tier. A
+    classifier for scikit-learn, but without ``score``: in lead scoring "score" means the points, not accuracy.
+
+    The table finds its columns by name: a DataFrame may have more columns, in any order. An array is named like
+    the frame ``fit`` saw (``feature_names_in_``), or ``x0, x1, …`` when fitted on an array, so a table over
+    ``x0`` scores a plain matrix.
     """
 
     def __init__(self, *, table="behavioural"):
         self.table = table
 
     def __sklearn_tags__(self):
-        return classifier_tags(super().__sklearn_tags__())
+        tags = classifier_tags(super().__sklearn_tags__())
+        tags.classifier_tags.poor_score = True  # the points are not learned from y
+        tags.input_tags.allow_nan = True  # a missing value never satisfies a test; "is missing" rules score it
+        tags.input_tags.categorical = tags.input_tags.string = True  # rules test categories and text too
+        return tags
 
-    def fit(self, X: pd.DataFrame, y=None) -> RuleScorer:
+    def fit(self, X, y=None, sample_weight=None) -> RuleScorer:
         from predictive_leads.data.contracts import closed_values
 
+        frame = lead_frame(X, self, fitting=True)
+        if y is None:
+            self.classes_ = np.array([0, 1])
+        else:
+            self.classes_, _ = binary_classes(y, len(frame), who="RuleScorer", both=False)
+        check_sample_weight(sample_weight, len(frame))
         table = load_table(self.table)
-        _require_columns(table, X.columns)
-        self.table_ = load_table(table, columns={c: closed_values(X[c]) for c in table.columns})
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
-        self.classes_ = np.array([0, 1]) if y is None else np.unique(np.asarray(y))
+        _require_columns(table, frame.columns)
+        self.table_ = load_table(table, columns={c: closed_values(frame[c]) for c in table.columns})
+        record_features(self, X, frame)
         return self
 
-    def predict_score(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_score(self, X) -> np.ndarray:
         check_is_fitted(self, "table_")
-        return self.table_.points(X)[1]
+        return self.table_.points(lead_frame(X, self, fitting=False))[1]
 
-    def predict_tier(self, X: pd.DataFrame) -> np.ndarray:
-        return self.table_.tier_of(self.predict_score(X))
+    def predict_tier(self, X) -> np.ndarray:
+        scores = self.predict_score(X)
+        return self.table_.tier_of(scores)
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+    def decision_function(self, X) -> np.ndarray:
         """The points (higher: more likely to convert)."""
         return self.predict_score(X).astype(float)
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, X) -> np.ndarray:
         """``[[1 - s, s]]`` with ``s`` the points rescaled to [0, 1] by the score range: for rank metrics, not a
         calibrated probability (train a model for that)."""
         points = self.decision_function(X)
@@ -457,17 +546,18 @@ class RuleScorer(BaseEstimator):
         s = np.clip((points - low) / (high - low), 0.0, 1.0)
         return np.column_stack([1.0 - s, s])
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """1 where the points reach the table's lowest tier above the score floor (e.g. MQL, or warm when cold
-        starts at the floor), else 0."""
+    def predict(self, X) -> np.ndarray:
+        """``classes_[1]`` (1 for a 0/1 target) where the points reach the table's lowest tier above the score
+        floor (e.g. MQL, or warm when cold starts at the floor), else ``classes_[0]``."""
         scores = self.predict_score(X)
         floor, top = self.table_.score_range
         lowest = min((t.min_score for t in self.table_.tiers if t.min_score > floor), default=top)
-        return (scores >= lowest).astype(int)
+        return self.classes_[(scores >= lowest).astype(int)]
 
-    def fired_rules(self, X: pd.DataFrame) -> pd.DataFrame:
+    def fired_rules(self, X) -> pd.DataFrame:
         """Per lead: score, tier and the rules that fired, e.g. ``demo_request(+80); unsubscribed(-25)``."""
         check_is_fitted(self, "table_")
+        X = lead_frame(X, self, fitting=False)
         fired, scores = self.table_.points(X)
         labels = np.array([f"{r.id}({r.points:+d})" for r in self.table_.rules], dtype=object)
         reasons = ["; ".join(labels[row]) for row in fired]
