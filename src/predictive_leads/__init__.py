@@ -27,8 +27,8 @@ _PUBLIC = {  # module → its public names
     "predictive_leads.synth": "SynthConfig World generate_world oracle_probability read_world write_world",
     "predictive_leads.synth.flat_export": "synthetic_export",
     # spine and features
-    "predictive_leads.features": "DatasetSummary FeatureConfig LeakageError assert_point_in_time build_scoring_frame "
-    "build_training_set feature_columns feature_schema summary_of",
+    "predictive_leads.features": "DatasetSummary FeatureBuilder FeatureConfig LeakageError assert_point_in_time "
+    "build_scoring_frame build_training_set feature_columns feature_schema summary_of",
     "predictive_leads.features.spine": "as_of_dates build_labelled_spine mature_snapshot_dates",
     # models: the lead scorer, rule tables, the learned scorecard
     "predictive_leads.models.lead_scorer": "LeadScorer ModelError",

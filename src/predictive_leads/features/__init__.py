@@ -1,6 +1,7 @@
 """Point-in-time features: lead attributes (pandas) and behaviour (Ibis on DuckDB or PySpark)."""
 
 from predictive_leads.features.config import FeatureConfig
+from predictive_leads.features.feature_builder import FeatureBuilder
 from predictive_leads.features.guard import LeakageError, assert_point_in_time
 from predictive_leads.features.pipeline import (
     DatasetSummary,
@@ -13,6 +14,7 @@ from predictive_leads.features.pipeline import (
 
 __all__ = [
     "DatasetSummary",
+    "FeatureBuilder",
     "FeatureConfig",
     "LeakageError",
     "assert_point_in_time",
