@@ -1,4 +1,6 @@
-"""The notebooks: stored without outputs, numbered, and each one runs end to end on small data and leaves its files."""
+"""The notebooks: stored without outputs, numbered, and each one runs end to end on small data and leaves its files:
+on a folder of lead data as a user points it at one (a generated world written to disk stands in for it), and on the
+synthetic world each falls back to without one."""
 
 from __future__ import annotations
 
@@ -22,6 +24,9 @@ EXPECTED = (
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 NUMBERED = re.compile(r"^\d{2}_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
 SMALL = "3000"  # leads in the generated worlds
+# notebooks that train: the cold-start ladder refuses below 160 training conversions (3000 leads give ~124); 8000
+# leads give ~330, the small-data level. The drift of 06 also shows from 8000 leads (the world of the monitor tests)
+TRAINING = "8000"
 OUTPUT_TAIL = 2500  # characters of a failing cell's traceback shown in the failure
 
 
@@ -41,6 +46,9 @@ def test_notebooks_are_numbered_and_stored_without_outputs():
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), f"{name}: title first"
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert code and "PL_NOTEBOOK_WORKDIR" in code[0].source and "PL_NOTEBOOK_LEADS" in code[0].source, name
+        assert "parameters" in code[0].metadata.get("tags", []), f"{name}: the first code cell is tagged parameters"
+        data = "X_EDUCATION_CSV" if name.startswith("07") else "PL_NOTEBOOK_DATA"
+        assert data in code[0].source, f"{name}: the parameters cell reads {data} (the user's data)"
         for i, cell in enumerate(code):
             assert cell.outputs == [] and cell.execution_count is None, f"{name}: code cell {i} has outputs"
         assert 8 <= len(nb.cells) <= 16, f"{name}: {len(nb.cells)} cells; keep notebooks small"
@@ -62,8 +70,6 @@ def test_notebooks_use_only_the_public_api():
 
 
 def _expect_01(work: Path, nb) -> None:
-    manifest = json.loads((work / "world" / "manifest.json").read_text())
-    assert manifest["kind"] == "synthetic" and manifest["config"]["n_leads"] == int(SMALL)
     text = _text(nb)
     assert "ok leads" in text and "refused: conversions.csv" in text
 
@@ -135,34 +141,63 @@ def _text(nb) -> str:
     return "\n".join(parts)
 
 
-# (notebook, where 07 finds its flat export, leads in the generated world)
+def _seed(stem: str) -> int:
+    """The notebook's default seed (06's drifting world shows its drift with seed 3)."""
+    return 3 if stem.startswith("06") else 42
+
+
+@pytest.fixture(scope="session")
+def lead_folder(tmp_path_factory):
+    """``lead_folder(leads, seed, drift)``: a generated world written to disk as a user's export would be, standing
+    in for their folder: leads, events and conversions only (no manifest, no planted truth), some of them CSV. Each
+    one is made once per session."""
+    made = {}
+
+    def folder(leads: str, seed: int, drift: bool) -> Path:
+        from predictive_leads import generate_world, write_table
+
+        key = (leads, seed, drift)
+        if key not in made:
+            world = generate_world(n_leads=int(leads), seed=seed, drift=drift)
+            out = tmp_path_factory.mktemp(f"leads_{leads}_{seed}{'_drift' * drift}")
+            for name, suffix in (("leads", ".csv"), ("events", ".parquet"), ("conversions", ".csv")):
+                write_table(getattr(world, name), out / f"{name}{suffix}")
+            made[key] = out
+        return made[key]
+
+    return folder
+
+
+# (notebook, its data, leads): "folder" = PL_NOTEBOOK_DATA pointing at a world on disk (every notebook but 07);
+# "generated" = no data given, the notebook generates its world (01; 02, whose fallback cell is the one of 03-05;
+# 06, whose world drifts); "x_education" / "synthetic_export" = where 07 finds its flat export
 CASES = [
-    *(pytest.param(stem, None, SMALL, id=stem) for stem in EXPECTED[:2]),
-    # notebooks that train: the cold-start ladder refuses below 160 training conversions (3000 leads give ~124);
-    # 8000 leads give ~330, the small-data level
-    *(pytest.param(stem, None, "8000", id=stem) for stem in EXPECTED[2:5]),
-    # the drift shows from 8000 leads (the world of tests/test_monitor.py and tests/test_retrain.py)
-    pytest.param("06_monitor_and_retrain", None, "8000", id="06_monitor_and_retrain"),
-    pytest.param("07_flat_crm_export", "shared", SMALL, id="07_flat_crm_export-x_education"),
+    pytest.param("01_explore_lead_data", "generated", SMALL, id="01_explore_lead_data-generated"),
+    pytest.param("02_build_training_set", "generated", SMALL, id="02_build_training_set-generated"),
+    pytest.param("06_monitor_and_retrain", "generated", TRAINING, id="06_monitor_and_retrain-generated"),
+    *(pytest.param(stem, "folder", SMALL, id=f"{stem}-folder") for stem in EXPECTED[:2]),
+    *(pytest.param(stem, "folder", TRAINING, id=f"{stem}-folder") for stem in EXPECTED[2:6]),
+    pytest.param("07_flat_crm_export", "x_education", SMALL, id="07_flat_crm_export-x_education"),
     # one snapshot of 3000 leads has too few conversions for a model (min_positives); 10000 leads give ~250
-    pytest.param("07_flat_crm_export", "absent", "10000", id="07_flat_crm_export-synthetic"),
+    pytest.param("07_flat_crm_export", "synthetic_export", "10000", id="07_flat_crm_export-synthetic"),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("stem", "export", "leads"), CASES)
-def test_notebook_runs_end_to_end_on_small_data(stem, export, leads, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("stem", "source", "leads"), CASES)
+def test_notebook_runs_end_to_end_on_small_data(stem, source, leads, tmp_path, monkeypatch, lead_folder):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    if export == "shared":
+    data = lead_folder(leads, _seed(stem), stem.startswith("06")) if source == "folder" else None
+    if source == "x_education":
         import predictive_leads
 
         shared = Path(predictive_leads.__file__).resolve().parents[2] / "../shared/datasets/x_education/Leads.csv"
         if not shared.exists():
             pytest.skip("X Education lead file not available")
         monkeypatch.delenv("X_EDUCATION_CSV", raising=False)
-    elif export == "absent":
+    elif source == "synthetic_export":
         monkeypatch.setenv("X_EDUCATION_CSV", str(tmp_path / "absent" / "Leads.csv"))
     workdir, cwd = tmp_path / "work", tmp_path / "cwd"
     cwd.mkdir()
@@ -172,6 +207,8 @@ def test_notebook_runs_end_to_end_on_small_data(stem, export, leads, tmp_path, m
     monkeypatch.setenv("DO_NOT_TRACK", "true")
     for key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "PL_NOTEBOOK_SEED", "PL_NOTEBOOK_DATA"):
         monkeypatch.delenv(key, raising=False)
+    if data:
+        monkeypatch.setenv("PL_NOTEBOOK_DATA", str(data))
 
     nb = _read(NOTEBOOKS / f"{stem}.ipynb")
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
@@ -183,8 +220,16 @@ def test_notebook_runs_end_to_end_on_small_data(stem, export, leads, tmp_path, m
     work = workdir / stem
     assert work.is_dir(), f"{stem} wrote nothing under PL_NOTEBOOK_WORKDIR"
     assert not list(cwd.iterdir()), f"{stem} wrote outside its work folder: {[p.name for p in cwd.iterdir()]}"
+    if source == "folder":
+        assert f"{data}: " in _text(nb), f"{stem} did not say it read PL_NOTEBOOK_DATA"
+        assert not (work / "world").exists(), f"{stem} generated a world instead of reading PL_NOTEBOOK_DATA"
+    elif source == "generated" and stem.startswith("01"):
+        manifest = json.loads((work / "world" / "manifest.json").read_text())
+        assert manifest["kind"] == "synthetic" and manifest["config"]["n_leads"] == int(SMALL)
+    elif source == "generated":
+        assert "generated world: " in _text(nb)
     expect = globals()[f"_expect_{stem[:2]}"]
     if stem.startswith("07"):
-        expect(work, nb, synthetic=export == "absent")
+        expect(work, nb, synthetic=source == "synthetic_export")
     else:
         expect(work, nb)
