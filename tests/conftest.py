@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -25,6 +26,16 @@ class TrainedWorld:
     profile: dict  # the scorer's monitoring reference profile (saved beside it as profile.json)
     model_dir: Path
     train_before: str  # the scorer saw only snapshots before this date
+
+
+@pytest.fixture(autouse=True)
+def package_logger_as_found():
+    """A CLI run configures the package logger (own handler, no propagation) for its process; in the test process
+    that would outlive the test and hide later tests' records from ``caplog``."""
+    logger = logging.getLogger("predictive_leads")
+    saved = logger.handlers[:], logger.level, logger.propagate
+    yield
+    logger.handlers[:], logger.level, logger.propagate = saved
 
 
 @pytest.fixture(scope="session")

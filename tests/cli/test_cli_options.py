@@ -68,3 +68,24 @@ def test_quiet_shows_no_progress_but_the_results(trained_world, tmp_path):
     assert loud.exit_code == quiet.exit_code == 0, loud.output + quiet.output
     assert "read 50 rows" in loud.output and "read " not in quiet.output
     assert "rows in 50 = scored 50 + rejected 0" in quiet.output
+
+
+def test_the_spinner_shows_each_step_the_package_logs_and_stderr_only_what_the_verbosity_allows(capsys):
+    import logging
+
+    from predictive_leads.cli.console import configure_logging, spinner
+
+    configure_logging(0)
+    step = logging.getLogger("predictive_leads.training.workflow")
+    with spinner("training") as status:
+        step.info("fitting the learned scorecard")
+        shown = str(status.status)
+    assert shown == "training: fitting the learned scorecard"
+    assert "fitting" not in capsys.readouterr().err, "INFO is not printed by default"
+    step.info("after the spinner")  # the spinner's handler is gone
+    assert not any(type(h).__name__ == "_StepsTo" for h in logging.getLogger("predictive_leads").handlers)
+    configure_logging(-1)
+    with spinner("training") as status:
+        step.info("a step")
+        assert not hasattr(status, "status"), "no spinner under --quiet"
+    configure_logging(0)

@@ -57,9 +57,10 @@ def configure_logging(verbosity: int = 0) -> None:
     theirs = logging.INFO if verbosity >= 1 else logging.WARNING
     handler = _Stderr()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(ours)
     package = logging.getLogger("predictive_leads")
     package.handlers[:] = [handler]
-    package.setLevel(ours)
+    package.setLevel(min(ours, logging.INFO))  # the steps reach the spinner (below) whatever is printed
     package.propagate = False
     for name in THIRD_PARTY:
         logging.getLogger(name).setLevel(theirs)
@@ -79,9 +80,32 @@ class _Stderr(logging.StreamHandler):
         pass
 
 
+@contextmanager
 def spinner(text: str):
-    """A spinner with ``text`` on the terminal (``.update(text)`` changes it); nothing under ``--quiet``."""
-    return console.status(text) if _SETTINGS["progress"] else _Silent()
+    """A spinner with ``text`` on the terminal, showing each step the package logs at INFO meanwhile (``.update``
+    changes it too); nothing under ``--quiet``."""
+    if not _SETTINGS["progress"]:
+        yield _Silent()
+        return
+    package = logging.getLogger("predictive_leads")
+    with console.status(text) as status:
+        steps = _StepsTo(status, text)
+        package.addHandler(steps)
+        try:
+            yield status
+        finally:
+            package.removeHandler(steps)
+
+
+class _StepsTo(logging.Handler):
+    """Shows the message of each INFO record on a spinner, after its first text."""
+
+    def __init__(self, status, text: str) -> None:
+        super().__init__(logging.INFO)
+        self.status, self.text = status, text
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.status.update(f"{self.text}: {record.getMessage()}")
 
 
 class _Silent:

@@ -8,6 +8,7 @@ split randomly (stratified) and the report says so.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ METRICS_FILE = "metrics.json"
 REPORT_FILE = "report.html"
 AUDIT_FILE = "audit.csv"
 SCORECARD_FILE = "learned_scorecard.yaml"
+SCORECARD_MISSING = "learned scorecard skipped: optbinning is not installed (pip install 'predictive-leads[scorecard]')"
 ACCOUNT_FOLDER = "account"  # the account score's model files, inside the lead model's folder
 DATASET_FILE = "dataset.json"  # the dataset spec and the resolved feature config: scoring rebuilds the same features
 SEGMENT_COLUMNS = ("lead_source", "seniority", "industry", "region", "company_size_band")
@@ -153,6 +155,11 @@ def _report(model: LeadScorer, scored: pd.DataFrame, y, X: pd.DataFrame, rule_sc
     return evaluation_page(result, figures, title=title, meta=meta)
 
 
+def scorecard_installed() -> bool:
+    """optbinning, the learned scorecard's library, is an optional extra (``predictive-leads[scorecard]``)."""
+    return importlib.util.find_spec("optbinning") is not None
+
+
 def train_model(
     frame: pd.DataFrame,
     *,
@@ -199,6 +206,7 @@ def train_model(
     context = {target, *(c for c in (id_col, time_col) if c), *CONTEXT_COLUMNS, *drop}
     X = frame[[c for c in frame.columns if c not in context]]
     set_aside = [c for c in CONTEXT_COLUMNS if c in frame and c not in {target, id_col, time_col, *drop}]
+    logger.info("auditing %d columns for leaks", X.shape[1])
     audit = leakage_audit(X, y, time=frame[time_col] if time_col else None)
     X_audited = X
     X, dropped = apply_audit(X, audit, keep=keep)
@@ -212,6 +220,7 @@ def train_model(
     model = LeadScorer(**params).fit(fit_frame, y[train])
     profile = fit_profile(model, fit_frame, y[train])
     X_test, y_test = X.iloc[test], y[test]
+    logger.info("scoring the test rows with the rule presets")
     rule_scores, notes = _rule_scores(X.iloc[train], X_test, rules)
     notes = [*data_notes, *notes]
     notes += [model.split_["gap_note"]] if "gap_note" in model.split_ else []
@@ -221,9 +230,14 @@ def train_model(
     if flat_export and set_aside:
         notes.append(f"not used as features (names the feature pipeline reserves for context): {', '.join(set_aside)}")
     card = None
-    if learned_scorecard:
+    if learned_scorecard and not scorecard_installed():
+        notes.append(SCORECARD_MISSING)
+        logger.warning(SCORECARD_MISSING)
+    elif learned_scorecard:
+        logger.info("fitting the learned scorecard")
         card = LearnedScorecard().fit(X.iloc[train], y[train])
         rule_scores["learned scorecard"] = card.predict_score(X_test)
+    logger.info("evaluating out of time (%d bootstrap draws)", n_boot)
     cutoffs = dict(model.thresholds_.cutoffs)
     scored = model.score_frame(X_test)
     result = _measure(scored, y_test, X_test, rule_scores, thresholds={"model": cutoffs}, n_boot=n_boot, seed=seed)
@@ -234,6 +248,8 @@ def train_model(
         fitted = LeadScorer(**params).fit(with_it.iloc[train].assign(**fit_time), y[train])
         return fitted.predict_proba(with_it.iloc[test])[:, 1]
 
+    if dropped and price_audit_drops:
+        logger.info("pricing the audit's drops (a refit for each, up to %d)", price_audit_drops)
     prices = audit_prices.price_audit_drops(audit, dropped, y_test, scored["probability"].to_numpy(), refit_with,
                                             max_priced=price_audit_drops, n_boot=n_boot, seed=seed)  # fmt: skip
     notes += [audit_prices.price_note(row) for row in prices if row["priced"]]
@@ -256,6 +272,7 @@ def train_model(
     }
     html = None
     if report:
+        logger.info("rendering the report (figures and SHAP plots)")
         html = _report(model, scored, y_test, X_test, rule_scores, result,
                        title="Lead scoring model — out-of-time evaluation",
                        meta={**meta, "tables": {"Leakage audit": audit}}, seed=seed)  # fmt: skip
