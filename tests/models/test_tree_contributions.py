@@ -166,6 +166,7 @@ def test_lead_scorer_on_a_generated_world_equals_lightgbm_and_shap():
     phi = _check(ts, booster, encoded)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # shap's note on the LightGBM binary output format
+        booster.params.setdefault("objective", "binary")  # LightGBM < 4.7 does not restore it; shap reads it
         explainer = shap.TreeExplainer(booster)
         values = np.asarray(explainer.shap_values(encoded))
     assert np.abs(phi[:, :-1] - values).max() <= EXACT

@@ -179,6 +179,9 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         if path.suffix == ".parquet":
             table = pa.Table.from_pandas(df, preserve_index=False)
+            if df.attrs:  # where pandas' read_parquet finds them (older pyarrow does not store them itself)
+                attrs = {b"PANDAS_ATTRS": json.dumps(df.attrs, sort_keys=True).encode()}
+                table = table.replace_schema_metadata({**(table.schema.metadata or {}), **attrs})
             pq.write_table(table, tmp, compression="zstd", row_group_size=1_000_000)
         else:
             _csv_ready(df).to_csv(tmp, index=False, lineterminator="\n")

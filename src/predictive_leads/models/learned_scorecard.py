@@ -159,7 +159,8 @@ def _prepare(X: pd.DataFrame) -> pd.DataFrame:
 def _export(card, name: str, points_range, categorical: list[str]) -> dict:
     table = card.table(style="detailed")
     rules = []
-    for variable, rows in table.groupby("Variable", sort=False):
+    for key, rows in table.groupby("Variable", sort=False):
+        variable = str(key)  # optbinning may hand numpy strings, which YAML cannot represent
         for _, row in rows.iterrows():
             when = _bin_conditions(variable, row["Bin"], variable in categorical)
             if when is None or row["Count"] == 0:
