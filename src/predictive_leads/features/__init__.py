@@ -9,6 +9,7 @@ from predictive_leads.features.pipeline import (
     build_training_set,
     feature_columns,
     feature_schema,
+    features_for_spine,
     summary_of,
 )
 
@@ -22,5 +23,6 @@ __all__ = [
     "build_training_set",
     "feature_columns",
     "feature_schema",
+    "features_for_spine",
     "summary_of",
 ]

@@ -21,14 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from predictive_leads.features.config import FeatureConfig
 from predictive_leads.features.guard import ATTRS_KEY
-from predictive_leads.features.pipeline import (
-    CONTEXT_COLUMNS,
-    _dates,
-    _EngineThread,
-    _features,
-    _prepare,
-    feature_columns,
-)
+from predictive_leads.features.pipeline import CONTEXT_COLUMNS, feature_columns, features_for_spine
 from predictive_leads.features.spine import to_utc
 
 PASSTHROUGH = tuple(c for c in CONTEXT_COLUMNS if c != "converted")  # context columns a caller may keep
@@ -125,21 +118,13 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         spine = pd.DataFrame({"lead_id": X["lead_id"].astype(str).to_numpy(), "as_of": as_of})
         if spine["as_of"].isna().any():
             raise ValueError(f"as_of is missing for {int(spine['as_of'].isna().sum())} row(s) of X")
-        _dates(spine["as_of"].unique())  # UTC midnights, as for the pipeline's as_of dates
         return spine.reset_index(drop=True)
 
     def _now(self) -> pd.Timestamp:
         return to_utc(self.now) if self.now is not None else pd.Timestamp.now(tz="UTC")
 
     def _build(self, spine: pd.DataFrame, config: FeatureConfig, now) -> tuple[pd.DataFrame, FeatureConfig]:
-        with _EngineThread(self.engine, None) as engine:
-            scan = engine.scan(self.events, self.leads, now, config)  # while pandas validates the leads
-            leads, _ = _prepare(self.leads, None)
-            unknown = spine.loc[~spine["lead_id"].isin(leads["lead_id"]), "lead_id"]
-            if len(unknown):
-                raise ValueError(f"{len(unknown)} row(s) of X name leads not in leads; first: {unknown.iloc[0]!r}")
-            frame, _quality, config = _features(engine, scan, leads, spine, config)
-        return frame, config
+        return features_for_spine(self.leads, self.events, spine, config=config, engine=self.engine, now=now)
 
     def _output(self, frame: pd.DataFrame, X: pd.DataFrame) -> pd.DataFrame:
         out = frame[list(self.feature_names_out_)].set_axis(X.index)

@@ -431,6 +431,32 @@ def build_scoring_frame(
     return _mark(frame, summary, config)
 
 
+def features_for_spine(
+    leads: pd.DataFrame,
+    events,
+    spine: pd.DataFrame,
+    *,
+    config: FeatureConfig | None = None,
+    engine="duckdb",
+    spark_session=None,
+    now=None,
+) -> tuple[pd.DataFrame, FeatureConfig]:
+    """Features for exactly the rows of ``spine`` (``lead_id``, ``as_of`` at UTC midnights), no row filtered, and
+    the resolved config (the event vocabulary learned from events before ``now``). The core of
+    :class:`~predictive_leads.features.feature_builder.FeatureBuilder`; one output row per spine row, in its order."""
+    config = config or FeatureConfig()
+    _dates(spine["as_of"].unique())
+    now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
+    with _EngineThread(engine, spark_session) as engine_thread:
+        scan = engine_thread.scan(events, leads, now, config)  # while pandas validates the leads
+        leads, _ = _prepare(leads, None)
+        unknown = spine.loc[~spine["lead_id"].isin(leads["lead_id"]), "lead_id"]
+        if len(unknown):
+            raise ValueError(f"{len(unknown)} spine row(s) name leads not in leads; first: {unknown.iloc[0]!r}")
+        frame, _quality, config = _features(engine_thread, scan, leads, spine, config)
+    return frame, config
+
+
 def _skipped_leads(leads, conversions, dates) -> dict[str, int]:
     skipped = skipped_leads(leads, conversions, dates)
     return {
