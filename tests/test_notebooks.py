@@ -47,7 +47,7 @@ def test_notebooks_are_numbered_and_stored_without_outputs():
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert code and "PL_NOTEBOOK_WORKDIR" in code[0].source and "PL_NOTEBOOK_LEADS" in code[0].source, name
         assert "parameters" in code[0].metadata.get("tags", []), f"{name}: the first code cell is tagged parameters"
-        data = "X_EDUCATION_CSV" if name.startswith("07") else "PL_NOTEBOOK_DATA"
+        data = "PL_NOTEBOOK_EXPORT" if name.startswith("07") else "PL_NOTEBOOK_DATA"
         assert data in code[0].source, f"{name}: the parameters cell reads {data} (the user's data)"
         for i, cell in enumerate(code):
             assert cell.outputs == [] and cell.execution_count is None, f"{name}: code cell {i} has outputs"
@@ -126,10 +126,11 @@ def _expect_07(work: Path, nb, *, synthetic: bool) -> None:
     dropped = metrics["meta"]["dropped_by_audit"]
     text = _text(nb)
     if synthetic:
-        assert "X Education export not found" in text
+        assert "Leads.csv not found: using a synthetic flat export" in text
         assert (work / "synthetic_flat_export.csv").exists() and "deal_value" in dropped
     else:
-        assert "using the X Education lead export" in text and {"Tags", "Lead Quality"} <= set(dropped)
+        assert "using the flat export Leads.csv (target 'Converted', id 'Prospect ID')" in text
+        assert {"Tags", "Lead Quality"} <= set(dropped)
         assert not list(work.glob("*.csv")), "the X Education data must never be copied"
 
 
@@ -205,10 +206,15 @@ def test_notebook_runs_end_to_end_on_small_data(stem, source, leads, tmp_path, m
     monkeypatch.setenv("PL_NOTEBOOK_WORKDIR", str(workdir))
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     monkeypatch.setenv("DO_NOT_TRACK", "true")
-    for key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "PL_NOTEBOOK_SEED", "PL_NOTEBOOK_DATA"):
+    for key in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI", "PL_NOTEBOOK_SEED", "PL_NOTEBOOK_DATA",
+                "PL_NOTEBOOK_EXPORT", "PL_NOTEBOOK_TARGET", "PL_NOTEBOOK_ID"):  # fmt: skip
         monkeypatch.delenv(key, raising=False)
     if data:
         monkeypatch.setenv("PL_NOTEBOOK_DATA", str(data))
+    if source == "x_education":  # as a user points 07 at an export of their own
+        monkeypatch.setenv("PL_NOTEBOOK_EXPORT", str(shared))
+        monkeypatch.setenv("PL_NOTEBOOK_TARGET", "Converted")
+        monkeypatch.setenv("PL_NOTEBOOK_ID", "Prospect ID")
 
     nb = _read(NOTEBOOKS / f"{stem}.ipynb")
     client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
