@@ -86,6 +86,8 @@ def test_retrain_is_promoted_after_drift_and_refused_when_not_better_both_record
         assert challenger.tags["promotion.result"] == "refused" and champion_now == "1"
         assert "not better" in challenger.tags["promotion.reason"]
     assert int(challenger.tags["promotion.rows"]) > 1000
+    inputs = client.get_run(challenger.run_id).inputs.dataset_inputs
+    assert sorted(i.tags[0].value for i in inputs) == ["evaluation", "training"]  # the snapshots it learned from
 
 
 def test_a_challenger_that_is_only_as_good_is_refused_by_the_retrain_gate(trained_world):

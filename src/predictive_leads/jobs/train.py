@@ -217,7 +217,7 @@ def retrain(
         from predictive_leads.serving import registry
 
         stage("registering the challenger and promoting it through the gate")
-        run_id = registry.log_training_run(result)
+        run_id = registry.log_training_run(result, data_file=data, frame=frame)  # its snapshots as datasets
         version = registry.register(run_id, name)
         decision = registry.promote(name, test_window(result, frame), gate=RETRAIN_GATE)
         return RetrainRun(result, decision, f"{name} version {version}", list(dates), run_id, version)

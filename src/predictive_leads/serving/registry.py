@@ -247,7 +247,7 @@ def _params(result, data_file) -> dict:
         "data.horizon_days": meta.get("horizon_days"),
         "data.dropped_by_audit": ", ".join(result.dropped) or "none",
     }
-    if data_file is not None:
+    if data_file is not None and Path(data_file).is_file():  # a folder (retrain's lead data) has its datasets' digests
         from predictive_leads.data.files import sha256_of
 
         params["data.file_sha256"] = sha256_of(data_file)
