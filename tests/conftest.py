@@ -29,13 +29,19 @@ class TrainedWorld:
 
 
 @pytest.fixture(autouse=True)
-def package_logger_as_found():
-    """A CLI run configures the package logger (own handler, no propagation) for its process; in the test process
-    that would outlive the test and hide later tests' records from ``caplog``."""
-    logger = logging.getLogger("predictive_leads")
-    saved = logger.handlers[:], logger.level, logger.propagate
+def package_logger_as_new():
+    """A CLI run configures the package logger for its process (own handler, no propagation); in the test process
+    that would outlive it, even from a module fixture, and hide later tests' records from ``caplog``."""
+
+    def reset():
+        logger = logging.getLogger("predictive_leads")
+        logger.handlers.clear()
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True
+
+    reset()
     yield
-    logger.handlers[:], logger.level, logger.propagate = saved
+    reset()
 
 
 @pytest.fixture(scope="session")

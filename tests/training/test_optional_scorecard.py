@@ -3,6 +3,8 @@ scorecard is the baseline beside the model."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,6 +29,7 @@ def _baselines(result) -> set[str]:
 
 def test_without_optbinning_training_skips_the_scorecard_and_says_how_to_install_it(export, monkeypatch, caplog):
     monkeypatch.setattr(workflow, "scorecard_installed", lambda: False)
+    caplog.set_level(logging.WARNING, logger="predictive_leads")  # whatever level another library left on root
     result = workflow.train_model(export, **QUICK)
     assert result.scorecard is None and "learned scorecard" not in _baselines(result)
     assert workflow.SCORECARD_MISSING in result.meta["notes"]
