@@ -5,7 +5,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
 PL := $(BIN)/predictive-leads
 
 WORLD := data/raw/demo
@@ -15,19 +16,29 @@ CHAMPION := $(MODEL)/.champion
 SCORES := data/scores/demo_scores.parquet
 AS_OF := 2026-09-01
 
-.PHONY: demo test lint demo-clean clean-data
+MIN_VENV := .venv-min
+MIN_STAMP := $(MIN_VENV)/.min-stamp
 
-$(STAMP): pyproject.toml
+.PHONY: demo test test-min lint demo-clean clean-data
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# the demo installs the package and the learned scorecard's extra only; the tests install the dev extra
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[scorecard]"
+	touch $(DEMO_STAMP)
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(DEV_STAMP) $(DEMO_STAMP)
 
 demo: $(SCORES)
 	@echo "== summary"
 	$(PL) summary --model $(MODEL) --scores $(SCORES) --name lead-scoring --data $(WORLD) --as-of $(AS_OF)
 
-$(WORLD)/manifest.json: | $(STAMP)
+$(WORLD)/manifest.json: | $(DEMO_STAMP)
 	@echo "== 1/5 synthetic lead world (50k leads, seed 42)"
 	$(PL) generate --n-leads 50000 --seed 42 --out $(WORLD)
 	$(PL) validate --data $(WORLD)
@@ -50,11 +61,22 @@ $(SCORES): $(CHAMPION)
 	$(PL) score --model models:/lead-scoring@champion --data $(WORLD) --as-of $(AS_OF) --output $(SCORES) \
 		--scored-at $(AS_OF)
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+# the declared dependency floors, tested: uv installs the lowest version each direct dependency allows, then the
+# quick tests run on them (CI runs this after `make test`)
+$(MIN_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet uv
+	$(MIN_VENV)/bin/uv pip install --quiet --python $(MIN_VENV)/bin/python --resolution lowest-direct -e ".[dev]"
+	touch $(MIN_STAMP)
+
+test-min: $(MIN_STAMP)
+	$(MIN_VENV)/bin/python -m pytest -m "not slow" -q -p no:cacheprovider
+
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
