@@ -20,15 +20,15 @@ __version__ = "0.1.0"
 _PUBLIC = {  # module → its public names
     # data: contracts and files at the edge
     "predictive_leads.data.contracts": "CONTRACTS CONVERSIONS EVENTS LEADS ContractError contracts_markdown validate",
-    "predictive_leads.data.files": "find_table read_lead_data read_manifest read_raw read_table write_json write_table "
-    "write_text",
+    "predictive_leads.data.files": "exported_at find_table read_lead_data read_manifest read_raw read_table write_json "
+    "write_table write_text",
     "predictive_leads.data.flat_export": "read_flat_export",
     # the synthetic world
     "predictive_leads.synth": "SynthConfig World generate_world oracle_probability read_world write_world",
     "predictive_leads.synth.flat_export": "synthetic_export",
     # spine and features
     "predictive_leads.features": "DatasetSummary FeatureBuilder FeatureConfig LeakageError assert_point_in_time "
-    "build_scoring_frame build_training_set feature_columns feature_schema summary_of",
+    "build_scoring_frame build_training_set feature_columns feature_schema features_for_spine summary_of",
     "predictive_leads.features.spine": "as_of_dates build_labelled_spine mature_snapshot_dates",
     # models: the lead scorer, rule tables, the learned scorecard
     "predictive_leads.models.lead_scorer": "LeadScorer ModelError",

@@ -422,3 +422,12 @@ def test_read_world_refuses_a_plain_data_folder(tmp_path):
     assert io.read_manifest(tmp_path) == {}
     with pytest.raises(ContractError, match="not a generated world"):
         read_world(tmp_path)
+
+
+def test_exported_at_is_the_manifest_date_else_the_midnight_after_the_last_event(world, tmp_path):
+    out = write_world(world, tmp_path / "world")
+    assert io.exported_at(out, world.events) == pd.Timestamp(world.meta["observed_until"])
+    _write_folder(tmp_path / "plain")
+    events = io.read_lead_data(tmp_path / "plain")["events"]
+    last = events["ts"].max()
+    assert io.exported_at(tmp_path / "plain", events) == last.normalize() + pd.Timedelta(days=1) > last

@@ -296,6 +296,13 @@ def read_manifest(folder: str | os.PathLike) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def exported_at(folder: str | os.PathLike, events: pd.DataFrame) -> pd.Timestamp:
+    """When the data in ``folder`` was exported: its manifest's ``observed_until``, else the midnight after its
+    last event (``events`` as :func:`read_lead_data` reads them)."""
+    stated = read_manifest(folder).get("observed_until")
+    return pd.Timestamp(stated) if stated else events["ts"].max().normalize() + pd.Timedelta(days=1)
+
+
 def read_dataset(folder: str | os.PathLike, spec=None, *, events_as_paths: bool = True):
     """The tables of ``folder`` as the dataset spec declares them (default: our synthetic world's spec), checked:
     :class:`~predictive_leads.data.spec_tables.SpecTables`. Event tables stored as Parquet are left for the query
