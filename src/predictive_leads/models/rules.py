@@ -531,8 +531,7 @@ class RuleScorer(BaseEstimator):
         return self.table_.points(lead_frame(X, self, fitting=False))[1]
 
     def predict_tier(self, X) -> np.ndarray:
-        scores = self.predict_score(X)
-        return self.table_.tier_of(scores)
+        return self.table_.tier_of(self.predict_score(X))
 
     def decision_function(self, X) -> np.ndarray:
         """The points (higher: more likely to convert)."""

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from predictive_leads.data.contracts import EVENT_TYPES
+from predictive_leads.data.contracts import EVENT_TYPES, TIMESTAMP_UNIT
 from predictive_leads.synth import intent, vocab
 
 DAY_MS = 86_400_000
@@ -717,14 +717,14 @@ def generate_world(config: SynthConfig | None = None, **overrides) -> World:
     lead, ts, code = _clean_events(lead, ts, code, invalid_email, n, start_ms)
     state_at = seg.state[seg.locate(lead, (ts - start_ms) // DAY_MS)]
 
-    leads = _raw_leads(rng, attrs, original, _utc_us(created_ms))
+    leads = _raw_leads(rng, attrs, original, _utc(created_ms))
     leads = pd.concat([leads, _qualification(rng, attrs, fit_before, lead, ts, code, state_at, stop_ms)], axis=1)
     lead_ids = leads["lead_id"].to_numpy()
     url, campaign, asset = _details(rng, ts, code, state_at, cfg.start_ts)
     events = pd.DataFrame(
         {
             "lead_id": pd.Categorical.from_codes(lead.astype(np.int32), categories=lead_ids),
-            "ts": _utc_us(ts),
+            "ts": _utc(ts),
             "event_type": pd.Categorical.from_codes(code, categories=list(EVENT_TYPES)),
             "url": url,
             "campaign": campaign,
@@ -737,7 +737,7 @@ def generate_world(config: SynthConfig | None = None, **overrides) -> World:
     conversions = pd.DataFrame(
         {
             "lead_id": lead_ids[conv_lead],
-            "converted_at": _utc_us(conv_ms),
+            "converted_at": _utc(conv_ms),
             "deal_value": np.round(np.exp(rng.normal(np.log(6_000) + 0.45 * size, 0.5)), 2),
         }
     )
@@ -757,9 +757,9 @@ def generate_world(config: SynthConfig | None = None, **overrides) -> World:
 QUALIFICATION_FACTORS = ("money", "interest", "need", "timing", "authority")
 
 
-def _utc_us(ms: np.ndarray) -> pd.DatetimeIndex:
+def _utc(ms: np.ndarray) -> pd.DatetimeIndex:
     """Epoch milliseconds as UTC timestamps in the contracts' unit (pandas' own default unit differs by version)."""
-    return pd.to_datetime(ms, unit="ms", utc=True).as_unit("us")
+    return pd.to_datetime(ms, unit="ms", utc=True).as_unit(TIMESTAMP_UNIT)
 
 
 def _qualification(rng, attrs, fit, lead, ts, code, state_at, stop_ms) -> pd.DataFrame:
