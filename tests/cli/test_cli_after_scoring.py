@@ -22,7 +22,7 @@ def scored(trained_world, tmp_path_factory):
     result = runner.invoke(app, ["score", "--model", str(trained_world.model_dir), "--data", str(world), "--as-of",
                                  "2026-03-01", "--output", str(scores), "--scored-at", "2026-03-01"])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "disqualified (scored, tier 'disqualified', score floored)" in result.output
+    assert "disqualified (scored, stage 'disqualified', score floored)" in result.output
     return folder, world, scores
 
 
@@ -38,7 +38,7 @@ def test_route_balances_expected_conversions_and_accounts_for_every_lead(scored)
     assigned, leads = pd.read_csv(out), pd.read_parquet(scores)
     assert len(assigned) == len(leads) and assigned["lead_id"].is_unique
     assert set(assigned.loc[assigned["rep"].isna(), "unassigned_reason"]) <= {"disqualified"}
-    assert (assigned.loc[assigned["tier"] == "disqualified", "rep"].isna()).all()
+    assert (assigned.loc[assigned["stage"] == "disqualified", "rep"].isna()).all()
     assert "≤ largest single lead" in result.output and f"rows in {len(leads):,} = assigned" in result.output
     per_rep = assigned.dropna(subset=["rep"]).groupby(["team", "rep"])["probability"].sum()
     for _team, sums in per_rep.groupby(level="team"):

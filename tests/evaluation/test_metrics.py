@@ -295,3 +295,14 @@ def test_the_wilson_interval_always_contains_the_observed_rate():
         for k in (0, 1, n // 2, n - 1, n):
             low, high = wilson_interval(k, n)
             assert 0.0 <= low <= k / n <= high <= 1.0, (k, n, low, high)  # n=3, k=0 gave low = 5.5e-17 > 0
+
+
+def test_fit_engagement_matrix_counts_leads_and_conversion_per_grade_pair():
+    from predictive_leads.evaluation.metrics import fit_engagement_matrix
+
+    fit = pd.array(["A", "A", "A", "D", pd.NA], dtype="string")
+    got = fit_engagement_matrix([1, 0, 1, 0, 0], fit, ["B", "B", "C", "C", "B"])
+    assert got.columns.tolist() == ["fit grade", "engagement B", "engagement C"]
+    rows = got.set_index("fit grade")
+    assert rows.loc["A", "engagement B"] == "2 · 50.0%" and rows.loc["A", "engagement C"] == "1 · 100.0%"
+    assert rows.loc["D", "engagement B"] == "" and rows.loc["—", "engagement B"] == "1 · 0.0%"

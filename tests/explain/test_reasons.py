@@ -19,6 +19,7 @@ from predictive_leads.explain import (
 )
 from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.models.rules import RuleScorer
+from predictive_leads.models.score_map import SCORE_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,7 @@ def test_a_lead_is_explained_the_same_alone_or_in_a_batch(trained_world, sample)
 
 def test_wide_reason_columns_for_crm(trained_world, sample):
     scored = scored_with_reasons(trained_world.scorer, sample, top_k=3)
-    assert list(scored.columns[:4]) == ["probability", "score", "grade", "tier"]
+    assert list(scored.columns[:10]) == list(SCORE_COLUMNS)
     assert {"reason_1", "reason_2", "reason_3", "reason_code_1", "reasons_json"} <= set(scored.columns)
     assert scored.index.equals(sample.index)
     first = json.loads(scored["reasons_json"].iloc[0])

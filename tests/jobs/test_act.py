@@ -21,11 +21,11 @@ default_team: rest
 
 
 def test_scores_are_joined_with_the_columns_their_scoring_frame_has(scored, tmp_path):
-    joined = jobs.scores_with_frame(scored.output, columns=["region", "lead_source", "not_a_column", "tier"])
+    joined = jobs.scores_with_frame(scored.output, columns=["region", "lead_source", "not_a_column", "stage"])
     out = pd.read_parquet(scored.output)
-    assert len(joined) == len(out) and joined["lead_id"].tolist() == out["id"].tolist()
+    assert len(joined) == len(out) and joined["lead_id"].tolist() == out["lead_id"].tolist()
     assert {"region", "lead_source"} <= set(joined) and "not_a_column" not in joined
-    assert (joined["tier"] == out["tier"]).all(), "columns the scores have are kept, not joined again"
+    assert (joined["stage"] == out["stage"]).all(), "columns the scores have are kept, not joined again"
     alone = tmp_path / "alone.parquet"
     out.to_parquet(alone)
     assert "region" not in jobs.scores_with_frame(alone, columns=["region"])  # no frame beside: scores as they are

@@ -21,8 +21,8 @@ def test_scoring_from_raw_data_writes_the_frame_the_scores_and_accounts_for_ever
     out = pd.read_parquet(scored.output)
     summary = scored.summary
     assert summary.rows_in == frame.rows == len(out) == summary.scored + summary.rejected and summary.rejected == 0
-    assert set(out["id"]) == set(frame.frame["lead_id"].astype(str))
-    assert (out["tier"] == "disqualified").sum() == sum(summary.disqualified.values()) > 0
+    assert set(out["lead_id"]) == set(frame.frame["lead_id"].astype(str))
+    assert (out["stage"] == "disqualified").sum() == sum(summary.disqualified.values()) > 0
     assert f"reason_{DEFAULT_TOP_K}" in out and f"reason_{DEFAULT_TOP_K + 1}" not in out  # reasons per lead
     assert scored.model_version.startswith("sha256:") and (out["model_version"] == scored.model_version).all()
     assert scored.lines[0].startswith(f"rows in {frame.rows:,} = scored {frame.rows:,} + rejected 0")
@@ -41,7 +41,7 @@ def test_scoring_a_file_sends_bad_rows_to_the_rejects_with_a_reason(trained_worl
     assert rejects["row"].tolist() == [1, 2, 3] and set(rejects["reason"]) == {"missing id"}
     assert seen == [(16, 3), (32, 3), (40, 3)] and run.scoring_frame is None
     out = pd.read_csv(run.output)
-    assert len(out) == 37 and "reason_1" not in out and not (out["tier"] == "disqualified").any()
+    assert len(out) == 37 and "reason_1" not in out and not (out["stage"] == "disqualified").any()
 
 
 def test_score_needs_one_source_and_a_date_for_raw_data(trained_world, world_dir, tmp_path):
@@ -56,7 +56,7 @@ def test_explain_gives_the_scores_the_reasons_and_the_rule_baseline(trained_worl
     lead = str(frame.frame["lead_id"].iloc[0])
     found = jobs.explain(trained_world.model_dir, frame.path, lead, rules="fit_and_engagement", top_k=2)
     expected = trained_world.scorer.score_frame(frame.frame[frame.frame["lead_id"] == lead]).iloc[0]
-    assert (found.score, found.grade, found.tier) == (expected.score, expected.grade, expected.tier)
+    assert (found.score, found.grade, found.stage) == (expected.score, expected.grade, expected.stage)
     assert found.probability == pytest.approx(expected.probability) and found.as_of == SCORED_ON
     assert set(found.reasons["direction"]) <= {"positive", "negative"} and len(found.reasons) <= 4
     assert found.reasons["code"].str.endswith(("_UP", "_DOWN")).all()

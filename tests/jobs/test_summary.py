@@ -14,7 +14,7 @@ def test_the_summary_reads_the_run_back_from_its_files(trained_run, tmp_path):
     model = trained_run[0].out
     metrics = json.loads((model / "metrics.json").read_text())
     scores = tmp_path / "s.parquet"
-    scored = pd.DataFrame({"id": ["L2", "L1", "L3"], "score": [90, 90, 10], "tier": ["SQL", "SQL", "nurture"]})
+    scored = pd.DataFrame({"id": ["L2", "L1", "L3"], "score": [90, 90, 10], "stage": ["SQL", "SQL", "nurture"]})
     scored.to_parquet(scores)
     pd.DataFrame({"row": [4], "reason": ["missing id"]}).to_csv(tmp_path / "s.rejects.csv", index=False)
     found = run_summary(model, scores=scores, name="leads", data="raw", as_of="2026-09-01")

@@ -71,8 +71,8 @@ def test_planted_bad_rows_are_rejected_with_exact_counts_and_reasons(trained_wor
     assert sorted(got["row"]) == [1, 3, 4, 5, 6, 7, 8]  # 1-based data rows; row 2 (first of the pair) is scored
     assert got.loc[got["row"] == 3, "id"].item() == bad.loc[2, "lead_id"]
     scored = pd.read_parquet(out)
-    assert len(scored) == summary.scored and scored["id"].is_unique
-    assert set(scored["id"]).isdisjoint(set(got["id"].dropna()) - {bad.loc[2, "lead_id"]})
+    assert len(scored) == summary.scored and scored["lead_id"].is_unique
+    assert set(scored["lead_id"]).isdisjoint(set(got["id"].dropna()) - {bad.loc[2, "lead_id"]})
 
 
 def test_scores_equal_in_process_scoring_whatever_the_chunking_and_format(trained_world, leads, tmp_path):
@@ -85,12 +85,12 @@ def test_scores_equal_in_process_scoring_whatever_the_chunking_and_format(traine
         summary = score_files(trained_world.scorer, source, tmp_path / name, chunk_rows=chunk_rows)
         assert summary.rejected == 0 and summary.scored == len(leads)
         got = pd.read_parquet(tmp_path / name) if name.endswith("parquet") else pd.read_csv(tmp_path / name)
-        assert got["id"].astype(str).tolist() == leads["lead_id"].astype(str).tolist()
+        assert got["lead_id"].astype(str).tolist() == leads["lead_id"].astype(str).tolist()
         np.testing.assert_allclose(got["probability"], expected["probability"], rtol=0, atol=1e-12)
         assert got["score"].tolist() == expected["score"].tolist()
         assert got["reason_1"].tolist() == expected["reason_1"].tolist()
         assert got["reasons_json"].tolist() == expected["reasons_json"].tolist()
-        assert got["tier"].tolist() == expected["tier"].tolist()
+        assert got["stage"].tolist() == expected["stage"].tolist()
         assert got["disqualification_code"].fillna("").tolist() == expected["disqualification_code"].fillna("").tolist()
         assert summary.disqualified == Counter(verdict["disqualification_code"].dropna())
     assert not (tmp_path / "a.rejects.csv").exists(), "no rejects file when nothing was rejected"
@@ -162,5 +162,5 @@ def test_score_from_raw_data_builds_the_scoring_frame_first(trained_world, tmp_p
     assert result.exit_code == 0, result.output
     assert "open leads as of 2026-06-01" in result.output
     scored = pd.read_parquet(out)
-    assert len(scored) > 100 and scored["id"].is_unique and scored["model_version"].str.startswith("sha256:").all()
+    assert len(scored) > 100 and scored["lead_id"].is_unique and scored["model_version"].str.startswith("sha256:").all()
     assert (scored["scored_at"] == pd.Timestamp(PINNED, tz="UTC")).all()

@@ -218,7 +218,7 @@ def test_fuzz_the_served_model_scores_or_rejects_each_row_without_echoing_values
     out = model.predict(frame)
     assert len(out) == len(frame)
     rejected = (out["rejected"] != "").to_numpy()
-    assert (out.loc[rejected, "tier"] == "rejected").all() and out.loc[rejected, "probability"].isna().all()
+    assert (out.loc[rejected, "stage"] == "rejected").all() and out.loc[rejected, "probability"].isna().all()
     assert out.loc[~rejected, "probability"].between(0, 1).all() and out.loc[~rejected, "score"].between(1, 100).all()
     for reason in out.loc[rejected, "rejected"]:
         column, problem = reason.split(": ", 1)
@@ -234,4 +234,5 @@ def test_an_excel_csv_with_a_byte_order_mark_and_a_parquet_with_the_id_as_index_
     for source in (bom, indexed):
         summary = score_files(trained_world.scorer, source, tmp_path / f"{source.stem}_scores.parquet", top_k=0)
         assert (summary.scored, summary.rejected) == (len(leads), 0), source.name
-        assert pd.read_parquet(tmp_path / f"{source.stem}_scores.parquet")["id"].tolist() == leads["lead_id"].tolist()
+        scored = pd.read_parquet(tmp_path / f"{source.stem}_scores.parquet")
+        assert scored["lead_id"].tolist() == leads["lead_id"].tolist()

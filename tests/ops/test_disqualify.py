@@ -57,12 +57,12 @@ def test_missing_values_never_disqualify_and_absent_columns_are_reported():
 
 
 def test_disqualified_rows_are_floored_not_dropped_and_the_input_is_untouched():
-    scored = pd.DataFrame({"probability": [0.4, 0.3], "score": [95, 88], "grade": ["A", "B"], "tier": ["SQL", "SQL"]})
+    scored = pd.DataFrame({"probability": [0.4, 0.3], "score": [95, 88], "grade": ["A", "B"], "stage": ["SQL", "SQL"]})
     verdict = disqualify(pd.DataFrame([_lead(email_kind="competitor"), _lead()]))
     out = apply(scored, verdict)
-    assert out["tier"].tolist() == [DISQUALIFIED, "SQL"] and out["score"].tolist() == [SCORE_FLOOR, 88]
+    assert out["stage"].tolist() == [DISQUALIFIED, "SQL"] and out["score"].tolist() == [SCORE_FLOOR, 88]
     assert out["grade"].tolist() == ["D", "B"] and out["probability"].tolist() == [0.4, 0.3] and len(out) == 2
-    assert scored["tier"].tolist() == ["SQL", "SQL"] and counts(verdict) == {"DQ_COMPETITOR": 1}
+    assert scored["stage"].tolist() == ["SQL", "SQL"] and counts(verdict) == {"DQ_COMPETITOR": 1}
 
 
 @pytest.mark.parametrize(("first", "last", "expected"), [

@@ -44,7 +44,7 @@ def score_frames(draw, max_leads: int = 24) -> pd.DataFrame:
         "id": ids,
         "probability": draw(st.lists(probabilities, min_size=n, max_size=n)),
         "score": draw(st.lists(st.integers(1, 5).map(lambda s: 20 * s), min_size=n, max_size=n)),
-        "tier": draw(st.lists(st.sampled_from(TIERS), min_size=n, max_size=n)),
+        "stage": draw(st.lists(st.sampled_from(TIERS), min_size=n, max_size=n)),
         "region": pd.Series(draw(st.lists(st.sampled_from(REGIONS), min_size=n, max_size=n)), dtype=object),
     })  # fmt: skip
 
@@ -90,7 +90,7 @@ def test_every_lead_is_routed_once_or_says_why(scores, config, mode, seed):
     assigned, unassigned = out["rep"].notna(), out["unassigned_reason"].notna()
     assert (assigned ^ unassigned).all() and assigned.sum() + unassigned.sum() == len(scores)
     assert set(out.loc[unassigned, "unassigned_reason"]) <= REASONS
-    disq = out["tier"].eq("disqualified")
+    disq = out["stage"].eq("disqualified")
     assert out.loc[disq, "rep"].isna().all() and out.loc[disq, "unassigned_reason"].eq(DISQUALIFIED).all()
     assert not out.loc[~disq, "unassigned_reason"].eq(DISQUALIFIED).any()
     taken = out["rep"].value_counts()
@@ -119,7 +119,7 @@ def test_deterministic_and_independent_of_row_order(scores, config, mode, seed, 
 def test_balanced_spread_is_at_most_the_largest_lead_with_unlimited_capacity(scores, config, seed):
     out = route(scores, config, mode="balanced", seed=seed)
     assigned = out[out["rep"].notna()]
-    assert out["rep"].notna().sum() == (out["tier"] != "disqualified").sum()
+    assert out["rep"].notna().sum() == (out["stage"] != "disqualified").sum()
     for team, pool in assigned.groupby("team", dropna=False):
         names = [r.name for r in config.members(None if pd.isna(team) else team)]
         sums = expected_per_rep(pool, names)
@@ -150,7 +150,7 @@ def test_round_robin_counts_differ_by_at_most_one(scores, n_reps, seed):
     out = route(scores, reps, mode="round_robin", seed=seed)
     counts = out["rep"].value_counts().reindex([r.name for r in reps], fill_value=0)
     assert counts.max() - counts.min() <= 1
-    assert counts.sum() == (scores["tier"] != "disqualified").sum()
+    assert counts.sum() == (scores["stage"] != "disqualified").sum()
 
 
 # ---------------------------------------------------------------------------------------------- exact examples
@@ -162,7 +162,7 @@ def six_leads() -> pd.DataFrame:
         "id": [6, 2, 5, 1, 4, 3],
         "probability": [0.125, 0.5, 0.25, 0.75, 0.5, 0.25],
         "score": [20, 60, 30, 80, 60, 40],
-        "tier": ["disqualified", "SQL", "nurture", "SQL", "MQL", "SQL"],
+        "stage": ["disqualified", "SQL", "nurture", "SQL", "MQL", "SQL"],
     })  # fmt: skip
 
 
@@ -199,7 +199,7 @@ def test_balanced_exact(six_leads):
 
 def test_balanced_evens_out_what_round_robin_does_not():
     leads = pd.DataFrame({"id": range(8), "probability": [0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1], "score": 50,
-                          "tier": ["SQL"] * 4 + ["nurture"] * 4})  # fmt: skip
+                          "stage": ["SQL"] * 4 + ["nurture"] * 4})  # fmt: skip
     ab = [Rep(name="A"), Rep(name="B")]
     rr = spread_summary(route(leads, ab, mode="round_robin"), ab)["spread"].iloc[0]  # A gets 0, 2, 4, 6
     bal = spread_summary(route(leads, ab, mode="balanced"), ab)["spread"].iloc[0]
@@ -211,13 +211,13 @@ def test_rules_exact():
         reps=(Rep(name="Ent1", team="enterprise"), Rep(name="Eu1", team="emea"), Rep(name="Eu2", team="emea"),
               Rep(name="Any", team="smb")),
         rules=(Rule(team="enterprise", when={"company_size_band": ("10000+",)}),
-               Rule(team="emea", when={"region": ("Europe",), "tier": ("SQL", "MQL")})),
+               Rule(team="emea", when={"region": ("Europe",), "stage": ("SQL", "MQL")})),
     )  # fmt: skip
     leads = pd.DataFrame({
         "id": ["a", "b", "c", "d", "e", "f"],
         "probability": [0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
         "score": [90, 80, 70, 60, 50, 40],
-        "tier": ["SQL", "SQL", "MQL", "nurture", "SQL", "disqualified"],
+        "stage": ["SQL", "SQL", "MQL", "nurture", "SQL", "disqualified"],
         "region": ["Europe", "Europe", "Europe", "Europe", "Asia", "Europe"],
         "company_size_band": ["10000+", "50-199", "1-9", None, "10000+", "10000+"],
     })  # fmt: skip
@@ -233,7 +233,7 @@ def test_rules_exact():
 def test_filters_and_reasons():
     reps = [Rep(name="Eu", territories=("Europe",), capacity=1), Rep(name="Na", territories=("North America",))]
     leads = pd.DataFrame({"id": [1, 2, 3, 4], "probability": [0.4, 0.3, 0.2, 0.1], "score": [4, 3, 2, 1],
-                          "tier": ["SQL", "SQL", "MQL", "MQL"],
+                          "stage": ["SQL", "SQL", "MQL", "MQL"],
                           "region": ["Europe", "Europe", "Asia", None]})  # fmt: skip
     for mode in MODES:
         out = route(leads, reps, mode=mode)
@@ -244,7 +244,7 @@ def test_filters_and_reasons():
 def test_capacity_binding_can_break_the_bound():
     """The documented limitation: a full rep is skipped, so the other rep takes a large lead on top of its own."""
     leads = pd.DataFrame({"id": [1, 2, 3, 4], "probability": [0.5, 0.1, 0.1, 0.5], "score": 50,
-                          "tier": ["SQL", "SQL", "SQL", "MQL"]})  # fmt: skip
+                          "stage": ["SQL", "SQL", "SQL", "MQL"]})  # fmt: skip
     reps = [Rep(name="A", capacity=2), Rep(name="B", capacity=2)]
     summary = spread_summary(route(leads, reps, mode="balanced"), reps)
     assert summary["spread"].iloc[0] == pytest.approx(0.8) and not summary["within_bound"].iloc[0]
@@ -253,7 +253,7 @@ def test_capacity_binding_can_break_the_bound():
 
 
 def test_empty_scores():
-    empty = pd.DataFrame({"id": pd.Series([], dtype=object), "probability": [], "score": [], "tier": []})
+    empty = pd.DataFrame({"id": pd.Series([], dtype=object), "probability": [], "score": [], "stage": []})
     for mode in MODES:
         out = route(empty, [Rep(name="A")], mode=mode)
         assert out.empty and list(out.columns)[:4] == ["id", "rep", "team", "unassigned_reason"]
@@ -264,7 +264,7 @@ def test_empty_scores():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda s: s.drop(columns="tier"), "scores lack column"),
+        (lambda s: s.drop(columns="stage"), "scores lack column"),
         (lambda s: pd.concat([s, s.iloc[:1]]), "duplicate id"),
         (lambda s: s.assign(probability=np.r_[1.5, s["probability"].iloc[1:]]), "probability must be a number"),
     ],
@@ -293,7 +293,7 @@ reps:
   - {name: Ben, team: enterprise, capacity: 20, industries: [Software]}
   - {name: Cleo, team: smb, company_sizes: [1-9, 10-49], countries: [DE, 'NO']}
 rules:
-  - when: {company_size_band: [1000-9999, 10000+], tier: SQL}
+  - when: {company_size_band: [1000-9999, 10000+], stage: SQL}
     team: enterprise
 default_team: smb
 """
@@ -307,7 +307,7 @@ def test_load_reps_reads_the_documented_shape(tmp_path):
     assert config.reps[0] == Rep(name="Ana", team="enterprise", capacity=20, territories=("Europe", "North America"))
     assert config.reps[2].countries == ("DE", "NO")
     assert config.reps[2].filters() == {"country": ("DE", "NO"), "company_size_band": ("1-9", "10-49")}
-    rule = Rule(team="enterprise", when={"company_size_band": ("1000-9999", "10000+"), "tier": ("SQL",)})
+    rule = Rule(team="enterprise", when={"company_size_band": ("1000-9999", "10000+"), "stage": ("SQL",)})
     assert config.rules == (rule,)
     assert config.default_team == "smb"
 

@@ -39,6 +39,7 @@ def _tiny():
     scored = pd.DataFrame({
         "lead_id": [f"lead-{i:04d}" for i in range(1, 9)],
         "score": [90, 85, 60, 40, 20, 95, 55, 10],
+        "stage": ["SQL", "SQL", "MQL", "nurture", "nurture", "SQL", "MQL", "nurture"],
         "probability": [0.9, 0.8, 0.5, 0.3, 0.1, 0.95, 0.4, 0.05],
         "rule_score": [10, 5, 8, 2, 1, 3, 7, 9],
         "lead_source": ["web"] * 5 + ["event"] * 3,
@@ -228,6 +229,7 @@ def _ranked_world(seed: int = 0, n: int = 120) -> tuple[pd.DataFrame, pd.DataFra
     scored = pd.DataFrame({
         "lead_id": [f"lead-{i:05d}" for i in range(n)],
         "score": np.round(1 + 99 * p),
+        "stage": np.select([p >= 0.8, p >= 0.5], ["SQL", "MQL"], "nurture"),
         "probability": p,
         "rule_score": rng.integers(0, 50, n),
         "campaign": np.where(np.arange(n) % 3 == 0, "spring <promo>", "always-on"),

@@ -85,7 +85,7 @@ def segmented():
     n, start = 120, pd.Timestamp("2026-01-01", tz="UTC")
     p = rng.uniform(0, 1, n)
     scored = pd.DataFrame({"lead_id": [f"lead-{i}" for i in range(n)], "score": np.ceil(100 * p), "probability": p,
-                           "rule_score": rng.integers(0, 50, n),
+                           "rule_score": rng.integers(0, 50, n), "stage": np.where(p >= 0.8, "SQL", "nurture"),
                            "campaign": rng.choice(["spring", SCRIPT], n)})  # fmt: skip
     outcomes = pd.DataFrame({"lead_id": scored.loc[rng.uniform(0, 1, n) < p, "lead_id"],
                              "converted_at": start + pd.Timedelta(days=5)})  # fmt: skip

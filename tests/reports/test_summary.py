@@ -21,7 +21,7 @@ def test_the_summary_prints_the_numbers_of_metrics_json(trained_world, tmp_path)
                                   "--force"])  # fmt: skip
     assert trained.exit_code == 0, trained.output
     scores = tmp_path / "scores.parquet"
-    scored = pd.DataFrame({"id": ["L2", "L1", "L3"], "score": [90, 90, 10], "tier": ["SQL", "SQL", "nurture"]})
+    scored = pd.DataFrame({"id": ["L2", "L1", "L3"], "score": [90, 90, 10], "stage": ["SQL", "SQL", "nurture"]})
     scored.to_parquet(scores)
     pd.DataFrame({"row": [7], "reason": ["missing lead_id"]}).to_csv(tmp_path / "scores.rejects.csv", index=False)
     result = runner.invoke(app, ["summary", "--model", str(tmp_path / "m"), "--scores", str(scores), "--name", "x",
@@ -47,4 +47,4 @@ def test_best_preset_ignores_the_model_and_the_learned_scorecard():
     rows = [{"scorer": "model", "roc_auc": 0.9}, {"scorer": "learned scorecard", "roc_auc": 0.85},
             {"scorer": "rules: a", "roc_auc": 0.6}, {"scorer": "rules: b", "roc_auc": 0.7}]  # fmt: skip
     assert best_preset(rows)["scorer"] == "rules: b" and best_preset(rows[:2]) is None
-    assert scores_line(pd.DataFrame({"tier": ["MQL"]}), 0) == "1 leads scored (MQL 1); 0 rejected"
+    assert scores_line(pd.DataFrame({"stage": ["MQL"]}), 0) == "1 leads scored (MQL 1); 0 rejected"

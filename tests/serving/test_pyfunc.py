@@ -180,7 +180,7 @@ def test_a_batch_of_leads_is_scored_and_explained_as_in_process(trained_world, s
     assert status == 200, body[:2000]
     served = pd.DataFrame(json.loads(body)["predictions"])
     _assert_same(served, scored_with_reasons(scorer, leads).reset_index(drop=True))
-    assert served["tier"].nunique() > 1 and served["reason_3"].notna().all()
+    assert served["stage"].nunique() > 1 and served["reason_3"].notna().all()
 
 
 def test_the_example_request_serve_writes_is_answered_like_the_readme_curl(trained_world, server):
@@ -205,7 +205,7 @@ def test_a_lead_breaking_the_validity_contract_is_rejected_in_its_row_and_the_ot
     assert served["rejected"].tolist() == ["", "employees: outside the range 0 to 1e+07", "", "",
                                            "pricing_page_view_30d: outside the range 0 to 1e+09", ""]  # fmt: skip
     bad = served.loc[[1, 4]]
-    assert (bad["tier"] == "rejected").all() and (bad["score"] == 0).all() and bad["probability"].isna().all()
+    assert (bad["stage"] == "rejected").all() and (bad["score"] == 0).all() and bad["probability"].isna().all()
     good = [0, 2, 3, 5]
     _assert_same(served.loc[good].reset_index(drop=True),
                  scored_with_reasons(scorer, leads.loc[good]).reset_index(drop=True))  # fmt: skip
@@ -312,3 +312,16 @@ def test_registry_round_trip_through_a_tracking_server(trained_world, tracking_s
     assert done.returncode == 0, done.stderr[-3000:]
     served = pd.read_parquet(tmp_path / "out.parquet")
     _assert_same(served, scored_with_reasons(trained_world.scorer, leads).reset_index(drop=True))
+
+
+def test_the_rule_table_logged_with_the_model_is_scored_beside_it_in_every_reply(trained_world, tmp_path):
+    from predictive_leads.models.rules import RuleScorer, load_table
+    from predictive_leads.serving.pyfunc import _load_pyfunc, signature_of, write_pyfunc_data
+
+    scorer, leads = trained_world.scorer, trained_world.frame.sample(100, random_state=5)
+    folder = write_pyfunc_data(scorer, tmp_path / "data", rules=load_table("behavioural").to_yaml())
+    served = _load_pyfunc(str(folder)).predict(to_model_input(leads, scorer))
+    expected = RuleScorer(table="behavioural").fit(leads).predict_score(leads)
+    np.testing.assert_array_equal(served["rule_score"].to_numpy(float), np.asarray(expected, dtype=float))
+    assert list(served.columns) == list(served_columns(3, rules=True))
+    assert [c.name for c in signature_of(scorer, rules=True).outputs.inputs] == list(served.columns)

@@ -76,7 +76,7 @@ def test_load_by_alias_in_a_new_process_gives_identical_predictions(trained_worl
     served = pd.read_parquet(tmp_path / "out.parquet")
     expected = scored_with_reasons(trained_world.scorer, sample).reset_index(drop=True)
     np.testing.assert_array_equal(served["probability"].to_numpy(), expected["probability"].to_numpy())
-    for col in ("score", "grade", "tier", "reason_1", "reason_code_3", "reasons_json"):
+    for col in ("score", "grade", "stage", "reason_1", "reason_code_3", "reasons_json"):
         assert served[col].astype(str).tolist() == expected[col].astype(str).tolist(), col
 
 

@@ -37,7 +37,7 @@ def test_spark_scores_equal_pandas_scores(spark, trained_world, model_uri):
     expected = scored_with_reasons(trained_world.scorer, rows).reset_index(drop=True)
     scored = scored.set_index("id").loc[inputs["row_id"]].reset_index()
     np.testing.assert_allclose(scored["probability"], expected["probability"], rtol=0, atol=1e-12)
-    for col in ("score", "grade", "tier", "reason_1", "reason_code_2", "reasons_json"):
+    for col in ("score", "grade", "stage", "reason_1", "reason_code_2", "reasons_json"):
         assert scored[col].astype(str).tolist() == expected[col].astype(str).tolist(), col
 
 

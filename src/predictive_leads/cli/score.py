@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from predictive_leads.cli.console import TOP_K, console, one_line_errors, report_rows, rows_progress, say
+from predictive_leads.cli.console import (
+    TOP_K,
+    console,
+    one_line_errors,
+    report_rows,
+    rows_progress,
+    say,
+)
 
 if TYPE_CHECKING:
     from predictive_leads.jobs.score import ScoringFrame
@@ -46,11 +53,37 @@ def score(
         int | None,
         typer.Option(help="LightGBM threads (0: all cores or OMP_NUM_THREADS; default: 2 to fit, all to score)."),
     ] = None,
+    policy: Annotated[
+        str | None, typer.Option(help="Fixed funnel policy for this run: probability, score or points (see --sql).")
+    ] = None,
+    sql: Annotated[float | None, typer.Option(help="SQL cut-off in the policy's unit (score policy: 80).")] = None,
+    mql: Annotated[float | None, typer.Option(help="MQL cut-off in the policy's unit (score policy: 50).")] = None,
+    funnel: Annotated[Path | None, typer.Option(help="Funnel policy YAML (policy, sql, mql).")] = None,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            help="Rule preset or YAML scored beside the model (default: the model's learned scorecard; "
+            "'none': no rule score)."
+        ),
+    ] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="The previous run's output: score change, momentum and stage moves.")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="auto (from the suffix), parquet, csv, salesforce or hubspot.")
+    ] = "auto",
+    crm_mapping: Annotated[
+        Path | None, typer.Option(help="YAML renaming the CRM layout's fields to your own (fields: {ours: yours}).")
+    ] = None,
+    summary_json: Annotated[
+        Path | None, typer.Option(help="Write the run summary (counts, stages, files; no lead data) as JSON.")
+    ] = None,
 ) -> None:
     """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects).
 
+    Each lead gets one funnel stage (SQL, MQL, nurture, by the model's policy or --policy) and its heat label.
     Bots, spam, test names, disposable, competitor and internal addresses are disqualified: scored and kept, with
-    tier 'disqualified', score 1 and the reason."""
+    stage 'disqualified', score 1 and the reason."""
     from predictive_leads.jobs.score import score as score_leads
 
     with one_line_errors(), rows_progress() as progress:
@@ -58,12 +91,17 @@ def score(
         run = score_leads(model, output, input=input, data=data, as_of=as_of, rejects=rejects, top_k=reasons,
                           chunk_rows=chunk_rows, id_col=id_col, scored_at=scored_at, b2b_only=b2b_only,
                           out_of_area=out_of_area, disqualify=not no_disqualify, n_jobs=n_jobs,
+                          funnel=funnel, policy=policy, sql=sql, mql=mql, rules=rules, previous=previous,
+                          output_format=output_format, crm_mapping=crm_mapping, summary_json=summary_json,
                           progress=lambda done, bad: report_rows(progress, task, done, bad),
                           on_stage=lambda what: progress.update(task, description=what),
                           on_frame=_print_scoring_frame)  # fmt: skip
+    say(f"funnel {run.funnel}" + (f"; rule score beside: {run.rules}" if run.rules else ""))
     for line in run.lines:
         say(line)
-    say(f"scores in {run.output}")
+    say(f"scores in {run.output}" + (f" (full batch output in {run.crm})" if run.crm else ""))
+    if run.summary_json:
+        say(f"run summary in {run.summary_json}")
     if run.summary.rejected:
         say(f"rejected rows and reasons in {run.rejects}")
         if not allow_rejects:
@@ -91,13 +129,13 @@ def explain(
         ),
     ] = None,
 ) -> None:
-    """Print one lead's score, probability, grade, tier and the reasons behind them, next to the rule score."""
+    """Print one lead's score, probability, grade, stage and the reasons behind them, next to the rule score."""
     from predictive_leads.jobs.score import explain as explain_lead
 
     with one_line_errors():
         lead = explain_lead(model, input, lead_id, id_col=id_col, as_of=as_of, top_k=top_k, rules=rules)
     when = f" as of {lead.as_of}" if lead.as_of is not None else ""
-    say(f"[bold]lead {lead.lead_id}[/]{when}: score {lead.score} · grade {lead.grade} · tier {lead.tier} · "
+    say(f"[bold]lead {lead.lead_id}[/]{when}: score {lead.score} · grade {lead.grade} · stage {lead.stage} · "
         f"probability {lead.probability:.1%}", wrap=False)  # fmt: skip
     table = Table("", "reason", "points", "log-odds", "code", title="model reasons")
     for r in lead.reasons.itertuples(index=False):

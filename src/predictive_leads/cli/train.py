@@ -51,6 +51,23 @@ def train(
         int | None,
         typer.Option(help="LightGBM threads (0: all cores or OMP_NUM_THREADS; default: 2 to fit, all to score)."),
     ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(help="Funnel policy: capacity (default), precision, f1, probability, score or points."),
+    ] = None,
+    sql: Annotated[
+        float | None, typer.Option(help="SQL setting in the policy's unit (capacity: leads per run, default 200).")
+    ] = None,
+    mql: Annotated[
+        float | None, typer.Option(help="MQL setting in the policy's unit (capacity: more leads per run, 1000).")
+    ] = None,
+    funnel: Annotated[Path | None, typer.Option(help="Funnel policy YAML (policy, sql, mql).")] = None,
+    engagement: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Column describing what the lead did (engagement sub-score), besides the event features; repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Audit, train and evaluate out of time against the rule presets; write the model and its report.
 
@@ -62,6 +79,7 @@ def train(
                           drop=drop or (), keep=keep or (), rules=rules, flat_export=flat_export,
                           duplicate_ids=duplicate_ids, safe_columns=safe_column or (), n_boot=n_boot,
                           mlflow=mlflow, experiment=experiment, register=register, force=force, n_jobs=n_jobs,
+                          funnel=funnel, policy=policy, sql=sql, mql=mql, engagement=engagement or (),
                           on_stage=status.update)  # fmt: skip
     for line in [*run.notes, *run.lines]:
         say(line)

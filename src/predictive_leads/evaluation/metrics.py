@@ -525,6 +525,21 @@ def segment_table(y, p, segments: pd.DataFrame, *, min_n: int = 30, max_values: 
 # ------------------------------------------------------------------------------------------ everything
 
 
+def fit_engagement_matrix(y, fit_grade, engagement_grade) -> pd.DataFrame:
+    """Fit × engagement as the vendors draw it: one row per fit grade, one column per engagement grade, each cell
+    the leads and their conversion rate (``"1,234 · 5.6 %"``); grades missing (no such features) read ``—``."""
+
+    def grades(values) -> np.ndarray:
+        return pd.Series(np.asarray(values, dtype=object), dtype="string").fillna("—").to_numpy()
+
+    frame = pd.DataFrame({"y": _outcome(y), "fit": grades(fit_grade), "engagement": grades(engagement_grade)})
+    cells = frame.groupby(["fit", "engagement"])["y"].agg(["size", "mean"])
+    text = {key: f"{int(n):,} · {rate:.1%}" for key, (n, rate) in cells.iterrows()}
+    rows = sorted(frame["fit"].unique())
+    columns = sorted(frame["engagement"].unique())
+    return pd.DataFrame([{"fit grade": f, **{f"engagement {e}": text.get((f, e), "") for e in columns}} for f in rows])
+
+
 def to_jsonable(obj):
     """Plain JSON values: numpy scalars to Python, NaN/inf to None, tuples to lists, frames to records."""
     if isinstance(obj, pd.DataFrame):

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 
 from predictive_leads.explain.phrases import FeatureText, _missing, feature_text
+from predictive_leads.models.score_map import SCORE_COLUMNS
 
 REASON_COLUMNS = ("lead", "row", "direction", "rank", "code", "attribute", "feature", "value", "log_odds", "points",
                   "text")  # fmt: skip
 DEFAULT_TOP_K = 3  # reasons per lead (and per direction) unless the caller asks for another number
-SCORE_TYPES = {"probability": "double", "score": "long", "grade": "string", "tier": "string"}
 REASON_CONTEXT = ("email_domain",)  # not features: read into reason sentences when given ("... (gmail.com)")
 _SLOPE_STEP = 0.05
 _SUFFIX = {"positive": "UP", "negative": "DOWN"}
@@ -189,11 +189,12 @@ def scored_columns(top_k: int = DEFAULT_TOP_K) -> dict[str, str]:
     """Columns of :func:`scored_with_reasons` and their types: scores, ``reason_1..k``, codes, ``reasons_json``."""
     reasons = {f"reason_{i + 1}": "string" for i in range(top_k)}
     codes = {f"reason_code_{i + 1}": "string" for i in range(top_k)}
-    return SCORE_TYPES | reasons | codes | {"reasons_json": "string"}
+    return SCORE_COLUMNS | reasons | codes | {"reasons_json": "string"}
 
 
 def scored_with_reasons(scorer, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K) -> pd.DataFrame:
-    """``score_frame`` (probability, score, grade, tier) plus ``reason_1..k``, codes and ``reasons_json``."""
+    """``score_frame`` (probability, score, points, grade, stage, heat, sub-scores) plus ``reason_1..k``, codes
+    and ``reasons_json``."""
     X = X if isinstance(X, pd.DataFrame) else pd.DataFrame(X)
     scores, phi, base = scorer.scores_and_contributions(X)
     reasons = top_reasons(scorer, X, top_k, contributions=(phi, base))
@@ -203,5 +204,5 @@ def scored_with_reasons(scorer, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K) -> 
 def compare_with_rules(scorer, rules, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K) -> pd.DataFrame:
     """Model score and reasons next to the rule baseline's score, tier and the rules that fired, per lead."""
     model = scored_with_reasons(scorer, X, top_k)
-    keep = ["probability", "score", "grade", "tier", *[f"reason_{i + 1}" for i in range(top_k)]]
+    keep = ["probability", "score", "grade", "stage", *[f"reason_{i + 1}" for i in range(top_k)]]
     return pd.concat([model[keep], rules.fired_rules(X)], axis=1)

@@ -55,6 +55,7 @@ class DatasetSummary:
     event_types: list[str] = field(default_factory=list)  # the vocabulary the features were built with
     pooled_event_types: list[str] = field(default_factory=list)  # rare types counted as OTHER_EVENTS
     rules_skipped: list[str] = field(default_factory=list)  # config rules naming types the data lacks
+    engagement_features: list[str] = field(default_factory=list)  # built from events; the rest: who the lead is
     columns: list[dict] = field(default_factory=list)  # every raw column: table, column, use, detail
     value_maps: dict[str, dict[str, int]] = field(default_factory=dict)  # column → "raw → mapped" → rows
 
@@ -262,6 +263,7 @@ def _features(engine: _EngineThread, scan: Future, leads, spine, config: Feature
         "event_types": list(config.types),
         "pooled_event_types": vocabulary.pooled,
         "rules_skipped": vocabulary.rules_skipped,
+        "engagement_features": [c for c in frame.columns if c not in who.columns and c not in CONTEXT_COLUMNS],
     }
     return _order(frame), quality, config
 

@@ -13,12 +13,14 @@ SEGMENT_ALIASES = {"source": "lead_source", "role": "seniority"}
 
 
 def scores_with_frame(scores: str | Path, frame: str | Path | None = None, columns: Iterable[str] = ()) -> pd.DataFrame:
-    """A batch output (``id`` → ``lead_id``) joined with the named columns of its scoring frame (default: the
-    ``<stem>.scoring_frame.parquet`` that ``score --data`` writes beside it), where the frame has them."""
+    """A batch output (its first column, the lead id, as ``lead_id``) joined with the named columns of its scoring
+    frame (default: the ``<stem>.scoring_frame.parquet`` that ``score --data`` writes beside it), where the frame
+    has them."""
     from predictive_leads.data.files import read_raw
 
     scores = Path(scores)
-    scored = read_raw(scores).rename(columns={"id": "lead_id"})
+    scored = read_raw(scores)
+    scored = scored.rename(columns={scored.columns[0]: "lead_id"})  # a batch output's first column is the lead id
     frame = Path(frame) if frame is not None else scores.with_name(f"{scores.stem}.scoring_frame.parquet")
     if not frame.exists():
         return scored
@@ -126,7 +128,7 @@ def report_segments(
     table = load_table(rules)
     leads = scores_with_frame(scores, frame, [*dims, *table.columns])
     leads["rule_score"] = RuleScorer(table=table).fit(leads).predict_score(leads)
-    thrown_out = leads["tier"].eq("disqualified").to_numpy()  # the rule baseline disqualifies them too
+    thrown_out = leads["stage"].eq("disqualified").to_numpy()  # the rule baseline disqualifies them too
     leads.loc[thrown_out, "rule_score"] = leads["rule_score"].min()
     report = segment_report(leads, read_raw(outcomes), by=dims, horizon_days=horizon_days, n_boot=n_boot)
     result = SegmentReport(report, Path(out), dims, table.name, list(report.attrs.get("notes", [])))

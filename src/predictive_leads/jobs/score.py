@@ -11,7 +11,9 @@ import pandas as pd
 
 from predictive_leads.explain.reasons import DEFAULT_TOP_K
 from predictive_leads.features.spine import to_utc
+from predictive_leads.models.funnel import FunnelPolicy, funnel_from_options
 from predictive_leads.ops.batch import BatchSummary
+from predictive_leads.ops.crm_export import CRM_TARGETS
 
 # ------------------------------------------------------------------------------------------ scoring frame
 
@@ -66,8 +68,21 @@ class ScoreRun:
     rejects: Path  # written only when a row was rejected
     model_name: str
     model_version: str
+    funnel: str = ""  # the funnel policy in words
+    rules: str | None = None  # the rule baseline scored beside the model, if any
     scoring_frame: ScoringFrame | None = None  # built from raw data (``data``), else None
     accounts: Path | None = None  # the account scores (when the model has an account score), else None
+    crm: Path | None = None  # with a CRM format: the full batch output beside the import file at ``output``
+    summary_json: Path | None = None
+
+    def to_dict(self) -> dict:
+        """The run as JSON-ready data for a scheduler: counts, stages, files, model (no lead data)."""
+        files = {"output": self.output, "rejects": self.rejects if self.summary.rejected else None,
+                 "full_output": self.crm, "accounts": self.accounts,
+                 "scoring_frame": self.scoring_frame.path if self.scoring_frame else None}  # fmt: skip
+        return {"model": {"name": self.model_name, "version": self.model_version}, "funnel": self.funnel,
+                "rules": self.rules, **self.summary.to_dict(),
+                "files": {k: v.name for k, v in files.items() if v is not None}}  # fmt: skip
 
     @property
     def lines(self) -> list[str]:
@@ -91,6 +106,15 @@ def score(
     out_of_area: bool = False,
     disqualify: bool = True,
     n_jobs: int | None = None,
+    funnel: FunnelPolicy | str | Path | None = None,
+    policy: str | None = None,
+    sql: float | None = None,
+    mql: float | None = None,
+    rules: str | Path | None = None,
+    previous: str | Path | None = None,
+    output_format: str = "auto",
+    crm_mapping: str | Path | None = None,
+    summary_json: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_frame: Callable[[ScoringFrame], None] | None = None,
@@ -101,13 +125,22 @@ def score(
     Every row is scored (with ``top_k`` reasons) or rejected into ``rejects`` (default ``<stem>.rejects.csv``)
     with a reason. Bots, spam, test, disposable, competitor and internal addresses are disqualified (with
     ``b2b_only`` free and edu addresses too, with ``out_of_area`` leads outside the service area; none when not
-    ``disqualify``). ``n_jobs``: LightGBM threads (default: all cores). ``progress(rows_done, rows_rejected)`` is
-    called after each chunk, ``on_stage(what)`` as each stage starts, ``on_frame(scoring_frame)`` once a scoring
-    frame was built from ``data``. A second job writing the same ``output`` is refused while this one runs."""
+    ``disqualify``). ``n_jobs``: LightGBM threads (default: all cores). ``funnel`` (a policy or its YAML)
+    and ``policy``/``sql``/``mql`` (which override it): a fixed funnel policy (probability, score or points)
+    instead of the model's. ``rules``: the rule preset or YAML scored beside the
+    model (default: the model's learned scorecard when saved with it; ``"none"``: no rule score). ``previous``: the
+    previous run's batch output, for each lead's score change, momentum and stage moves. ``output_format``:
+    ``auto`` (from the suffix), ``parquet``, ``csv``, or a CRM import layout (``salesforce``, ``hubspot``: a CSV
+    at ``output``, renamed by ``crm_mapping``, with the full batch output beside it, :func:`full_output_path`).
+    ``summary_json``: write :meth:`ScoreRun.to_dict` there. ``progress(rows_done, rows_rejected)`` is called after
+    each chunk, ``on_stage(what)`` as each stage starts, ``on_frame(scoring_frame)`` once a scoring frame was built
+    from ``data``. A second job writing the same ``output`` is refused while this one runs."""
     from predictive_leads.data.files import output_lock, remove_stale_partials
     from predictive_leads.ops.batch import score_files
     from predictive_leads.ops.disqualify import DisqualifyConfig
     from predictive_leads.serving.registry import describe_model, load_scorer
+
+    target = _output_format(output_format, output)
 
     with output_lock(output):  # the scoring frame and account scores beside the output are this job's too
         checks = DisqualifyConfig.off()
@@ -119,6 +152,9 @@ def score(
         scorer = load_scorer(model)
         if n_jobs is not None:
             scorer.n_jobs = n_jobs
+        funnel = funnel_from_options(policy, sql, mql, funnel)
+        if funnel is not None:
+            scorer.thresholds_ = fixed_funnel(scorer, funnel)
         name, version = describe_model(model)
         for side in (scoring_frame_path(output), accounts_path(output)):  # what killed runs of this output left
             remove_stale_partials(side)
@@ -132,12 +168,98 @@ def score(
         source = input if input is not None else built.path
         pinned = to_utc(scored_at) if scored_at else None
         by_lead, accounts_file = _accounts(model, built.frame if built else source, output, top_k, stage)
+        rule_scorer, rule_name = _rule_scorer(rules, model)
+        before = read_previous(previous, id_col) if previous is not None else None
+        full = full_output_path(output) if target in CRM_TARGETS else Path(output)
         stage("scoring")
-        summary = score_files(scorer, source, output, rejects=rejects, id_col=id_col, top_k=top_k,
+        summary = score_files(scorer, source, full, rejects=rejects, id_col=id_col, top_k=top_k,
                               chunk_rows=chunk_rows, model_name=name, model_version=version, scored_at=pinned,
-                              checks=checks, accounts=by_lead, progress=progress)  # fmt: skip
+                              checks=checks, rules=rule_scorer, previous=before, accounts=by_lead,
+                              progress=progress)  # fmt: skip
+        if target in CRM_TARGETS:
+            stage(f"writing the {target} import file")
+            write_crm(full, output, target, id_col=id_col, mapping=crm_mapping)
     where = Path(rejects) if rejects else Path(output).with_name(f"{Path(output).stem}.rejects.csv")
-    return ScoreRun(summary, Path(output), where, name, version, built, accounts_file)
+    run = ScoreRun(summary, Path(output), where, name, version, scorer.thresholds_.funnel().describe(), rule_name,
+                   built, accounts_file, full if target in CRM_TARGETS else None)  # fmt: skip
+    if summary_json is not None:
+        from predictive_leads.data.files import json_text, write_text
+
+        run.summary_json = write_text(json_text(run.to_dict()), summary_json)
+    return run
+
+
+OUTPUT_FORMATS = ("auto", "parquet", "csv", *CRM_TARGETS)
+
+
+def _output_format(output_format: str, output: str | Path) -> str:
+    if output_format not in OUTPUT_FORMATS:
+        raise ValueError(f"--format must be one of {', '.join(OUTPUT_FORMATS)}, got {output_format!r}")
+    suffix = Path(output).suffix
+    wanted = {"parquet": ".parquet", "csv": ".csv", "salesforce": ".csv", "hubspot": ".csv"}.get(output_format)
+    if wanted and suffix != wanted:
+        raise ValueError(f"{Path(output).name}: --format {output_format} writes a {wanted} file")
+    return output_format
+
+
+def full_output_path(output: str | Path) -> Path:
+    """Where a CRM-format run keeps the full batch output: ``<stem>.full.parquet`` beside the import file."""
+    output = Path(output)
+    return output.with_name(f"{output.stem}.full.parquet")
+
+
+def fixed_funnel(scorer, funnel: FunnelPolicy):
+    """The scorer's stage cut-offs under a fixed ``funnel`` policy (probability, score or points)."""
+    from predictive_leads.models.funnel import choose_thresholds
+    from predictive_leads.models.score_map import OddsScale
+
+    if not funnel.fixed:
+        raise ValueError(f"the {funnel.policy} policy needs outcomes: it is set when training (train --policy "
+                         f"{funnel.policy}); when scoring, use probability, score or points")  # fmt: skip
+    return choose_thresholds(
+        funnel, None, None, score_map=scorer.score_map_, odds_scale=OddsScale(*scorer.points_scale)
+    )
+
+
+def read_previous(path: str | Path, id_col: str) -> pd.DataFrame:
+    """A previous run's batch output as ``score`` and ``stage`` indexed by lead id (text); its id column is
+    ``id_col`` or, for outputs written before the id kept its name, ``id``."""
+    from predictive_leads.data.files import read_raw
+
+    frame = read_raw(path)
+    key = id_col if id_col in frame else "id" if "id" in frame else None
+    missing = [c for c in ("score", "stage") if c not in frame] + ([id_col] if key is None else [])
+    if missing:
+        raise ValueError(f"{Path(path).name}: not a batch output of this version (no {', '.join(missing)} column)")
+    return frame.set_index(frame[key].astype(str))[["score", "stage"]]
+
+
+def write_crm(full: Path, output: str | Path, target: str, *, id_col: str, mapping: str | Path | None = None) -> Path:
+    """The CRM import file of a batch output (the layout of :func:`~predictive_leads.ops.crm_export.crm_fields`,
+    renamed by the YAML ``mapping``), checked against the layout before it is written."""
+    import yaml
+
+    from predictive_leads.data.files import read_raw, write_table
+    from predictive_leads.ops.crm_export import load_mapping, to_crm
+
+    renames = load_mapping(yaml.safe_load(Path(mapping).read_text(encoding="utf-8")) or {}) if mapping else None
+    try:
+        frame = to_crm(read_raw(full), target, id_col=id_col, mapping=renames, check=True)
+    except ValueError as exc:
+        raise ValueError(f"{Path(output).name}: {exc}") from None
+    return write_table(frame, output)
+
+
+def _rule_scorer(rules: str | Path | None, model: str | Path):
+    """The fitted rule scorer to put beside the model (``rules``, else the model's learned scorecard), and its
+    name; (None, None) for ``"none"`` or when there is neither."""
+    from predictive_leads.models.rules import RuleScorer, load_table
+
+    table = None if rules == "none" else _side_rules(rules, model)
+    if table is None:
+        return None, None
+    points = load_table(table)
+    return RuleScorer(table=points).fit(pd.DataFrame(columns=list(points.columns))), points.name
 
 
 def accounts_path(output: str | Path) -> Path:
@@ -199,13 +321,14 @@ class RuleBaseline:
 
 @dataclass
 class LeadExplanation:
-    """One lead's score, grade, tier and probability, the reasons behind them and the rule baseline beside them."""
+    """One lead's score, grade, funnel stage and probability, the reasons behind them and the rule baseline beside
+    them."""
 
     lead_id: str
     as_of: str | None  # YYYY-MM-DD of the explained snapshot, None when the input has no as_of
     score: int
     grade: str
-    tier: str
+    stage: str
     probability: float
     reasons: pd.DataFrame = field(repr=False)  # explain.top_reasons: direction, text, points, log_odds, code, …
     rules: RuleBaseline | None = None
@@ -236,7 +359,7 @@ def explain(
     reasons = top_reasons(scorer, row, top_k)
     table = _side_rules(rules, model)
     baseline = _rule_baseline(table, row) if table is not None else None
-    return LeadExplanation(lead_id, when, int(scored.score), str(scored.grade), str(scored.tier),
+    return LeadExplanation(lead_id, when, int(scored.score), str(scored.grade), str(scored.stage),
                            float(scored.probability), reasons, baseline, row)  # fmt: skip
 
 
@@ -255,10 +378,15 @@ def one_lead(frame: pd.DataFrame, source: str, id_col: str, lead_id: str, as_of:
 
 
 def _side_rules(rules: str | Path | None, model: str | Path) -> str | Path | None:
+    """``rules``, else the learned scorecard saved with the model (``train`` writes it into the model folder and
+    logs it into the registered model's data folder), else None."""
+    from predictive_leads.serving.pyfunc import RULES_FILE
+    from predictive_leads.serving.registry import model_folder
+
     if rules is not None:
         return rules
-    card = Path(model) / "learned_scorecard.yaml"
-    return card if not str(model).startswith("models:/") and card.exists() else None
+    folder = model_folder(model)
+    return next((folder / name for name in ("learned_scorecard.yaml", RULES_FILE) if (folder / name).exists()), None)
 
 
 def _rule_baseline(table: str | Path, row: pd.DataFrame) -> RuleBaseline:

@@ -48,6 +48,7 @@ def run_summary(model: str | Path, *, scores: str | Path | None = None, name: st
     """The summary of the model folder ``model`` (its ``metrics.json``), the batch output ``scores`` (and its
     ``.rejects.csv``), the registered ``name``; ``data`` and ``as_of`` fill in the monitor command."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
     from predictive_leads.reports.summary import evaluation_lines, scores_line
 
@@ -61,11 +62,12 @@ def run_summary(model: str | Path, *, scores: str | Path | None = None, name: st
     commands = []
     if scores is not None:
         scores = Path(scores)
-        scored = pd.read_parquet(scores, columns=["id", "score", "tier"])
+        id_col = pq.read_schema(scores).names[0]  # a batch output's first column is the lead id
+        scored = pd.read_parquet(scores, columns=[id_col, "score", "stage"])
         bad = scores.with_name(f"{scores.stem}.rejects.csv")
         rejected = len(pd.read_csv(bad)) if bad.exists() else 0
         where.append(f"scores   {scores}: {scores_line(scored, rejected)}")
-        top = scored.sort_values(["score", "id"], ascending=[False, True])["id"].iloc[0]
+        top = scored.sort_values(["score", id_col], ascending=[False, True])[id_col].iloc[0]
         frame = scores.with_name(f"{scores.stem}.scoring_frame.parquet")
         commands.append(f"predictive-leads explain --model {ref} --input {frame} --lead-id {top}")
     if name:  # serve takes an MLflow model; a folder written by train is registered first (train --register)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from predictive_leads.models.funnel import FunnelPolicy, funnel_from_options
 from predictive_leads.training.promotion import Promotion
 from predictive_leads.training.workflow import TrainResult
 
@@ -58,6 +59,11 @@ def train(
     register: str | None = None,
     force: bool = False,
     n_jobs: int | None = None,
+    funnel: FunnelPolicy | str | Path | None = None,
+    policy: str | None = None,
+    sql: float | None = None,
+    mql: float | None = None,
+    engagement: Sequence[str] = (),
     on_stage: Stage | None = None,
 ) -> TrainRun:
     """Audit, train and evaluate out of time against the rule presets (``rules``, default all) on the training set
@@ -65,8 +71,11 @@ def train(
     ``mlflow`` (or ``register``) the run is logged; ``register`` also registers it as @challenger under that name.
     An export's ``duplicate_ids`` rule and ``safe_columns`` are those of
     :func:`~predictive_leads.data.flat_export.read_flat_export`; what reading it did is in ``notes``. ``n_jobs``:
-    LightGBM threads (:class:`~predictive_leads.models.lead_scorer.LeadScorer`).
-    ``on_stage(what)`` is called as each stage starts."""
+    LightGBM threads (:class:`~predictive_leads.models.lead_scorer.LeadScorer`). ``funnel`` (a policy or its
+    YAML) and ``policy``/``sql``/``mql`` (which override it): the funnel policy (default: capacity, 200 SQL +
+    1,000 MQL leads per run). ``engagement``: columns that describe what the lead
+    did, for the engagement sub-score, besides the features built from events (e.g. a flat export's activity
+    counts). ``on_stage(what)`` is called as each stage starts."""
     from predictive_leads.data.files import output_lock
     from predictive_leads.features.account_rows import has_accounts
     from predictive_leads.training.account_model import train_account_model
@@ -79,8 +88,9 @@ def train(
                                            drop=tuple(drop), duplicate_ids=duplicate_ids,
                                            safe_columns=tuple(safe_columns))  # fmt: skip
         stage("auditing, training and evaluating")
+        params = _scorer_params(n_jobs, funnel_from_options(policy, sql, mql, funnel), engagement)
         result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force,
-                             scorer_params={} if n_jobs is None else {"n_jobs": n_jobs}, **roles)  # fmt: skip
+                             scorer_params=params, **roles)  # fmt: skip
         lines = summary_lines(result)
         if not flat_export and has_accounts(frame):
             stage("training the account score (the leads belong to accounts)")
@@ -224,3 +234,12 @@ def retrain(
     result.save(out)
     write_json(decision.to_dict(), Path(out) / "promotion.json")
     return RetrainRun(result, decision, str(out), list(dates))
+
+
+def _scorer_params(n_jobs: int | None, funnel: FunnelPolicy | None, engagement: Sequence[str]) -> dict:
+    params = {} if n_jobs is None else {"n_jobs": n_jobs}
+    if funnel is not None:
+        params["funnel"] = funnel.to_dict()
+    if engagement:
+        params["engagement_features"] = tuple(engagement)
+    return params

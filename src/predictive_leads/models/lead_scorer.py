@@ -1,11 +1,18 @@
-"""``LeadScorer``: LightGBM → calibrated probability → 1–100 score, grade and tier.
+"""``LeadScorer``: LightGBM → calibrated probability → 1–100 score, points, grade, funnel stage, and the fit and
+engagement sub-scores.
 
 Fitting splits the training rows in time when a time column exists (oldest rows train the trees, the next
-slice early-stops them, the most recent slice calibrates and sets the score map and tiers; with ``horizon_days``
+slice early-stops them, the most recent slice calibrates and sets the score map, the funnel's cut-offs and the
+sub-score maps; with ``horizon_days``
 the oldest rows end a label horizon before the other two begin) and randomly
 (stratified) otherwise — and records which it did. No class weights or ``is_unbalance``: they distort
 probabilities, and calibration would have to undo them. Everything learned is stored pickle-free: LightGBM's
 own model text plus JSON.
+
+The **fit** and **engagement** sub-scores split each lead's attributions (exact TreeSHAP, log-odds) between who
+the lead is and what it did: the features built from events (the feature pipeline records them) plus any declared
+in ``engagement_features`` are engagement, the rest fit. Each sum is a 1–100 percentile of the same sums on the
+reference leads, with a grade; a family with no feature has no sub-score (missing).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from predictive_leads.features.guard import ATTRS_KEY
 from predictive_leads.models.calibration import Calibrator, check_method
+from predictive_leads.models.funnel import FunnelPolicy, Thresholds, choose_thresholds, heat_of
 from predictive_leads.models.saved_files import (
     JSON_TYPES_PLURAL,
     REDO,
@@ -34,7 +42,7 @@ from predictive_leads.models.saved_files import (
     parse_json,
     read_text,
 )
-from predictive_leads.models.score_map import DEFAULT_GRADES, ScoreMap, Thresholds, choose_thresholds, grade_of
+from predictive_leads.models.score_map import DEFAULT_GRADES, SUBSCORES, OddsScale, ScoreMap, grade_of
 
 FORMAT_VERSION = 1
 MODEL_FILE = "model.txt"
@@ -60,7 +68,11 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         column) for early stopping and for calibration + score map + tiers.
     calibration : ``auto`` (Platt or isotonic, whichever has the lower cross-fitted log loss), ``platt``,
         ``isotonic`` or ``none``.
-    tier_rule : ``capacity``, ``precision`` or ``f1`` (see :func:`predictive_leads.models.score_map.choose_thresholds`).
+    funnel : the funnel policy (:class:`~predictive_leads.models.funnel.FunnelPolicy` or its mapping, e.g.
+        ``{"policy": "score", "sql": 80, "mql": 50}``); default: capacity, 200 SQL + 1,000 MQL leads per run.
+    engagement_features : features that describe what the lead did, besides those the feature pipeline built from
+        events (e.g. the activity counts of a flat export); the rest count as fit.
+    points_scale : the absolute points scale (anchor points, its probability, points to double the odds).
     n_jobs : LightGBM threads for fitting and for scoring batches of 2,000 rows or more (smaller batches use one);
         0 or less: OpenMP's default (all cores, or ``OMP_NUM_THREADS``). ``None``: 2 to fit (fits are reproducible
         for a given value), OpenMP's default to score. A setting of the machine, not of the model: not saved.
@@ -86,9 +98,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         monotone_increasing: tuple[str, ...] = (),
         min_positives: int = 50,
         grade_bands: tuple = DEFAULT_GRADES,
-        tier_rule: str = "capacity",
-        sql_capacity: int = 200,
-        mql_capacity: int = 1000,
+        funnel: FunnelPolicy | dict | None = None,
+        engagement_features: tuple[str, ...] = (),
+        points_scale: tuple[float, float, float] = (50.0, 0.10, 10.0),
         random_state: int = 0,
         n_jobs: int | None = None,
     ):
@@ -109,9 +121,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.monotone_increasing = monotone_increasing
         self.min_positives = min_positives
         self.grade_bands = grade_bands
-        self.tier_rule = tier_rule
-        self.sql_capacity = sql_capacity
-        self.mql_capacity = mql_capacity
+        self.funnel = funnel
+        self.engagement_features = engagement_features
+        self.points_scale = points_scale
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -129,7 +141,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         import lightgbm as lgb
 
         check_method(self.calibration)  # before any work: a typo costs no fit
+        policy = funnel_policy(self.funnel)
+        odds_scale = OddsScale(*self.points_scale)
         vocabulary = _event_vocabulary(X)
+        from_events = _engagement_features(X)
         X = _as_frame(X)
         y = _check_target(y, len(X), self.min_positives)
         time = X.pop(self.time_column) if self.time_column and self.time_column in X else None
@@ -161,14 +176,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         p_ref = self.calibrator_.transform(margin)
         self.score_map_ = ScoreMap.fit(p_ref)
         runs = int(time.iloc[ref].nunique()) if time is not None else 1
-        self.thresholds_ = choose_thresholds(
-            y[ref],
-            p_ref,
-            rule=self.tier_rule,
-            runs=runs,
-            sql_capacity=self.sql_capacity,
-            mql_capacity=self.mql_capacity,
-        )
+        self.thresholds_ = choose_thresholds(policy, y[ref], p_ref, runs=runs, score_map=self.score_map_,
+                                             odds_scale=odds_scale)  # fmt: skip
+        self.families_ = _families(list(X.columns), from_events, self.engagement_features)
+        phi, _ = self.contributions(X.iloc[ref])
+        self.subscore_maps_ = {family: ScoreMap.fit(phi[members].to_numpy().sum(axis=1)) if members else None
+                               for family, members in self.families_.items()}  # fmt: skip
         self.reference_ = {"rows": len(ref), "positives": int(y[ref].sum()), "runs": runs}
         return self
 
@@ -327,7 +340,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         X = _as_frame(X)
         codes = self._codes(X)
         phi, base = self._contributions(codes, X.index)
-        return self._scores(self._margin(codes), X.index), phi, base
+        return self._scores(self._margin(codes), phi), phi, base
 
     def _tree_shap(self):
         """The booster compiled for fast exact TreeSHAP (:mod:`~predictive_leads.models.tree_contributions`), once."""
@@ -340,18 +353,26 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         return cached[1]
 
     def score_frame(self, X) -> pd.DataFrame:
-        """Probability, 1–100 score, grade and tier per row (index kept)."""
-        X = _as_frame(X)
-        return self._scores(self.decision_function(X), X.index)
+        """Per row (index kept): probability, 1–100 score, points, grade, stage, heat, and the fit and engagement
+        sub-scores with their grades (:data:`~predictive_leads.models.score_map.SCORE_COLUMNS`)."""
+        return self.scores_and_contributions(X)[0]
 
-    def _scores(self, margin: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    def _scores(self, margin: np.ndarray, phi: pd.DataFrame) -> pd.DataFrame:
         p = self.calibrator_.transform(margin)
         score = self.score_map_.score(p)
-        return pd.DataFrame(
-            {"probability": p, "score": score, "grade": grade_of(score, self.grade_bands),
-             "tier": self.thresholds_.tier(p)},
-            index=index,
-        )  # fmt: skip
+        stage = self.thresholds_.stage(p)
+        out = {"probability": p, "score": score, "points": OddsScale(*self.points_scale).points(p),
+               "grade": grade_of(score, self.grade_bands), "stage": stage, "heat": heat_of(stage)}  # fmt: skip
+        for family in SUBSCORES:
+            score_map = self.subscore_maps_.get(family)
+            if score_map is None:  # no feature of this family (or a model saved before the sub-scores)
+                out[f"{family}_score"] = pd.array([pd.NA] * len(p), dtype="Int64")
+                out[f"{family}_grade"] = pd.array([pd.NA] * len(p), dtype="string")
+                continue
+            sub = score_map.score(phi[self.families_[family]].to_numpy().sum(axis=1))
+            out[f"{family}_score"] = pd.array(sub, dtype="Int64")
+            out[f"{family}_grade"] = pd.array(grade_of(sub, self.grade_bands), dtype="string")
+        return pd.DataFrame(out, index=phi.index)
 
     # ---------------------------------------------------------------------------------- persistence
 
@@ -376,6 +397,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             "calibrator": {"method": self.calibrator_.method, "params": self.calibrator_.params},
             "score_map": list(self.score_map_.cuts),
             "thresholds": self.thresholds_.to_dict(),
+            "subscores": {
+                "families": self.families_,
+                "maps": {f: list(m.cuts) if m else None for f, m in self.subscore_maps_.items()},
+            },
             "split": self.split_,
             "reference": self.reference_,
             "event_vocabulary": getattr(self, "event_vocabulary_", None),
@@ -421,9 +446,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def _from_meta(cls, meta: dict, booster) -> LeadScorer:
-        params = dict(meta["params"])
-        params["grade_bands"] = tuple(tuple(b) for b in params["grade_bands"])
-        params["monotone_increasing"] = tuple(params["monotone_increasing"])
+        params = _current_params(dict(meta["params"]))
         scorer = cls(**params)
         scorer.booster_ = booster
         scorer.feature_names_in_ = np.asarray(meta["features"], dtype=object)
@@ -437,6 +460,9 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         scorer.calibrator_ = Calibrator(meta["calibrator"]["method"], meta["calibrator"]["params"])
         scorer.score_map_ = ScoreMap(tuple(float(c) for c in meta["score_map"]))
         scorer.thresholds_ = Thresholds.from_dict(meta["thresholds"])
+        subscores = meta.get("subscores") or {"families": {}, "maps": {}}  # saved before the sub-scores: none
+        scorer.families_ = {f: list(members) for f, members in subscores["families"].items()}
+        scorer.subscore_maps_ = {f: ScoreMap(tuple(cuts)) if cuts else None for f, cuts in subscores["maps"].items()}
         scorer.split_ = meta["split"]
         scorer.reference_ = meta["reference"]
         return scorer
@@ -465,7 +491,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 _META_KEYS = {"format_version": int, "params": dict, "features": list, "categories": dict, "calibrator": dict,
               "score_map": list, "thresholds": dict, "split": dict, "reference": dict}  # fmt: skip
 _META_OPTIONAL = {"package_version": str, "model_bytes": int, "model_sha256": str, "input_types": dict,
-                  "event_vocabulary": dict}  # fmt: skip
+                  "event_vocabulary": dict, "subscores": dict}  # fmt: skip
 
 
 def _check_meta(meta, where: str) -> None:
@@ -578,6 +604,41 @@ def _event_vocabulary(X: pd.DataFrame) -> dict | None:
     return {k: config.get(k) for k in keys}
 
 
+def _engagement_features(X: pd.DataFrame) -> list[str]:
+    """The features a pipeline-built frame made from events (its provenance says which); none for other frames."""
+    return list(getattr(X, "attrs", {}).get(ATTRS_KEY, {}).get("summary", {}).get("engagement_features") or ())
+
+
+def _families(features: list[str], from_events: list[str], declared) -> dict[str, list[str]]:
+    """fit and engagement features: engagement those built from events or declared, fit the rest."""
+    unknown = [c for c in declared if c not in features]
+    if unknown:
+        raise ModelError(f"engagement_features not among the features: {', '.join(map(str, unknown[:5]))}")
+    engagement = {*from_events, *declared}
+    return {"fit": [f for f in features if f not in engagement], "engagement": [f for f in features if f in engagement]}
+
+
+def funnel_policy(funnel: FunnelPolicy | dict | None) -> FunnelPolicy:
+    """The funnel policy of a ``funnel`` parameter (a policy, its mapping, or None for the default)."""
+    if funnel is None:
+        return FunnelPolicy()
+    return funnel if isinstance(funnel, FunnelPolicy) else FunnelPolicy.from_dict(dict(funnel))
+
+
+def _current_params(params: dict) -> dict:
+    """Saved parameters as this version's ``__init__`` takes them (models saved before the funnel policy had
+    ``tier_rule``, ``sql_capacity`` and ``mql_capacity``)."""
+    params["grade_bands"] = tuple(tuple(b) for b in params["grade_bands"])
+    params["monotone_increasing"] = tuple(params["monotone_increasing"])
+    if "tier_rule" in params:
+        rule, sql, mql = params.pop("tier_rule"), params.pop("sql_capacity", None), params.pop("mql_capacity", None)
+        params["funnel"] = {"policy": rule} | ({"sql": sql, "mql": mql} if rule == "capacity" else {})
+    for key in ("engagement_features", "points_scale"):
+        if key in params:
+            params[key] = tuple(params[key])
+    return params
+
+
 def _categories(X: pd.DataFrame) -> dict[str, list[str]]:
     out = {}
     for col in X.columns:
@@ -639,6 +700,8 @@ def _describe_split(time, fit_idx, val_idx, cal_idx) -> dict:
 
 
 def _jsonable(value):
+    if isinstance(value, FunnelPolicy):
+        return value.to_dict()
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

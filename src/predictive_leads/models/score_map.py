@@ -1,4 +1,4 @@
-"""From calibrated probability to what sales sees: a 1–100 score, a grade and a tier.
+"""From calibrated probability to what sales sees: a 1–100 score, a grade and absolute points.
 
 All maps are fitted once on a reference population, stored as JSON with the model, and applied row by row,
 so a lead's score never depends on the batch it is scored in.
@@ -7,18 +7,23 @@ so a lead's score never depends on the batch it is scored in.
   held-out leads at training time), 1–100: a score of 87 means the lead ranks above 86 % of those leads.
   Monotone in probability; equal probabilities get equal scores. The probability is always shown next to it.
 * **Grade** A–D from score bands (default A ≥ 90, B ≥ 70, C ≥ 40, D below).
-* **Tier** from probability thresholds chosen from the data by a stated rule: ``capacity`` (the team can work
-  N leads per scoring run), ``precision`` (the SQL tier converts at least at a target rate) or ``f1``.
+* **Points** (:class:`OddsScale`): an absolute scale beside the percentile — scaled log-odds, by default 50
+  points at a 10 % chance and 10 more points for each doubling of the odds, the same in any population.
+* The **stage** (SQL / MQL / nurture) is the funnel policy's: :mod:`predictive_leads.models.funnel`.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 DEFAULT_GRADES = (("A", 90), ("B", 70), ("C", 40), ("D", 1))
-TIER_RULES = ("capacity", "precision", "f1")
+SCORE_COLUMNS = {"probability": "double", "score": "long", "points": "long", "grade": "string", "stage": "string",
+                 "heat": "string", "fit_score": "long", "fit_grade": "string", "engagement_score": "long",
+                 "engagement_grade": "string"}  # fmt: skip
+"""The columns of :meth:`~predictive_leads.models.lead_scorer.LeadScorer.score_frame` and their types."""
+SUBSCORES = ("fit", "engagement")
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,36 @@ class ScoreMap:
         fp = np.concatenate([[1.0], position + 2.0, [100.0]])
         return np.interp(np.asarray(p, dtype=float), xp, fp)
 
+    def probability_at(self, score: float) -> float:
+        """The lowest probability whose score reaches ``score`` (``score(p) >= score`` ⇔ ``p >= probability_at``)."""
+        k = int(np.ceil(score)) - 2  # score = 1 + the number of cuts at or below p
+        if k < 0:
+            return 0.0
+        return float(self.cuts[k]) if k < len(self.cuts) else float("inf")
+
+
+@dataclass(frozen=True)
+class OddsScale:
+    """Points on an absolute scale: ``anchor_points`` at ``anchor_probability``, ``points_to_double`` more for each
+    doubling of the odds (scaled log-odds, as credit scorecards are drawn)."""
+
+    anchor_points: float = 50.0
+    anchor_probability: float = 0.10
+    points_to_double: float = 10.0
+
+    def points(self, p: np.ndarray) -> np.ndarray:
+        """Whole points of each probability (probabilities of 0 and 1 are held just inside)."""
+        p = np.clip(np.asarray(p, dtype=float), 1e-6, 1 - 1e-6)
+        a = self.anchor_probability
+        log2_odds_ratio = np.log2(p / (1 - p)) - np.log2(a / (1 - a))
+        return np.floor(self.anchor_points + self.points_to_double * log2_odds_ratio + 0.5).astype(int)
+
+    def probability_at(self, points: float) -> float:
+        """The lowest probability whose points reach ``points`` (before rounding: half a point lower)."""
+        a = self.anchor_probability
+        odds = a / (1 - a) * 2 ** ((points - 0.5 - self.anchor_points) / self.points_to_double)
+        return float(odds / (1 + odds))
+
 
 def grade_of(score: np.ndarray, bands=DEFAULT_GRADES) -> np.ndarray:
     """Letter grade of each score: the first band whose minimum the score reaches (bands high to low)."""
@@ -54,95 +89,3 @@ def grade_of(score: np.ndarray, bands=DEFAULT_GRADES) -> np.ndarray:
     for name, minimum in sorted(bands, key=lambda b: b[1]):
         out[score >= minimum] = name
     return out
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Probability cut-offs per tier (highest first), how they were chosen, and what they promise."""
-
-    rule: str
-    cutoffs: tuple[tuple[str, float], ...]
-    below: str = "nurture"
-    expected: dict = field(default_factory=dict)
-
-    def tier(self, p: np.ndarray) -> np.ndarray:
-        p = np.asarray(p, dtype=float)
-        out = np.full(p.shape, self.below, dtype=object)
-        for name, cut in sorted(self.cutoffs, key=lambda c: c[1]):
-            out[p >= cut] = name
-        return out
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"cutoffs": [list(c) for c in self.cutoffs]}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Thresholds:
-        return cls(d["rule"], tuple((str(n), float(c)) for n, c in d["cutoffs"]), d.get("below", "nurture"),
-                   d.get("expected", {}))  # fmt: skip
-
-
-def _cut_for_top(p: np.ndarray, k: int) -> float:
-    """Probability of the k-th best lead (k ≥ 1): leads at or above it form the top k (ties included)."""
-    k = int(np.clip(k, 1, len(p)))
-    return float(np.sort(p)[::-1][k - 1])
-
-
-def _cut_for_precision(y: np.ndarray, p: np.ndarray, target: float) -> float:
-    """Lowest cut-off whose leads above it convert at ≥ target (the cut maximising coverage at that precision)."""
-    order = np.argsort(-p, kind="stable")
-    hits = np.cumsum(y[order])
-    precision = hits / np.arange(1, len(p) + 1)
-    ok = np.flatnonzero(precision >= target)
-    return float(p[order][ok.max()]) if len(ok) else float(p.max())
-
-
-def _cut_for_f(y: np.ndarray, p: np.ndarray, beta: float) -> float:
-    order = np.argsort(-p, kind="stable")
-    tp = np.cumsum(y[order])
-    k = np.arange(1, len(p) + 1)
-    precision, recall = tp / k, tp / max(y.sum(), 1)
-    f = (1 + beta**2) * precision * recall / np.maximum(beta**2 * precision + recall, 1e-12)
-    return float(p[order][int(np.argmax(f))])
-
-
-def choose_thresholds(
-    y: np.ndarray,
-    p: np.ndarray,
-    *,
-    rule: str = "capacity",
-    runs: int = 1,
-    sql_capacity: int = 200,
-    mql_capacity: int = 1000,
-    sql_precision: float = 0.25,
-    mql_precision: float = 0.10,
-) -> Thresholds:
-    """SQL and MQL probability cut-offs from held-out data by ``rule``.
-
-    ``capacity``: per scoring run (``runs`` snapshots in ``y``/``p``) sales can call ``sql_capacity`` leads and
-    marketing can nurture ``mql_capacity`` more. ``precision``: SQL converts at ≥ ``sql_precision``, MQL at ≥
-    ``mql_precision``. ``f1``: SQL maximises F1, MQL maximises F2 (recall-weighted).
-    """
-    y = np.asarray(y, dtype=int)
-    p = np.asarray(p, dtype=float)
-    if rule not in TIER_RULES:
-        raise ValueError(f"unknown tier rule {rule!r}; choose from {', '.join(TIER_RULES)}")
-    if rule == "capacity":
-        per_run = len(p) / max(runs, 1)
-        sql = _cut_for_top(p, round(sql_capacity * len(p) / per_run))
-        mql = _cut_for_top(p, round((sql_capacity + mql_capacity) * len(p) / per_run))
-    elif rule == "precision":
-        sql, mql = _cut_for_precision(y, p, sql_precision), _cut_for_precision(y, p, mql_precision)
-    else:
-        sql, mql = _cut_for_f(y, p, 1.0), _cut_for_f(y, p, 2.0)
-    mql = min(mql, sql)
-    expected = {}
-    for name, cut in (("SQL", sql), ("MQL", mql)):
-        above = p >= cut
-        expected[name] = {
-            "probability_cutoff": cut,
-            "leads_per_run": float(above.sum() / max(runs, 1)),
-            "expected_conversions_per_run": float(p[above].sum() / max(runs, 1)),
-            "observed_precision": float(y[above].mean()) if above.any() else None,
-            "observed_recall": float(y[above].sum() / max(y.sum(), 1)),
-        }
-    return Thresholds(rule, (("SQL", sql), ("MQL", mql)), expected=expected)

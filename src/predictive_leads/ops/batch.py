@@ -1,7 +1,8 @@
 """Batch scoring: files of any size in, every row accounted for, atomic and repeatable outputs.
 
 Input (one file or a folder of ``.parquet``/``.csv`` files) is streamed in chunks; each row is checked against
-the model's input types and either scored (probability, score, grade, tier, reasons) or written to the rejects
+the model's input types and either scored (probability, score, points, grade, funnel stage and heat, fit and
+engagement sub-scores, reasons, [the rule score], [the trend since the previous run]) or written to the rejects
 file with a reason. ``rows in = scored + rejected`` always holds and is reported. Outputs go to temporary files
 renamed on success, so a killed job leaves no output; the same input and model give the same bytes (with
 ``scored_at`` pinned). Memory is bounded by the chunk size: ids are remembered as 64-bit hashes only (for the
@@ -33,11 +34,12 @@ from predictive_leads.data.files import (
     sniff_delimiter,
 )
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns
+from predictive_leads.models.funnel import STAGES
 from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.ops.disqualify import CHECKS, TEXT_COLUMNS, DisqualifyConfig, disqualify
 from predictive_leads.ops.disqualify import apply as apply_disqualification
 from predictive_leads.ops.disqualify import counts as dq_counts
-from predictive_leads.ops.stages import heat_of, stage_of
+from predictive_leads.ops.trend import TREND_COLUMNS, score_trend
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,9 @@ class BatchSummary:
     reasons: Counter = field(default_factory=Counter)
     unseen_categories: Counter = field(default_factory=Counter)
     disqualified: Counter = field(default_factory=Counter)
+    stages: Counter = field(default_factory=Counter)
+    expected_conversions: Counter = field(default_factory=Counter)  # per stage: the sum of the probabilities
+    moves: Counter = field(default_factory=Counter)  # with a previous run: (from stage, to stage) → leads
     skipped_checks: set = field(default_factory=set)
     files: int = 0
     seconds: float = 0.0
@@ -70,11 +75,34 @@ class BatchSummary:
             out.append(f"  values never seen in training (scored as missing): {seen}")
         if self.disqualified or self.skipped_checks:
             by_code = ", ".join(f"{c} {n:,}" for c, n in sorted(self.disqualified.items())) or "none"
-            out.append(f"  disqualified (scored, tier 'disqualified', score floored): "
+            out.append(f"  disqualified (scored, stage 'disqualified', score floored): "
                        f"{sum(self.disqualified.values()):,} ({by_code})")  # fmt: skip
         if self.skipped_checks:
             out.append(f"  disqualification checks not run (column absent): {', '.join(sorted(self.skipped_checks))}")
+        if self.stages:
+            out.append("  stages: " + ", ".join(f"{s} {n:,} (expected conversions {self.expected_conversions[s]:,.1f})"
+                                                for s, n in self.stage_counts().items()))  # fmt: skip
+        if self.moves:
+            moved = sum(n for (a, b), n in self.moves.items() if a != b)
+            out.append(f"  since the previous run: {moved:,} leads changed stage (moves in the run summary)")
         return out
+
+    def stage_counts(self) -> dict[str, int]:
+        """Leads per stage, funnel order (SQL, MQL, nurture, then any other such as disqualified)."""
+        order = {s: i for i, s in enumerate(STAGES)}
+        return {s: self.stages[s] for s in sorted(self.stages, key=lambda s: (order.get(s, len(order)), s))}
+
+    def to_dict(self) -> dict:
+        """The summary as JSON-ready data (counts only, no lead data)."""
+        return {
+            "rows_in": self.rows_in, "scored": self.scored, "rejected": self.rejected, "files": self.files,
+            "seconds": round(self.seconds, 3), "rejected_by_reason": dict(sorted(self.reasons.items())),
+            "unseen_categories": dict(sorted(self.unseen_categories.items())),
+            "disqualified": dict(sorted(self.disqualified.items())), "skipped_checks": sorted(self.skipped_checks),
+            "stages": {s: {"leads": n, "expected_conversions": round(self.expected_conversions[s], 3)}
+                       for s, n in self.stage_counts().items()},
+            "stage_moves": [{"from_stage": a, "to_stage": b, "leads": n} for (a, b), n in sorted(self.moves.items())],
+        }  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -165,9 +193,10 @@ def check_columns(columns, scorer: LeadScorer, id_col: str, source: str) -> None
         raise ContractError(f"{source}: missing column(s) {', '.join(missing[:8])}{more} (the model needs them)")
 
 
-def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Typed feature rows for the model, and a reason per row (``""`` when the row is fine): a missing or blank id,
-    or a value :func:`check_values` refuses."""
+def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str,
+                  keep: tuple[str, ...] = ()) -> tuple[pd.DataFrame, pd.Series]:  # fmt: skip
+    """Typed feature rows for the model (and the columns ``keep``, as read), and a reason per row (``""`` when the
+    row is fine): a missing or blank id, or a value :func:`check_values` refuses."""
     ids = frame[id_col].astype("string").str.strip()
     typed, problem = check_rows(frame, scorer)
     reason = problem.where((ids.notna() & (ids != "")).to_numpy(), "missing id")
@@ -176,6 +205,10 @@ def prepare_chunk(frame: pd.DataFrame, scorer: LeadScorer, *, id_col: str) -> tu
     for extra in REASON_CONTEXT:
         if extra in frame.columns and extra not in out.columns:
             out[extra] = frame[extra]
+    for extra in keep:  # what the rule table reads beyond the model's features: numbers when they all are
+        if extra in frame.columns and extra not in out.columns:
+            numbers = pd.to_numeric(frame[extra], errors="coerce")
+            out[extra] = numbers if numbers.notna().sum() == frame[extra].notna().sum() else frame[extra]
     for col in CHECK_COLUMNS:  # what disqualification reads, when the model does not use it
         if col in frame.columns and col not in out.columns:
             parsed, unreadable = _parse(frame[col], "string" if col in TEXT_COLUMNS else "boolean")
@@ -223,12 +256,20 @@ class _SeenIds:
     def __init__(self) -> None:
         self._runs: list[np.ndarray] = []
 
-    def repeats(self, ids: pd.Series) -> np.ndarray:
-        keys = pd.util.hash_array(ids.to_numpy(dtype=object))
-        earlier = np.zeros(len(keys), dtype=bool)
+    def contains(self, ids: pd.Series) -> np.ndarray:
+        """Which ``ids`` were seen (without remembering them)."""
+        return self._seen(pd.util.hash_array(ids.to_numpy(dtype=object)))
+
+    def _seen(self, keys: np.ndarray) -> np.ndarray:
+        found = np.zeros(len(keys), dtype=bool)
         for run in self._runs:
             at = np.minimum(np.searchsorted(run, keys), len(run) - 1)
-            earlier |= run[at] == keys
+            found |= run[at] == keys
+        return found
+
+    def repeats(self, ids: pd.Series) -> np.ndarray:
+        keys = pd.util.hash_array(ids.to_numpy(dtype=object))
+        earlier = self._seen(keys)
         within = pd.Series(keys).duplicated().to_numpy()
         self._runs.append(np.unique(keys))
         while len(self._runs) > 1 and len(self._runs[-2]) <= 2 * len(self._runs[-1]):
@@ -241,22 +282,25 @@ class _SeenIds:
 
 
 def output_rows(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: int, model_name: str,
-                model_version: str, scored_at: pd.Timestamp, checks: DisqualifyConfig | None = None,
+                model_version: str, scored_at: pd.Timestamp, checks: DisqualifyConfig | None = None, rules=None,
+                previous: pd.DataFrame | None = None,
                 accounts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """The output rows for checked input rows (id, probability, score, grade, tier, disqualification, reasons,
-    [the lead's account and its score], model, time) and the disqualification verdict of each row. ``accounts``:
-    indexed by lead id, the columns of :data:`ACCOUNT_COLUMNS`."""
+    """The output rows for checked input rows (:func:`batch_output_schema`) and the disqualification verdict of
+    each row. ``rules``, ``previous`` and ``accounts``: see :func:`score_files`."""
     from predictive_leads.explain import scored_with_reasons
 
-    schema = batch_output_schema(top_k, accounts=accounts is not None)
+    schema = batch_output_schema(top_k, id_col=id_col, rules=rules is not None, trend=previous is not None,
+                                 accounts=accounts is not None)  # fmt: skip
     verdict = disqualify(rows, checks)
     if not len(rows):
         return schema.empty_table().to_pandas(), verdict
     scores = scored_with_reasons(scorer, rows, top_k) if top_k else scorer.score_frame(rows)
     scores = apply_disqualification(scores, verdict)
-    scores["stage"] = stage_of(scores["score"], disqualified=verdict["disqualified"])
-    scores["heat"] = heat_of(scores["score"], disqualified=verdict["disqualified"])
-    out = pd.concat([rows[[id_col]].rename(columns={id_col: "id"}), scores], axis=1)
+    if rules is not None:
+        scores["rule_score"] = rules.predict_score(rows)
+    if previous is not None:
+        scores = pd.concat([scores, score_trend(scores["score"], previous, rows[id_col])], axis=1)
+    out = pd.concat([rows[[id_col]], scores], axis=1)
     if accounts is not None:
         of_lead = accounts.reindex(rows[id_col].astype(str).to_numpy())
         out = out.assign(**{c: of_lead[c].to_numpy() for c in ACCOUNT_COLUMNS})
@@ -266,20 +310,24 @@ def output_rows(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: i
 
 
 ACCOUNT_COLUMNS = {"account_id": pa.string(), "account_probability": pa.float64(), "account_score": pa.int64()}
+_ARROW = {"double": pa.float64(), "long": pa.int64(), "string": pa.string()}
 
 
-def batch_output_schema(top_k: int, *, accounts: bool = False) -> pa.Schema:
-    """Columns of a batch output: id, probability, score, grade, tier, funnel stage and heat (default
-    :class:`~predictive_leads.ops.stages.Stages`), disqualification code and reason, [reasons], [with ``accounts``:
-    the lead's account and the account score], model name/version, scored_at."""
-    kinds = {"double": pa.float64(), "long": pa.int64(), "string": pa.string()}
+def batch_output_schema(top_k: int = DEFAULT_TOP_K, *, id_col: str = "lead_id", rules: bool = False,
+                        trend: bool = False, accounts: bool = False) -> pa.Schema:  # fmt: skip
+    """Columns of a batch output: the lead id (under its own name, always first), probability, score, points,
+    grade, stage, heat, fit and engagement sub-scores and grades, [``rule_score``], disqualification code and
+    reason, [reasons], [the trend columns], [the lead's account and the account score], model name/version,
+    scored_at."""
     scores = {n: t for n, t in scored_columns(top_k).items() if top_k or n != "reasons_json"}
-    fields = [("id", pa.string())]
+    fields = [(id_col, pa.string())]
     for name, kind in scores.items():
-        fields.append((name, kinds[kind]))
-        if name == "tier":
-            fields += [(extra, pa.string()) for extra in ("stage", "heat", "disqualification_code",
-                                                          "disqualification_reason")]  # fmt: skip
+        fields.append((name, _ARROW[kind]))
+        if name == "engagement_grade":
+            fields += [("rule_score", pa.float64())] if rules else []
+            fields += [("disqualification_code", pa.string()), ("disqualification_reason", pa.string())]
+    if trend:
+        fields += [(name, _ARROW[kind]) for name, kind in TREND_COLUMNS.items()]
     if accounts:
         fields += list(ACCOUNT_COLUMNS.items())
     fields += [("model_name", pa.string()), ("model_version", pa.string()), ("scored_at", pa.timestamp("s", "UTC"))]
@@ -289,14 +337,18 @@ def batch_output_schema(top_k: int, *, accounts: bool = False) -> pa.Schema:
 def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, *, rejects: str | Path | None = None,
                 id_col: str = "lead_id", top_k: int = DEFAULT_TOP_K, chunk_rows: int = 100_000,
                 model_name: str = "model", model_version: str = "", scored_at: pd.Timestamp | None = None,
-                checks: DisqualifyConfig | None = None, accounts: pd.DataFrame | None = None,
+                checks: DisqualifyConfig | None = None, rules=None, previous: pd.DataFrame | None = None,
+                accounts: pd.DataFrame | None = None,
                 progress: Callable[[int, int], None] | None = None) -> BatchSummary:  # fmt: skip
     """Score every row of ``input_path`` into ``output``; unusable rows go to ``rejects`` with a reason.
 
     ``rejects`` defaults to ``<output stem>.rejects.csv`` beside the output and is written only when a row is
     rejected. Rows that fail a disqualification check (``checks``, default :class:`DisqualifyConfig`) are scored
-    and kept, with tier ``disqualified`` and a floored score. ``progress(rows_done, rows_rejected)`` is called
-    after each chunk. ``accounts`` (indexed by lead id) adds each lead's account and account score.
+    and kept, with stage ``disqualified`` and a floored score. ``top_k`` reasons per lead; ``rules`` (a fitted
+    :class:`~predictive_leads.models.rules.RuleScorer`) adds the rule baseline's ``rule_score``; ``previous`` (the
+    previous run's ``score`` and ``stage`` indexed by lead id as text) the trend columns and the stage moves;
+    ``accounts`` (indexed by lead id, the columns of :data:`ACCOUNT_COLUMNS`) the lead's account and its score.
+    ``progress(rows_done, rows_rejected)`` is called after each chunk.
     """
     output = Path(output)
     rejects = Path(rejects) if rejects else output.with_name(f"{output.stem}.rejects.csv")
@@ -306,28 +358,34 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
     with output_lock(output), output_lock(rejects):
         for path in (output, rejects):
             remove_stale_partials(path)
-        return _score_files(scorer, input_path, output, rejects, id_col=id_col, top_k=top_k, chunk_rows=chunk_rows,
+        extras = {"top_k": top_k, "rules": rules, "previous": previous, "accounts": accounts}
+        return _score_files(scorer, input_path, output, rejects, id_col=id_col, chunk_rows=chunk_rows,
                             model_name=model_name, model_version=model_version, scored_at=scored_at, checks=checks,
-                            accounts=accounts, progress=progress)  # fmt: skip
+                            extras=extras, progress=progress)  # fmt: skip
 
 
-def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *, id_col: str, top_k: int,
-                 chunk_rows: int, model_name: str, model_version: str, scored_at: pd.Timestamp | None,
-                 checks: DisqualifyConfig | None, accounts: pd.DataFrame | None,
+def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *, id_col: str, chunk_rows: int,
+                 model_name: str, model_version: str, scored_at: pd.Timestamp | None,
+                 checks: DisqualifyConfig | None, extras: dict,
                  progress: Callable[[int, int], None] | None) -> BatchSummary:  # fmt: skip
     scored_at = (scored_at or pd.Timestamp.now(tz="UTC")).floor("s")
     files = input_files(input_path)
     summary = BatchSummary(files=len(files))
     started = time.perf_counter()
     seen = _SeenIds()
-    schema = batch_output_schema(top_k, accounts=accounts is not None)
+    rules, previous = extras["rules"], extras["previous"]
+    schema = batch_output_schema(extras["top_k"], id_col=id_col, rules=rules is not None, trend=previous is not None,
+                                 accounts=extras["accounts"] is not None)  # fmt: skip
+    rule_columns = tuple(rules.table_.columns) if rules is not None else ()
     with _Writer(output, schema=schema) as out, _Writer(rejects, keep_if_empty=False) as bad:
         for path in files:
             row_number = 0
-            check_columns(file_columns(path), scorer, id_col, path.name)
+            columns = file_columns(path)
+            check_columns(columns, scorer, id_col, path.name)
+            _check_rule_columns(columns, rule_columns, path.name)
             logger.info("scoring %s", path.name)
             for chunk in read_chunks(path, chunk_rows):
-                rows, reason = prepare_chunk(chunk, scorer, id_col=id_col)
+                rows, reason = prepare_chunk(chunk, scorer, id_col=id_col, keep=rule_columns)
                 ok = (reason == "").to_numpy().copy()
                 repeat = seen.repeats(rows[id_col].where(ok, None).fillna(""))
                 duplicate = ok & repeat & (rows[id_col].fillna("") != "").to_numpy()
@@ -336,10 +394,11 @@ def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *,
                 good = rows[ok]
                 if len(good):
                     _count_unseen(scorer, good, summary.unseen_categories)
-                scored, verdict = output_rows(scorer, good, id_col=id_col, top_k=top_k, model_name=model_name,
-                                              model_version=model_version, scored_at=scored_at,
-                                              checks=checks, accounts=accounts)  # fmt: skip
+                scored, verdict = output_rows(scorer, good, id_col=id_col, model_name=model_name,
+                                              model_version=model_version, scored_at=scored_at, checks=checks,
+                                              **extras)  # fmt: skip
                 out.write(scored)
+                _count_stages(summary, scored, previous is not None)
                 summary.disqualified.update(dq_counts(verdict))
                 summary.skipped_checks.update(verdict.attrs["skipped_checks"])
                 if (~ok).any():
@@ -354,10 +413,33 @@ def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *,
                 row_number += len(chunk)
                 if progress:
                     progress(summary.rows_in, summary.rejected)
+    if previous is not None:
+        _count_leavers(summary, previous, seen)
     summary.seconds = time.perf_counter() - started
     logger.info("%s", summary.lines()[0])
     assert summary.rows_in == summary.scored + summary.rejected
     return summary
+
+
+def _check_rule_columns(columns, rule_columns: tuple[str, ...], source: str) -> None:
+    missing = [c for c in rule_columns if c not in columns]
+    if missing:
+        raise ContractError(f"{source}: missing column(s) {', '.join(missing[:8])} (the rule table scores them; "
+                            f"choose another with --rules or --no-rules)")  # fmt: skip
+
+
+def _count_stages(summary: BatchSummary, scored: pd.DataFrame, with_trend: bool) -> None:
+    summary.stages.update(scored["stage"].tolist())
+    for stage, p in scored.groupby("stage", sort=False)["probability"].sum().items():
+        summary.expected_conversions[stage] += float(p)
+    if with_trend:
+        summary.moves.update(zip(scored["previous_stage"].tolist(), scored["stage"].tolist(), strict=True))
+
+
+def _count_leavers(summary: BatchSummary, previous: pd.DataFrame, seen: _SeenIds) -> None:
+    """Leads of the previous run this run did not score: ``left``."""
+    gone = ~seen.contains(previous.index.to_series())
+    summary.moves.update((stage, "left") for stage in previous["stage"].to_numpy()[gone])
 
 
 def _count_unseen(scorer: LeadScorer, rows: pd.DataFrame, counter: Counter) -> None:

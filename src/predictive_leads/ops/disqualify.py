@@ -2,8 +2,9 @@
 of the queue before anyone ranks them — by the model and by the points tables alike.
 
 Every check reads a column the feature pipeline builds (so it is point in time and holds no PII) and is switched
-on or off in :class:`DisqualifyConfig`. A disqualified lead keeps its row: its tier becomes ``disqualified``, its
-score is floored and the reason and code say why, and every summary counts them. Nothing is removed silently.
+on or off in :class:`DisqualifyConfig`. A disqualified lead keeps its row: its stage (and heat) becomes
+``disqualified``, its score is floored and the reason and code say why, and every summary counts them. Nothing
+is removed silently.
 """
 
 from __future__ import annotations
@@ -99,12 +100,14 @@ def disqualify(frame: pd.DataFrame, config: DisqualifyConfig | None = None) -> p
 
 
 def apply(scored: pd.DataFrame, verdict: pd.DataFrame) -> pd.DataFrame:
-    """``scored`` (probability, score, grade, tier, …) with disqualified rows floored: tier ``disqualified``,
-    score ``SCORE_FLOOR``, grade D; the disqualification columns added. A new frame; the input is not changed."""
+    """``scored`` (probability, score, grade, stage, heat, …) with disqualified rows floored: stage and heat
+    ``disqualified``, score ``SCORE_FLOOR``, grade D; the disqualification columns added. A new frame; the input is
+    not changed."""
     out = scored.copy()
     hit = verdict["disqualified"].to_numpy(dtype=bool)
-    if "tier" in out:
-        out["tier"] = out["tier"].astype(object).where(~hit, DISQUALIFIED)
+    for col in ("stage", "heat"):
+        if col in out:
+            out[col] = out[col].astype(object).where(~hit, DISQUALIFIED)
     if "score" in out:
         out.loc[hit, "score"] = SCORE_FLOOR
     if "grade" in out:

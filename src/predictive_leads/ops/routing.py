@@ -10,7 +10,7 @@ Three modes (``route(..., mode=...)``):
 
 A rep takes at most ``capacity`` leads per run (across all pools) and only leads that pass its filters
 (``territories`` → ``region``, ``countries`` → ``country``, ``industries`` → ``industry``, ``company_sizes`` →
-``company_size_band``, ``tiers`` → ``tier``; a lead with a missing value fails a filter). No lead is dropped: a
+``company_size_band``, ``stages`` → ``stage``; a lead with a missing value fails a filter). No lead is dropped: a
 lead no rep can take keeps ``rep`` None and says why in ``unassigned_reason``. Disqualified leads are never
 routed. The reps file (``load_reps``)::
 
@@ -45,9 +45,9 @@ NO_ELIGIBLE_REP = "no eligible rep"
 CAPACITY_FULL = "capacity full"
 REP_FILTERS: Mapping[str, str] = MappingProxyType(
     {"territories": "region", "countries": "country", "industries": "industry",
-     "company_sizes": "company_size_band", "tiers": "tier"}
+     "company_sizes": "company_size_band", "stages": "stage"}
 )  # fmt: skip
-REQUIRED_COLUMNS = ("probability", "score", "tier")
+REQUIRED_COLUMNS = ("probability", "score", "stage")
 TOLERANCE = 1e-9
 
 
@@ -62,7 +62,7 @@ class Rep:
     countries: tuple[str, ...] = ()
     industries: tuple[str, ...] = ()
     company_sizes: tuple[str, ...] = ()
-    tiers: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -286,7 +286,7 @@ def route(scores: pd.DataFrame, reps: RoutingConfig | Sequence[Rep], *, mode: Mo
     config = _config(reps)
     leads = _checked(scores, id_col)
     n, n_reps = len(leads), len(config.reps)
-    tiers = leads["tier"].astype("string")
+    tiers = leads["stage"].astype("string")
     top = tiers.isin(tuple(top_tier)).to_numpy(dtype=bool, na_value=False)
     disqualified = tiers.str.lower().eq(DISQUALIFIED).to_numpy(dtype=bool, na_value=False)
     eligible = _eligibility(leads, config)
@@ -348,7 +348,7 @@ def route(scores: pd.DataFrame, reps: RoutingConfig | Sequence[Rep], *, mode: Mo
         "top_tier": top,
         "probability": leads["probability"],
         "score": leads["score"],
-        "tier": leads["tier"],
+        "stage": leads["stage"],
     })  # fmt: skip
 
 

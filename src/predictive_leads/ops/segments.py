@@ -14,7 +14,8 @@ Definitions (the same in the table and on the page):
   horizon, without a timestamp or of leads not in ``scored`` are not counted, and are counted in
   ``table.attrs["notes"]`` / ``table.attrs["counts"]``. A lead with several conversions in its window counts
   once (days from its first; deal values summed).
-- ``mql_rate`` / ``sql_rate``: share of leads with ``score >= mql`` / ``score >= sql``.
+- ``mql_rate`` / ``sql_rate``: share of leads whose funnel ``stage`` is MQL or SQL / SQL (the batch output's
+  stage: one funnel rule everywhere).
 - ``conversion_rate`` = conversions / leads, with its Wilson 95 % interval (:func:`evaluate.wilson_interval`).
 - ``median_days_to_convert``: over converted leads, in (fractional) days after ``scored_at``.
 - ``deal_value_total`` / ``deal_value_mean``: sum / mean of the known deal values of converted leads
@@ -37,9 +38,7 @@ import pandas as pd
 
 from predictive_leads.evaluation.metrics import MISSING, compare, wilson_interval
 from predictive_leads.features.spine import to_utc
-from predictive_leads.ops.stages import Stages
 
-STAGE_CUTS = dict(Stages().cuts)  # MQL and SQL rates use the funnel's default cut-offs
 ALL_LEADS = "(all leads)"
 MODEL = "model"
 RULE = "rule"
@@ -112,7 +111,7 @@ def _numeric(scored: pd.DataFrame, ids: pd.Series, col: str) -> np.ndarray:
 
 def _leads(scored: pd.DataFrame, scored_at) -> tuple[pd.DataFrame, str]:
     """id (str), scored_at (UTC), score, model (the model's ranking score), rule; and what ranks the model."""
-    need = [c for c in ("lead_id", "score", "rule_score") if c not in scored.columns]
+    need = [c for c in ("lead_id", "score", "stage", "rule_score") if c not in scored.columns]
     if need:
         raise ValueError(f"scores need column(s) {', '.join(need)}; found {', '.join(map(str, scored.columns))}")
     if len(scored) == 0:
@@ -235,8 +234,8 @@ def _labels(values: pd.Series) -> pd.Series:
 # ------------------------------------------------------------------------------------------ metrics
 
 
-def _metrics(a: Mapping[str, np.ndarray], mask: np.ndarray, *, has_deal: bool, mql: float, sql: float,
-             min_leads: int, n_boot: int, seed: int) -> dict:  # fmt: skip
+def _metrics(a: Mapping[str, np.ndarray], mask: np.ndarray, *, has_deal: bool, min_leads: int, n_boot: int,
+             seed: int) -> dict:  # fmt: skip
     n = int(mask.sum())
     y = a["y"][mask]
     k = int(y.sum())
@@ -252,8 +251,8 @@ def _metrics(a: Mapping[str, np.ndarray], mask: np.ndarray, *, has_deal: bool, m
         mean = float(deals.mean()) if deals.size else math.nan
     row = {
         "leads": n,
-        "mql_rate": float(np.mean(a["score"][mask] >= mql)),
-        "sql_rate": float(np.mean(a["score"][mask] >= sql)),
+        "mql_rate": float(np.mean(np.isin(a["stage"][mask], ("MQL", "SQL")))),
+        "sql_rate": float(np.mean(a["stage"][mask] == "SQL")),
         "conversions": k,
         "conversion_rate": k / n,
         "conversion_rate_low": low,
@@ -296,8 +295,6 @@ def segment_report(
     by: Sequence[str],
     scored_at: str | pd.Timestamp | None = None,
     horizon_days: int = 90,
-    mql: float = STAGE_CUTS["MQL"],
-    sql: float = STAGE_CUTS["SQL"],
     min_leads: int = 30,
     n_boot: int = 200,
     seed: int = 0,
@@ -331,11 +328,12 @@ def segment_report(
         "days": outcome["days"].to_numpy(),
         "deal": outcome["deal"].to_numpy(),
         "score": leads["score"].to_numpy(),
+        "stage": scored["stage"].astype(str).to_numpy(),
         "model": leads["model"].to_numpy(),
         "rule": leads["rule"].to_numpy(),
     }
-    settings = {"has_deal": "deal_value" in outcomes.columns, "mql": mql, "sql": sql, "min_leads": min_leads,
-                "n_boot": n_boot, "seed": seed}  # fmt: skip
+    settings = {"has_deal": "deal_value" in outcomes.columns, "min_leads": min_leads, "n_boot": n_boot,
+                "seed": seed}  # fmt: skip
     overall = _metrics(arrays, np.ones(len(leads), dtype=bool), **settings)
     rows = []
     for dim in dims:
@@ -354,8 +352,6 @@ def segment_report(
         "by": dims,
         "horizon_days": horizon_days,
         "scored_at": "per lead (scored_at column)" if "scored_at" in scored.columns else str(to_utc(scored_at)),
-        "mql": mql,
-        "sql": sql,
         "min_leads": min_leads,
         "n_boot": n_boot,
         "seed": seed,

@@ -41,11 +41,22 @@ def evaluation_lines(metrics: Mapping) -> list[str]:
                      f"{row['auc_diff']:+.3f} [{row['auc_diff_low']:+.3f}, {row['auc_diff_high']:+.3f}]")  # fmt: skip
     cal = metrics["classification"]
     lines.append(f"calibration: Brier {cal['brier']:.4f}, ECE {cal['ece']:.4f}, log loss {cal['log_loss']:.4f}")
+    lines += funnel_lines(meta.get("funnel"))
     if meta.get("dropped_by_audit"):
         lines.append(f"leakage audit dropped: {', '.join(meta['dropped_by_audit'])}")
     for row in meta.get("audit_prices") or []:
         lines.append(_price_line(row))
     return lines
+
+
+def funnel_lines(funnel: Mapping | None) -> list[str]:
+    """The funnel policy and, per stage, what it held on the test rows (out of time) per scoring run."""
+    if not funnel:
+        return []
+    stages = [f"{name} {row['leads_per_run']:,.0f} leads, {row['expected_conversions_per_run']:,.1f} expected / "
+              f"{row['observed_rate'] * row['leads_per_run']:,.1f} observed conversions"
+              for name, row in funnel["out_of_time"].items() if row["leads_per_run"]]  # fmt: skip
+    return [f"funnel {funnel['policy']}; per run out of time: " + "; ".join(stages)]
 
 
 def _price_line(row: Mapping) -> str:
@@ -59,7 +70,7 @@ def _price_line(row: Mapping) -> str:
 
 
 def scores_line(scores: pd.DataFrame, rejected: int) -> str:
-    """Leads scored by tier, and the rejected rows."""
-    tiers = scores["tier"].value_counts()
-    mix = ", ".join(f"{tier} {tiers[tier]:,}" for tier in sorted(tiers.index, key=str))
+    """Leads scored by funnel stage, and the rejected rows."""
+    stages = scores["stage"].value_counts()
+    mix = ", ".join(f"{stage} {stages[stage]:,}" for stage in sorted(stages.index, key=str))
     return f"{len(scores):,} leads scored ({mix}); {rejected:,} rejected"

@@ -1,4 +1,5 @@
-"""The MLflow pyfunc face of a saved ``LeadScorer``: lead rows in, probability/score/grade/tier/reasons out.
+"""The MLflow pyfunc face of a saved ``LeadScorer``: lead rows in, scores, stage, sub-scores, reasons and the rule
+score out.
 
 MLflow loads it by module (``loader_module``), not by unpickling: the model's data folder holds only
 LightGBM's text model and JSON (``model.txt``, ``scorer.json``, ``pyfunc.json``), and the package travels with
@@ -20,18 +21,20 @@ from predictive_leads.models.saved_files import read_json
 from predictive_leads.monitoring.profile import PROFILE_FILE
 
 CONFIG_FILE = "pyfunc.json"
+RULES_FILE = "rules.yaml"
 
 
 class LeadScoringPyfunc:
     """What ``mlflow.pyfunc.load_model`` returns inside the wrapper: scores and explains a frame of leads."""
 
-    def __init__(self, scorer: LeadScorer, top_k: int = DEFAULT_TOP_K):
+    def __init__(self, scorer: LeadScorer, top_k: int = DEFAULT_TOP_K, rules=None):
         self.scorer = scorer
         self.top_k = top_k
+        self.rules = rules  # a fitted RuleScorer scored beside the model, or None
 
     def predict(self, model_input, params=None) -> pd.DataFrame:
         """One row out per row in (:func:`served_columns`): a row that breaks the validity contract batch scoring
-        applies (the same check) is not scored — tier ``rejected``, score 0, no probability, and ``rejected``
+        applies (the same check) is not scored — stage ``rejected``, score 0, no probability, and ``rejected``
         naming the column and the problem, never the value — so one bad lead never fails a request or a Spark job."""
         from predictive_leads.ops.batch import check_rows
 
@@ -42,21 +45,24 @@ class LeadScoringPyfunc:
         frame = frame.reset_index(drop=True)
         _typed, problem = check_rows(frame, self.scorer)
         ok = (problem == "").to_numpy()
-        scored = scored_with_reasons(self.scorer, _missing_as_none(frame[ok], self.scorer), self.top_k)
+        good = _missing_as_none(frame[ok], self.scorer)
+        scored = scored_with_reasons(self.scorer, good, self.top_k)
+        if self.rules is not None:
+            scored["rule_score"] = self.rules.predict_score(good)
         out = scored.reindex(frame.index).fillna({c: "" for c in scored.columns if c not in NUMBERS})
-        out.loc[~ok, ["tier", "reasons_json"]] = ["rejected", "[]"]
+        out.loc[~ok, ["stage", "heat", "reasons_json"]] = ["rejected", "rejected", "[]"]
         out = out.assign(score=out["score"].fillna(0), rejected=problem.to_numpy())
-        return out.astype({"score": "int64", "grade": "string", "tier": "string", "rejected": "string"})
+        return out.astype({"score": "int64"} | {c: "string" for c in out.columns if c not in NUMBERS})
 
 
-NUMBERS = ("probability", "score")
+NUMBERS = ("probability", "score", "points", "fit_score", "engagement_score", "rule_score")
 REJECTED = {"rejected": "string"}
 """The pyfunc's column beside the batch output's: why a row was not scored (``""`` when it was)."""
 
 
-def served_columns(top_k: int = DEFAULT_TOP_K) -> dict[str, str]:
-    """The pyfunc's output columns and their types: :func:`scored_columns` and ``rejected``."""
-    return scored_columns(top_k) | REJECTED
+def served_columns(top_k: int = DEFAULT_TOP_K, *, rules: bool = False) -> dict[str, str]:
+    """The pyfunc's output columns and their types: :func:`scored_columns`, [``rule_score``] and ``rejected``."""
+    return scored_columns(top_k) | ({"rule_score": "double"} if rules else {}) | REJECTED
 
 
 @functools.cache
@@ -98,7 +104,13 @@ def _load_pyfunc(data_path: str) -> LeadScoringPyfunc:
     file is a one-line :class:`~predictive_leads.models.lead_scorer.ModelError` naming it)."""
     path = Path(data_path)
     config = read_json(path / CONFIG_FILE, keys={"top_k": int})
-    return LeadScoringPyfunc(LeadScorer.load(path), config["top_k"])
+    rules = None
+    if (path / RULES_FILE).is_file():
+        from predictive_leads.models.rules import RuleScorer, load_table
+
+        table = load_table(path / RULES_FILE)
+        rules = RuleScorer(table=table).fit(pd.DataFrame(columns=list(table.columns)))
+    return LeadScoringPyfunc(LeadScorer.load(path), config["top_k"], rules)
 
 
 def to_model_input(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
@@ -116,18 +128,20 @@ def to_model_input(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
 
 
 def write_pyfunc_data(scorer: LeadScorer, folder: str | Path, top_k: int = DEFAULT_TOP_K, *,
-                      profile: dict | None = None) -> Path:  # fmt: skip
+                      profile: dict | None = None, rules: str | None = None) -> Path:  # fmt: skip
     """The pyfunc's data folder: the scorer's files, ``pyfunc.json`` (top-k reasons) and, when given, the
-    monitoring ``profile.json``."""
+    monitoring ``profile.json`` and the rule table's YAML text scored beside the model (``rules.yaml``)."""
     from predictive_leads.data.files import json_text, write_texts
 
     texts = scorer.to_artifacts() | {CONFIG_FILE: json_text({"top_k": top_k})}
+    if rules is not None:
+        texts[RULES_FILE] = rules
     if profile is not None:
         texts[PROFILE_FILE] = json_text(profile, indent=1)
     return write_texts(texts, folder)
 
 
-def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K):
+def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K, *, rules: bool = False):
     """MLflow signature: every feature (required, typed as at training) and the optional email domain in; scores
     and reasons out."""
     from mlflow.models import ModelSignature
@@ -135,7 +149,7 @@ def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K):
 
     optional = [ColSpec("string", c, required=False) for c in REASON_CONTEXT if c not in scorer.input_types_]
     inputs = Schema([ColSpec(t, name) for name, t in scorer.input_types_.items()] + optional)
-    outputs = Schema([ColSpec(t, name) for name, t in served_columns(top_k).items()])
+    outputs = Schema([ColSpec(t, name) for name, t in served_columns(top_k, rules=rules).items()])
     return ModelSignature(inputs=inputs, outputs=outputs)
 
 

@@ -90,21 +90,23 @@ def _experiment_id(mlflow, name: str) -> str:
 # ------------------------------------------------------------------------------------------ logging
 
 
-def log_pyfunc(scorer: LeadScorer, *, profile: dict | None = None, top_k: int = DEFAULT_TOP_K):
-    """Log ``scorer`` as a pyfunc model into the active run (pickle-free; package code shipped with it)."""
+def log_pyfunc(scorer: LeadScorer, *, profile: dict | None = None, top_k: int = DEFAULT_TOP_K,
+               rules: str | None = None):  # fmt: skip
+    """Log ``scorer`` as a pyfunc model into the active run (pickle-free; package code shipped with it), with the
+    rule table's YAML ``rules`` scored beside it in every reply."""
     from predictive_leads.serving import pyfunc as serving
 
     mlflow = import_mlflow()
 
     package = Path(__file__).resolve().parents[1]  # the whole predictive_leads package travels with the model
     with tempfile.TemporaryDirectory() as tmp:
-        data = serving.write_pyfunc_data(scorer, Path(tmp) / "scorer", top_k, profile=profile)
+        data = serving.write_pyfunc_data(scorer, Path(tmp) / "scorer", top_k, profile=profile, rules=rules)
         info = mlflow.pyfunc.log_model(
             name=MODEL_ARTIFACT,
             loader_module="predictive_leads.serving.pyfunc",
             data_path=str(data),
             code_paths=[str(package)],
-            signature=serving.signature_of(scorer, top_k),
+            signature=serving.signature_of(scorer, top_k, rules=rules is not None),
             input_example=serving.input_example_of(scorer),
             pip_requirements=_requirements(),
         )
@@ -146,7 +148,8 @@ def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file:
                     mlflow.log_artifact(str(Path(tmp, name)), artifact_path="evaluation")
             for table in result.meta.get("rules", []):
                 _log_rule_table(mlflow, table, tmp)
-        log_pyfunc(result.model, profile=result.profile, top_k=top_k)
+        card = result.scorecard.table_.to_yaml() if result.scorecard is not None else None
+        log_pyfunc(result.model, profile=result.profile, top_k=top_k, rules=card)
         return run.info.run_id
 
 
@@ -236,7 +239,7 @@ def _params(result, data_file) -> dict:
         "model.trees": model.booster_.num_trees(),
         "model.features": len(model.feature_names_in_),
         "model.calibration_method": model.calibrator_.method,
-        "model.tier_rule": model.thresholds_.rule,
+        "model.funnel": model.thresholds_.funnel().describe(),
         "data.rows_train": meta.get("rows", {}).get("train"),
         "data.rows_test": meta.get("rows", {}).get("test"),
         "data.positives_train": meta.get("positives", {}).get("train"),

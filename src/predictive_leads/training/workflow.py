@@ -26,9 +26,10 @@ from predictive_leads.evaluation.cold_start import (
     time_split,
 )
 from predictive_leads.evaluation.leakage_audit import apply_audit, leakage_audit
-from predictive_leads.evaluation.metrics import evaluation, to_jsonable
+from predictive_leads.evaluation.metrics import evaluation, fit_engagement_matrix, to_jsonable
 from predictive_leads.features.guard import ATTRS_KEY, assert_point_in_time
 from predictive_leads.features.pipeline import CONTEXT_COLUMNS
+from predictive_leads.models.funnel import stage_outcomes
 from predictive_leads.models.lead_scorer import LeadScorer, ModelError
 from predictive_leads.models.learned_scorecard import LearnedScorecard
 from predictive_leads.models.rules import RuleError, RuleScorer, preset_names
@@ -217,12 +218,14 @@ def train_model(
     fit_frame = X.iloc[train].assign(**fit_time)
     params = {"time_column": time_col, "horizon_days": horizon_days if time_col else None} | level_params
     params |= scorer_params or {}
+    params["engagement_features"], lost = _declared_engagement(params.get("engagement_features", ()), X, X_audited)
     model = LeadScorer(**params).fit(fit_frame, y[train])
     profile = fit_profile(model, fit_frame, y[train])
     X_test, y_test = X.iloc[test], y[test]
     logger.info("scoring the test rows with the rule presets")
     rule_scores, notes = _rule_scores(X.iloc[train], X_test, rules)
     notes = [*data_notes, *notes]
+    notes += [f"declared engagement column(s) the audit left out: {', '.join(lost)}"] if lost else []
     notes += [model.split_["gap_note"]] if "gap_note" in model.split_ else []
     if readiness.level != "full":
         forced = " — trained below the documented minimum only because it was forced" if not readiness.trainable else ""
@@ -240,6 +243,11 @@ def train_model(
     logger.info("evaluating out of time (%d bootstrap draws)", n_boot)
     cutoffs = dict(model.thresholds_.cutoffs)
     scored = model.score_frame(X_test)
+    test_runs = int(frame[time_col].iloc[test].nunique()) if time_col else 1
+    funnel = {"policy": model.thresholds_.funnel().describe(), "cutoffs": cutoffs,
+              "reference": model.thresholds_.expected,
+              "out_of_time": stage_outcomes(scored["stage"].to_numpy(), y_test, scored["probability"].to_numpy(),
+                                            test_runs)}  # fmt: skip
     result = _measure(scored, y_test, X_test, rule_scores, thresholds={"model": cutoffs}, n_boot=n_boot, seed=seed)
 
     def refit_with(column) -> np.ndarray:
@@ -265,21 +273,32 @@ def train_model(
         "model_internal_split": model.split_,
         "calibration": model.calibrator_.method,
         "thresholds": model.thresholds_.to_dict(),
+        "funnel": funnel,
         "trees": model.booster_.num_trees(),
         "rules": [str(r) for r in (preset_names() if rules is None else rules)],
         "notes": notes,
         "cold_start": readiness.to_dict() | {"forced": force and not readiness.trainable, "params": level_params},
     }
     html = None
+    matrix = fit_engagement_matrix(y_test, scored["fit_grade"], scored["engagement_grade"])
     if report:
         logger.info("rendering the report (figures and SHAP plots)")
         html = _report(model, scored, y_test, X_test, rule_scores, result,
                        title="Lead scoring model — out-of-time evaluation",
-                       meta={**meta, "tables": {"Leakage audit": audit}}, seed=seed)  # fmt: skip
+                       meta={**meta, "tables": {"Fit × engagement (test rows: leads · conversion rate)": matrix,
+                                                "Leakage audit": audit}}, seed=seed)  # fmt: skip
     provenance = frame.attrs.get(ATTRS_KEY, {})
     dataset = {k: provenance[k] for k in ("spec", "feature_config") if k in provenance}
     return TrainResult(model, to_jsonable(result), audit, dropped, html, to_jsonable(meta), profile, card, notes,
                        to_jsonable(dataset), split_rows={"train": train, "test": test})  # fmt: skip
+
+
+def _declared_engagement(declared, X: pd.DataFrame, audited: pd.DataFrame) -> tuple[tuple[str, ...], list[str]]:
+    """The declared engagement columns the model keeps, and those the audit left out (an unknown one: an error)."""
+    unknown = [c for c in declared if c not in audited.columns]
+    if unknown:
+        raise ValueError(f"--engagement: no feature column {', '.join(map(repr, unknown[:5]))} in the data")
+    return tuple(c for c in declared if c in X.columns), [c for c in declared if c not in X.columns]
 
 
 def summary_lines(result: TrainResult) -> list[str]:
