@@ -104,3 +104,21 @@ def test_the_checks_see_a_wrong_way_import():
     source = "def f():\n    from ..cli import app\n    import mlflow\nfrom predictive_leads.ops import batch\n"
     found = _imports(PACKAGE / "models" / "lead_scorer.py", source)
     assert {"predictive_leads.cli", "mlflow", "predictive_leads.ops.batch"} <= found
+
+
+def test_every_public_name_of_the_package_face_imports():
+    """``predictive_leads.<name>`` resolves for every name in ``__all__`` (a renamed module would break them)."""
+    import predictive_leads
+
+    missing = [name for name in predictive_leads.__all__ if name != "__version__" and not _resolves(name)]
+    assert not missing, f"public names that do not import: {missing}"
+
+
+def _resolves(name: str) -> bool:
+    import predictive_leads
+
+    try:
+        getattr(predictive_leads, name)
+    except (AttributeError, ImportError):
+        return False
+    return True

@@ -1,7 +1,7 @@
 """predictive_leads: honest, explained B2B lead scoring.
 
 The user-facing names, by stage (raw tables → contracts → spine → features → model → calibrated probability →
-score, grade, tier + reasons → outputs | MLflow). They are imported on first use, so ``import predictive_leads``
+score, grade, stage + reasons → outputs | MLflow). They are imported on first use, so ``import predictive_leads``
 stays light::
 
     import predictive_leads as pl
@@ -34,6 +34,7 @@ _PUBLIC = {  # module → its public names
     "predictive_leads.models.lead_scorer": "LeadScorer ModelError",
     "predictive_leads.models.rules": "PointsTable RuleError RuleScorer load_table preset_names",
     "predictive_leads.models.learned_scorecard": "LearnedScorecard",
+    "predictive_leads.models.funnel": "FunnelPolicy load_funnel",
     # reasons
     "predictive_leads.explain": "DEFAULT_TOP_K compare_with_rules group_contributions scored_with_reasons top_reasons",
     "predictive_leads.explain.plots": "shap_explanation",
@@ -49,10 +50,11 @@ _PUBLIC = {  # module → its public names
     "predictive_leads.training.retrain": "retrain",
     "predictive_leads.monitoring.profile": "fit_profile",
     "predictive_leads.monitoring.monitor": "MonitorConfig MonitorResult monitoring_frames run_monitor",
-    # after the score: batch, disqualification, stages, routing, segments
+    # after the score: batch, disqualification, trends, CRM exports, routing, segments
     "predictive_leads.ops.batch": "BatchSummary score_files",
     "predictive_leads.ops.disqualify": "DisqualifyConfig disqualify",
-    "predictive_leads.ops.stages": "Stages transitions",
+    "predictive_leads.ops.trend": "score_trend stage_moves transitions",
+    "predictive_leads.ops.crm_export": "check_crm_frame crm_fields to_crm",
     "predictive_leads.ops.routing": "load_reps route",
     "predictive_leads.ops.segments": "segment_report",
     # rendering

@@ -93,10 +93,10 @@ class BatchSummary:
         return {s: self.stages[s] for s in sorted(self.stages, key=lambda s: (order.get(s, len(order)), s))}
 
     def to_dict(self) -> dict:
-        """The summary as JSON-ready data (counts only, no lead data)."""
+        """The summary as JSON-ready data: counts only (no lead data, no timings: the same run, the same bytes)."""
         return {
             "rows_in": self.rows_in, "scored": self.scored, "rejected": self.rejected, "files": self.files,
-            "seconds": round(self.seconds, 3), "rejected_by_reason": dict(sorted(self.reasons.items())),
+            "rejected_by_reason": dict(sorted(self.reasons.items())),
             "unseen_categories": dict(sorted(self.unseen_categories.items())),
             "disqualified": dict(sorted(self.disqualified.items())), "skipped_checks": sorted(self.skipped_checks),
             "stages": {s: {"leads": n, "expected_conversions": round(self.expected_conversions[s], 3)}
