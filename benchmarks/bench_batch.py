@@ -12,7 +12,9 @@ identical feature rows once, and a file of repeated rows would make the reasons 
 Then, for each size, each in a FRESH subprocess so that its peak RSS (``VmHWM``, read by the child at the end)
 belongs to that run only:
 
-* score only       ``score_files(scorer, input, out.parquet, top_k=0)`` with the default ``chunk_rows``;
+* score only       ``score_files(scorer, input, out.parquet, top_k=0)`` with the default ``chunk_rows`` (the
+                   fit and engagement sub-scores need each row's contributions);
+* no sub-scores    the same with ``subscores=False`` (``score --reasons 0 --no-subscores``);
 * with reasons     the same with ``top_k=3`` (reason_1..3, codes, reasons_json);
 * raw predict      the REFERENCE: the same file read in the same chunks by ``batch.read_chunks``, then encoded
                    to the float matrix LightGBM reads (``scorer._codes(chunk)``; ``scorer.encode`` in
@@ -208,7 +210,8 @@ def child(args) -> dict:
         phases = Phases()
         phases.install()
         with Timer() as t:
-            summary = batch.score_files(scorer, args.input, output, top_k=args.top_k, chunk_rows=args.chunk_rows)
+            summary = batch.score_files(scorer, args.input, output, top_k=args.top_k, chunk_rows=args.chunk_rows,
+                                        subscores=args.child != "lean")  # fmt: skip
         out.update(
             seconds=t.wall,
             cpu_s=t.cpu,
@@ -341,7 +344,8 @@ def write_input(base, rows: int, path: Path, jitter: str | None) -> float:
 # ------------------------------------------------------------------------------------------ main
 
 
-MODES = (("score", 0, "score only"), ("reasons", 3, "with reasons (top 3)"), ("raw", 0, "raw LightGBM predict"))
+MODES = (("score", 0, "score only"), ("reasons", 3, "with reasons (top 3)"), ("raw", 0, "raw LightGBM predict"),
+         ("lean", 0, "score, no sub-scores"))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> dict | None:
@@ -426,7 +430,7 @@ def main(argv: list[str] | None = None) -> dict | None:
                     )
                     continue
                 r = run_child(
-                    "raw" if mode == "raw" else "score",
+                    mode if mode in ("raw", "lean") else "score",
                     model=model_dir,
                     input_path=inputs[n],
                     out=tmp,
@@ -492,6 +496,8 @@ def main(argv: list[str] | None = None) -> dict | None:
         print(f"{label:<24}{cells}{ratio}")
     print(f"{'score only / raw':<24}" + "".join(f"{ratios[n]:>14.2f}{'':>12}" for n in sizes))
     print(f"{'  the same by CPU s':<24}" + "".join(f"{cpu_ratios[n]:>14.2f}{'':>12}" for n in sizes))
+    lean = {n: measured["lean"][n]["rows_per_s"] / measured["raw"][n]["rows_per_s"] for n in sizes}
+    print(f"{'no sub-scores / raw':<24}" + "".join(f"{lean[n]:>14.2f}{'':>12}" for n in sizes))
     for n in sizes:
         raw = measured["raw"][n]
         print(

@@ -106,7 +106,9 @@ def test_rule_score_beside_the_model_and_the_trend_since_the_previous_run(traine
     assert set(second.loc[known & (second["score_change"] >= 10), "momentum"]) <= {"heating"}
     moves = json.loads((tmp_path / "run.json").read_text())["stage_moves"]
     left = sum(m["leads"] for m in moves if m["to_stage"] == "left")
-    assert left == (~first["lead_id"].isin(second["lead_id"])).sum() and "changed stage" in printed
+    assert left == (~first["lead_id"].isin(second["lead_id"])).sum() > 0
+    changed = sum(m["leads"] for m in moves if m["from_stage"] != m["to_stage"])
+    assert f"{changed:,} leads changed stage (" in printed
 
 
 @pytest.mark.parametrize("target", ["salesforce", "hubspot"])
@@ -139,10 +141,36 @@ def test_train_policy_options_set_the_stage_cut_offs(trained_world, frame_file, 
             "--rules", "behavioural", "--policy", "capacity", "--sql", "30", "--mql", "60"]  # fmt: skip
     result = runner.invoke(app, args, terminal_width=200)
     assert result.exit_code == 0, result.output
-    assert "funnel capacity: 30 SQL + 60 MQL leads per run; per run out of time: SQL" in result.output
+    assert "funnel capacity: 30 SQL + 60 MQL leads per run; per scoring run on the test rows: SQL" in result.output
     funnel = json.loads((tmp_path / "model" / "metrics.json").read_text())["meta"]["funnel"]
     assert funnel["reference"]["SQL"]["leads_per_run"] == pytest.approx(30, abs=1)
     assert funnel["reference"]["MQL"]["leads_per_run"] == pytest.approx(60, abs=2)
     small, _ = _score(tmp_path / "model", frame_file, tmp_path / "small.parquet")
     default, _ = _score(trained_world.model_dir, frame_file, tmp_path / "default.parquet")
     assert 0 < (small["stage"] == "SQL").sum() < (default["stage"] == "SQL").sum()
+
+
+def test_a_run_that_does_not_fit_the_capacity_plan_says_so():
+    from predictive_leads.jobs.score import capacity_notes
+    from predictive_leads.models.funnel import Thresholds
+    from predictive_leads.ops.batch import BatchSummary
+
+    plan = Thresholds("capacity", (("SQL", 0.3), ("MQL", 0.1)), policy={"policy": "capacity", "sql": 200, "mql": 1000})
+    summary = BatchSummary()
+    summary.stages.update({"SQL": 399, "MQL": 2000})
+    (note,) = capacity_notes(plan, summary)
+    assert "plan is 200 SQL leads per run and this run has 399" in note and "--policy probability" in note
+    summary.stages["SQL"] = 230
+    assert capacity_notes(plan, summary) == []
+    fixed = Thresholds("score", (("SQL", 0.3), ("MQL", 0.1)), policy={"policy": "score", "sql": 80, "mql": 50})
+    assert capacity_notes(fixed, summary) == []
+
+
+def test_no_subscores_leaves_fit_and_engagement_empty_and_changes_nothing_else(trained_world, frame_file, tmp_path):
+    full, _ = _score(trained_world.model_dir, frame_file, tmp_path / "full.parquet", "--reasons", "0")
+    lean, _ = _score(trained_world.model_dir, frame_file, tmp_path / "lean.parquet", "--reasons", "0",
+                     "--no-subscores")  # fmt: skip
+    assert full["fit_score"].notna().all() and full["engagement_score"].notna().all()
+    assert lean[["fit_score", "fit_grade", "engagement_score", "engagement_grade"]].isna().all().all()
+    same = full.columns.drop(["fit_score", "fit_grade", "engagement_score", "engagement_grade"])
+    pd.testing.assert_frame_equal(lean[same], full[same])

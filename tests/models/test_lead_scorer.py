@@ -231,3 +231,14 @@ def test_an_unknown_calibration_is_one_line_before_any_fitting():
     X, y = _data(n=400)
     with pytest.raises(ValueError, match=r"^unknown calibration 'bogus'; choose from auto, platt, isotonic, none$"):
         LeadScorer(calibration="bogus", min_positives=1).fit(X, y)
+
+
+def test_a_capacity_per_run_counts_runs_by_the_largest_snapshot_of_the_reference_rows():
+    """The calibration slice is the most recent rows: its oldest snapshot may be cut. Five monthly snapshots of
+    1,200 leads, a 25 % slice = 1.25 snapshots: a run is 1,200 leads, not 750, so 60 SQLs per run stay 60."""
+    X, y = _data(n=6000)
+    X["as_of"] = pd.to_datetime("2025-01-01", utc=True) + pd.to_timedelta(np.repeat(np.arange(5) * 30, 1200), "D")
+    model = LeadScorer(time_column="as_of", calibration_fraction=0.25, validation_fraction=0.1, min_positives=20,
+                       funnel={"policy": "capacity", "sql": 60, "mql": 120}).fit(X, y)  # fmt: skip
+    assert model.reference_["runs"] == pytest.approx(1.25)
+    assert model.thresholds_.expected["SQL"]["leads_per_run"] == pytest.approx(60, abs=2)

@@ -160,6 +160,8 @@ def test_values_take_each_crms_scale_and_format(scores):
     assert sf["PL_Points__c"].tolist() == [742, -31, 120, 260]
     assert sf["Id"].tolist() == scores[ID].tolist() == hs["Record ID"].tolist()
     assert sf["PL_Model__c"].tolist() == ["lead-scorer v7"] * 3 + ["lead-scorer"]
+    hashed = to_crm(scores.assign(model_version="sha256:ab12"), "salesforce", id_col=ID)["PL_Model__c"]
+    assert hashed.tolist() == ["lead-scorer sha256:ab12"] * len(scores)  # a folder's content hash, not "vsha256"
     assert set(sf["PL_Scored_At__c"]) == set(hs["pl_scored_at"]) == {"2026-03-01T09:15:30Z"}
     assert sf["PL_Stage__c"].tolist() == ["SQL", "disqualified", "nurture", "MQL"]
 

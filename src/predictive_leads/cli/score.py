@@ -75,6 +75,10 @@ def score(
     crm_mapping: Annotated[
         Path | None, typer.Option(help="YAML renaming the CRM layout's fields to your own (fields: {ours: yours}).")
     ] = None,
+    no_subscores: Annotated[
+        bool,
+        typer.Option("--no-subscores", help="With --reasons 0: leave fit and engagement empty (about 2x faster)."),
+    ] = False,
     summary_json: Annotated[
         Path | None, typer.Option(help="Write the run summary (counts, stages, files; no lead data) as JSON.")
     ] = None,
@@ -93,6 +97,7 @@ def score(
                           out_of_area=out_of_area, disqualify=not no_disqualify, n_jobs=n_jobs,
                           funnel=funnel, policy=policy, sql=sql, mql=mql, rules=rules, previous=previous,
                           output_format=output_format, crm_mapping=crm_mapping, summary_json=summary_json,
+                          subscores=not no_subscores,
                           progress=lambda done, bad: report_rows(progress, task, done, bad),
                           on_stage=lambda what: progress.update(task, description=what),
                           on_frame=_print_scoring_frame)  # fmt: skip

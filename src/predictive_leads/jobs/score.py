@@ -74,6 +74,7 @@ class ScoreRun:
     accounts: Path | None = None  # the account scores (when the model has an account score), else None
     crm: Path | None = None  # with a CRM format: the full batch output beside the import file at ``output``
     summary_json: Path | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. a capacity plan this run's leads do not fit
 
     def to_dict(self) -> dict:
         """The run as JSON-ready data for a scheduler: counts, stages, files, model (no lead data)."""
@@ -81,13 +82,13 @@ class ScoreRun:
                  "full_output": self.crm, "accounts": self.accounts,
                  "scoring_frame": self.scoring_frame.path if self.scoring_frame else None}  # fmt: skip
         return {"model": {"name": self.model_name, "version": self.model_version}, "funnel": self.funnel,
-                "rules": self.rules, **self.summary.to_dict(),
+                "rules": self.rules, **self.summary.to_dict(), "notes": self.notes,
                 "files": {k: v.name for k, v in files.items() if v is not None}}  # fmt: skip
 
     @property
     def lines(self) -> list[str]:
-        """rows in = scored + rejected, the reasons for rejects, unseen values, disqualifications."""
-        return self.summary.lines()
+        """rows in = scored + rejected, the reasons for rejects, unseen values, disqualifications, stages, notes."""
+        return self.summary.lines() + [f"  note: {note}" for note in self.notes]
 
 
 def score(
@@ -115,6 +116,7 @@ def score(
     output_format: str = "auto",
     crm_mapping: str | Path | None = None,
     summary_json: str | Path | None = None,
+    subscores: bool = True,
     progress: Callable[[int, int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_frame: Callable[[ScoringFrame], None] | None = None,
@@ -132,9 +134,11 @@ def score(
     previous run's batch output, for each lead's score change, momentum and stage moves. ``output_format``:
     ``auto`` (from the suffix), ``parquet``, ``csv``, or a CRM import layout (``salesforce``, ``hubspot``: a CSV
     at ``output``, renamed by ``crm_mapping``, with the full batch output beside it, :func:`full_output_path`).
-    ``summary_json``: write :meth:`ScoreRun.to_dict` there. ``progress(rows_done, rows_rejected)`` is called after
-    each chunk, ``on_stage(what)`` as each stage starts, ``on_frame(scoring_frame)`` once a scoring frame was built
-    from ``data``. A second job writing the same ``output`` is refused while this one runs."""
+    ``summary_json``: write :meth:`ScoreRun.to_dict` there. Without ``subscores`` (and with ``top_k=0``) the fit
+    and engagement columns stay empty and scoring runs about twice as fast. ``progress(rows_done,
+    rows_rejected)`` is called after each chunk, ``on_stage(what)`` as each stage starts, ``on_frame(scoring_frame)``
+    once a scoring frame was built from ``data``. A second job writing the same ``output`` is refused while this one
+    runs."""
     from predictive_leads.data.files import output_lock, remove_stale_partials
     from predictive_leads.ops.batch import score_files
     from predictive_leads.ops.disqualify import DisqualifyConfig
@@ -175,13 +179,14 @@ def score(
         summary = score_files(scorer, source, full, rejects=rejects, id_col=id_col, top_k=top_k,
                               chunk_rows=chunk_rows, model_name=name, model_version=version, scored_at=pinned,
                               checks=checks, rules=rule_scorer, previous=before, accounts=by_lead,
-                              progress=progress)  # fmt: skip
+                              subscores=subscores, progress=progress)  # fmt: skip
         if target in CRM_TARGETS:
             stage(f"writing the {target} import file")
             write_crm(full, output, target, id_col=id_col, mapping=crm_mapping)
     where = Path(rejects) if rejects else Path(output).with_name(f"{Path(output).stem}.rejects.csv")
     run = ScoreRun(summary, Path(output), where, name, version, scorer.thresholds_.funnel().describe(), rule_name,
-                   built, accounts_file, full if target in CRM_TARGETS else None)  # fmt: skip
+                   built, accounts_file, full if target in CRM_TARGETS else None,
+                   notes=capacity_notes(scorer.thresholds_, summary))  # fmt: skip
     if summary_json is not None:
         from predictive_leads.data.files import json_text, write_text
 
@@ -200,6 +205,20 @@ def _output_format(output_format: str, output: str | Path) -> str:
     if wanted and suffix != wanted:
         raise ValueError(f"{Path(output).name}: --format {output_format} writes a {wanted} file")
     return output_format
+
+
+def capacity_notes(thresholds, summary: BatchSummary, tolerance: float = 0.25) -> list[str]:
+    """A note when a capacity policy's SQL plan and this run's SQL count differ by more than ``tolerance``: the
+    cut-offs are probabilities fixed at training, so a bigger or better run fills more than the plan."""
+    policy = thresholds.funnel()
+    got = summary.stages.get("SQL", 0)
+    if policy.policy != "capacity" or abs(got - policy.sql) <= tolerance * policy.sql:
+        return []
+    return [
+        f"the capacity plan is {policy.sql:,.0f} SQL leads per run and this run has {got:,} (the cut-off is the "
+        f"probability {dict(thresholds.cutoffs)['SQL']:.3g} fixed at training, and this run's leads differ from "
+        "a training run's in number or quality): set this run's bar with --policy probability, or retrain"
+    ]
 
 
 def full_output_path(output: str | Path) -> Path:

@@ -4,7 +4,7 @@ A team states its policy once; it becomes two probability cut-offs stored with t
 never depends on the batch it is scored in, and every output (batch, REST, Spark) uses the same rule:
 
 * ``capacity`` — sales can work ``sql`` leads per scoring run and marketing ``mql`` more (default 200 and
-  1,000), read off the held-out reference leads at training (``runs`` snapshots of them).
+  1,000), read off the held-out reference leads at training (a run: as many leads as their largest snapshot).
 * ``precision`` — SQL converts at ≥ ``sql``, MQL at ≥ ``mql`` (default 25 % and 10 %), on the reference leads.
 * ``f1`` — SQL maximises F1, MQL F2 (recall-weighted), on the reference leads.
 * ``probability`` — fixed cut-offs on the calibrated probability (default 0.30 and 0.10).
@@ -199,13 +199,13 @@ def heat_of(stage) -> np.ndarray:
     return np.array([HEAT.get(s, s) for s in stage.tolist()], dtype=object)
 
 
-def choose_thresholds(policy: FunnelPolicy, y: np.ndarray, p: np.ndarray, *, runs: int = 1, score_map=None,
+def choose_thresholds(policy: FunnelPolicy, y: np.ndarray, p: np.ndarray, *, runs: float = 1, score_map=None,
                       odds_scale=None) -> Thresholds:  # fmt: skip
     """The SQL and MQL probability cut-offs of ``policy`` on the held-out reference leads (``y``, ``p``; ``runs``
     scoring runs of them), with what each stage held on them. ``score_map`` and ``odds_scale`` translate the
     ``score`` and ``points`` policies' cut-offs into probabilities. A fixed policy needs no leads (``y`` and ``p``
     None: no ``expected``)."""
-    runs = max(int(runs), 1)
+    runs = float(runs)
     if policy.fixed and p is None:  # scoring with a fixed policy: no reference leads to describe
         return Thresholds(policy.policy, _fixed_cutoffs(policy, score_map, odds_scale), policy=policy.to_dict())
     y = np.asarray(y, dtype=int)
@@ -235,7 +235,7 @@ def _fixed_cutoffs(policy: FunnelPolicy, score_map, odds_scale) -> tuple[tuple[s
     return (SQL, float(at(policy.sql))), (MQL, float(at(policy.mql)))
 
 
-def stage_outcomes(stage: np.ndarray, y: np.ndarray | None, p: np.ndarray, runs: int = 1) -> dict:
+def stage_outcomes(stage: np.ndarray, y: np.ndarray | None, p: np.ndarray, runs: float = 1) -> dict:
     """Per stage: leads and expected conversions (sum of probabilities) per run, and with outcomes ``y`` the
     observed conversion rate and the stage's share of all conversions."""
     stage = np.asarray(stage, dtype=object)

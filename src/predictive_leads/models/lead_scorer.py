@@ -3,9 +3,8 @@ engagement sub-scores.
 
 Fitting splits the training rows in time when a time column exists (oldest rows train the trees, the next
 slice early-stops them, the most recent slice calibrates and sets the score map, the funnel's cut-offs and the
-sub-score maps; with ``horizon_days``
-the oldest rows end a label horizon before the other two begin) and randomly
-(stratified) otherwise — and records which it did. No class weights or ``is_unbalance``: they distort
+sub-score maps; with ``horizon_days`` the oldest rows end a label horizon before the other two begin) and
+randomly (stratified) otherwise — and records which it did. No class weights or ``is_unbalance``: they distort
 probabilities, and calibration would have to undo them. Everything learned is stored pickle-free: LightGBM's
 own model text plus JSON.
 
@@ -65,7 +64,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         than ``min_positives`` of either class to fit on, there is none and ``split_["gap_note"]`` says so.
     monotone_increasing : features where more must never lower the probability (e.g. ``demo_request_90d``).
     validation_fraction, calibration_fraction : shares of rows (the most recent ones when there is a time
-        column) for early stopping and for calibration + score map + tiers.
+        column) for early stopping and for calibration + score map + funnel cut-offs + sub-score maps.
     calibration : ``auto`` (Platt or isotonic, whichever has the lower cross-fitted log loss), ``platt``,
         ``isotonic`` or ``none``.
     funnel : the funnel policy (:class:`~predictive_leads.models.funnel.FunnelPolicy` or its mapping, e.g.
@@ -175,7 +174,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         self.calibrator_ = Calibrator.fit(margin, y[ref], self.calibration)
         p_ref = self.calibrator_.transform(margin)
         self.score_map_ = ScoreMap.fit(p_ref)
-        runs = int(time.iloc[ref].nunique()) if time is not None else 1
+        runs = _runs(time, ref) if time is not None else 1.0
         self.thresholds_ = choose_thresholds(policy, y[ref], p_ref, runs=runs, score_map=self.score_map_,
                                              odds_scale=odds_scale)  # fmt: skip
         self.families_ = _families(list(X.columns), from_events, self.engagement_features)
@@ -187,7 +186,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     def reference_rows(self, X, y) -> np.ndarray:
         """Positions of the rows of ``X`` that ``fit(X, y)`` used as its reference population: the most recent
-        slice (calibration, score map, tiers), or the training rows when that slice lacks a class. What a
+        slice (calibration, score map, funnel, sub-scores), or the training rows when that slice lacks a class. What a
         monitoring profile is fitted on."""
         X = _as_frame(X)
         y = np.asarray(y).astype(int).ravel()
@@ -340,7 +339,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         X = _as_frame(X)
         codes = self._codes(X)
         phi, base = self._contributions(codes, X.index)
-        return self._scores(self._margin(codes), phi), phi, base
+        return self._scores(self._margin(codes), phi, X.index), phi, base
 
     def _tree_shap(self):
         """The booster compiled for fast exact TreeSHAP (:mod:`~predictive_leads.models.tree_contributions`), once."""
@@ -352,33 +351,38 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             self.__dict__["_compiled_shap"] = cached
         return cached[1]
 
-    def score_frame(self, X) -> pd.DataFrame:
+    def score_frame(self, X, *, subscores: bool = True) -> pd.DataFrame:
         """Per row (index kept): probability, 1–100 score, points, grade, stage, heat, and the fit and engagement
-        sub-scores with their grades (:data:`~predictive_leads.models.score_map.SCORE_COLUMNS`)."""
-        return self.scores_and_contributions(X)[0]
+        sub-scores with their grades (:data:`~predictive_leads.models.score_map.SCORE_COLUMNS`). The sub-scores
+        need each row's contributions (about as long again as the scores); without ``subscores`` they are empty."""
+        if subscores:
+            return self.scores_and_contributions(X)[0]
+        X = _as_frame(X)
+        return self._scores(self.decision_function(X), None, X.index)
 
-    def _scores(self, margin: np.ndarray, phi: pd.DataFrame) -> pd.DataFrame:
+    def _scores(self, margin: np.ndarray, phi: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
         p = self.calibrator_.transform(margin)
         score = self.score_map_.score(p)
         stage = self.thresholds_.stage(p)
         out = {"probability": p, "score": score, "points": OddsScale(*self.points_scale).points(p),
                "grade": grade_of(score, self.grade_bands), "stage": stage, "heat": heat_of(stage)}  # fmt: skip
         for family in SUBSCORES:
-            score_map = self.subscore_maps_.get(family)
-            if score_map is None:  # no feature of this family (or a model saved before the sub-scores)
+            score_map = self.subscore_maps_.get(family) if phi is not None else None
+            if score_map is None:  # not asked for, no feature of this family, or a model saved before sub-scores
                 out[f"{family}_score"] = pd.array([pd.NA] * len(p), dtype="Int64")
                 out[f"{family}_grade"] = pd.array([pd.NA] * len(p), dtype="string")
                 continue
             sub = score_map.score(phi[self.families_[family]].to_numpy().sum(axis=1))
             out[f"{family}_score"] = pd.array(sub, dtype="Int64")
             out[f"{family}_grade"] = pd.array(grade_of(sub, self.grade_bands), dtype="string")
-        return pd.DataFrame(out, index=phi.index)
+        return pd.DataFrame(out, index=index)
 
     # ---------------------------------------------------------------------------------- persistence
 
     def to_artifacts(self) -> dict[str, str]:
         """The fitted model as text, pickle-free: ``model.txt`` (LightGBM's own format) and ``scorer.json``
-        (features, categories, calibration, score map, tiers, split, and the size and SHA-256 of ``model.txt``).
+        (features, categories, calibration, score map, funnel, sub-scores, split, and the size and SHA-256 of
+        ``model.txt``).
         :meth:`from_artifacts` reads them back."""
         from predictive_leads import __version__
 
@@ -602,6 +606,14 @@ def _event_vocabulary(X: pd.DataFrame) -> dict | None:
         return None
     keys = ("event_types", "event_sources", "value_columns", "half_lives_days")
     return {k: config.get(k) for k in keys}
+
+
+def _runs(time: pd.Series, ref: np.ndarray) -> float:
+    """How many scoring runs the reference rows hold, a run being as many leads as the largest snapshot they come
+    from (the slice is the most recent rows, so its oldest snapshot may be cut: counting dates would make a run
+    look smaller than it is)."""
+    sizes = time.value_counts()
+    return len(ref) / int(sizes.loc[time.iloc[ref].unique()].max())
 
 
 def _engagement_features(X: pd.DataFrame) -> list[str]:

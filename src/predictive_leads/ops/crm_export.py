@@ -135,49 +135,23 @@ SALESFORCE: tuple[CrmField, ...] = (
 )  # fmt: skip
 """Salesforce Lead fields (custom fields end in ``__c``; Text holds 255 characters, Percent takes 0–100)."""
 
-HUBSPOT: tuple[CrmField, ...] = (
-    CrmField("Record ID", ID_SOURCE, "id", description="The record to update: its HubSpot Record ID, from the "
-             "scoring output's id column (passed through as it is; rename it to match on another property)."),
-    CrmField("pl_probability", "probability", "number", minimum=0, maximum=1,
-             description="Chance the lead converts, 0–1 (4 decimals; HubSpot imports have no percent type)."),
-    CrmField("pl_score", "score", "number", minimum=1, maximum=100,
-             description="Lead score 1–100: the percentile of the lead's chance among the model's reference leads."),
-    CrmField("pl_points", "points", "number",
-             description="The score in points on the model's absolute odds scale: comparable between runs and "
-             "models, may be negative or above 100."),
-    CrmField("pl_grade", "grade", "text", 1, GRADES, description="Letter grade of the score, A (best) to D."),
-    CrmField("pl_stage", "stage", "picklist", values=STAGES,
-             description="Funnel stage by the model's funnel policy (dropdown: SQL, MQL, nurture, disqualified)."),
-    CrmField("pl_heat", "heat", "picklist", values=HEATS,
-             description="Heat of the stage (dropdown: hot for SQL, warm for MQL, cold for nurture, disqualified)."),
-    CrmField("pl_fit_score", "fit_score", "number", minimum=1, maximum=100,
-             description="Fit sub-score, 1–100: how well the lead fits (who they are); empty when the model has none."),
-    CrmField("pl_fit_grade", "fit_grade", "text", 1, GRADES, description="Letter grade of the fit sub-score, A to D."),
-    CrmField("pl_engagement_score", "engagement_score", "number", minimum=1, maximum=100,
-             description="Engagement sub-score, 1–100: what the lead did; empty when the model has none."),
-    CrmField("pl_engagement_grade", "engagement_grade", "text", 1, GRADES,
-             description="Letter grade of the engagement sub-score, A to D."),
-    CrmField("pl_rule_score", "rule_score", "number",
-             description="Score of the rule-based points table, on its own scale (when the output has it)."),
-    CrmField("pl_disqualification", "disqualification_code", "text", 255,
-             description="Why the lead was disqualified, as a code (e.g. DQ_BOT); empty when it was not."),
-    CrmField("pl_reason_{i}", "reason_{i}", "text", 255,
-             description="Reason {i} behind the score (strongest first) with its points, e.g. '+12 pts: Visited "
-             "the pricing page'; cut at a word boundary with '…' to fit; empty when there are fewer reasons."),
-    CrmField("pl_reason_codes", CODES_SOURCE, "text", 255,
-             description="The reasons' codes in the same order, joined with '; '; codes that do not fit are "
-             "left off whole."),
-    CrmField("pl_score_change", "score_change", "number", minimum=-99, maximum=99,
-             description="Score change since the previous scoring run (when the output has it); empty when new."),
-    CrmField("pl_previous_stage", "previous_stage", "picklist", values=PREVIOUS_STAGES,
-             description="Funnel stage at the previous scoring run, or new (when the output has it)."),
-    CrmField("pl_momentum", "momentum", "picklist", values=MOMENTUM,
-             description="Score trend since the previous run: heating, cooling, steady or new (when the output "
-             "has it)."),
-    CrmField("pl_model", MODEL_SOURCE, "text", 255,
-             description="The model that scored the lead: '<name> v<version>' (just the name when unversioned)."),
-    CrmField("pl_scored_at", "scored_at", "datetime", description="When the lead was scored (UTC)."),
-)  # fmt: skip
+
+def _hubspot(field: CrmField) -> CrmField:
+    """The HubSpot property of a Salesforce field: the internal name in lower case (``PL_Fit_Score__c`` →
+    ``pl_fit_score``), the record matched on ``Record ID``, the probability as a number 0–1 (no percent type)."""
+    if field.kind == "id":
+        return replace(field, name="Record ID", length=None, description="The record to update: its HubSpot Record "
+                       "ID, from the scoring output's id column (passed through as it is; rename it to match on "
+                       "another property).")  # fmt: skip
+    name = field.name.removesuffix("__c").lower()
+    if field.source == "probability":
+        return replace(field, name=name, kind="number", maximum=1,
+                       description="Chance the lead converts, 0–1 (4 decimals; HubSpot imports have no percent "
+                       "type).")  # fmt: skip
+    return replace(field, name=name)
+
+
+HUBSPOT: tuple[CrmField, ...] = tuple(_hubspot(field) for field in SALESFORCE)
 """HubSpot properties (internal names; single-line text held to 255 characters; dropdowns take internal values)."""
 
 LAYOUTS = {"salesforce": SALESFORCE, "hubspot": HUBSPOT}
@@ -319,6 +293,13 @@ def _inputs(field: CrmField, id_col: str, top_k: int) -> list[str]:
     return [field.source]
 
 
+def _model_text(name: str, version: str) -> str:
+    """``lead-scoring v3`` for a registry version, ``demo sha256:ab12…`` for a folder's content hash."""
+    if not version:
+        return name
+    return f"{name} v{version}" if version[:1].isdigit() else f"{name} {version}"
+
+
 def _export(scores: pd.DataFrame, field: CrmField, id_col: str, top_k: int, target: str) -> pd.Series:
     index = scores.index
     if field.source == ID_SOURCE:
@@ -328,7 +309,7 @@ def _export(scores: pd.DataFrame, field: CrmField, id_col: str, top_k: int, targ
         return pd.Series([_join_codes(row, field.length or ID_MAX) for row in codes], index=index, dtype="str")
     if field.source == MODEL_SOURCE:
         names, versions = _texts(scores["model_name"]), _texts(scores["model_version"])
-        models = [f"{n} v{v}".strip() if v else n for n, v in zip(names, versions, strict=True)]
+        models = [_model_text(n, v) for n, v in zip(names, versions, strict=True)]
         return pd.Series([_fit_text(m, field.length or ID_MAX) for m in models], index=index, dtype="str")
     values = scores[field.source]
     if field.kind in ("number", "percent"):

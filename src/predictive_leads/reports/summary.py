@@ -53,10 +53,17 @@ def funnel_lines(funnel: Mapping | None) -> list[str]:
     """The funnel policy and, per stage, what it held on the test rows (out of time) per scoring run."""
     if not funnel:
         return []
+    rows = sorted(funnel["out_of_time"].items(), key=_funnel_order)
     stages = [f"{name} {row['leads_per_run']:,.0f} leads, {row['expected_conversions_per_run']:,.1f} expected / "
               f"{row['observed_rate'] * row['leads_per_run']:,.1f} observed conversions"
-              for name, row in funnel["out_of_time"].items() if row["leads_per_run"]]  # fmt: skip
-    return [f"funnel {funnel['policy']}; per run out of time: " + "; ".join(stages)]
+              for name, row in rows if row["leads_per_run"]]  # fmt: skip
+    return [f"funnel {funnel['policy']}; per scoring run on the test rows: " + "; ".join(stages)]
+
+
+def _funnel_order(item: tuple[str, Mapping]) -> tuple[int, str]:
+    from predictive_leads.models.funnel import STAGES
+
+    return (STAGES.index(item[0]) if item[0] in STAGES else len(STAGES), item[0])
 
 
 def _price_line(row: Mapping) -> str:
