@@ -44,3 +44,12 @@ def test_fit_score_recovers_latent_fit_and_engagement_score_latent_intent():
     aucs = recovery_aucs(latent_state(world, test), {s: scored[f"{s}_score"] for s in ("fit", "engagement")})
     assert aucs.loc["fit", "high fit"] > aucs.loc["engagement", "high fit"] + 0.1, aucs
     assert aucs.loc["engagement", "high intent"] > aucs.loc["fit", "high intent"] + 0.1, aucs
+
+
+def test_a_lead_scored_alone_gets_the_sub_scores_it_gets_in_a_batch(trained_world):
+    """The REST door scores one lead at a time: its sub-scores must not depend on the batch (the contributions are
+    summed in one order whatever the batch's shape)."""
+    rows = trained_world.frame[trained_world.features].sample(300, random_state=2)
+    batch = trained_world.scorer.score_frame(rows)
+    alone = pd.concat([trained_world.scorer.score_frame(rows.iloc[[i]]) for i in range(len(rows))])
+    pd.testing.assert_frame_equal(alone, batch)

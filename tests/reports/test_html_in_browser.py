@@ -93,6 +93,7 @@ def test_the_segments_report_renders_every_plot_without_errors(browser, tmp_path
     n, start = 300, pd.Timestamp("2026-01-01", tz="UTC")
     p = rng.uniform(0, 1, n)
     scored = pd.DataFrame({"lead_id": [f"L{i}" for i in range(n)], "score": np.ceil(100 * p), "probability": p,
+                           "stage": np.select([p >= 0.8, p >= 0.5], ["SQL", "MQL"], "nurture"),
                            "rule_score": rng.integers(0, 50, n), "source": rng.choice(["web", "event", "partner"], n),
                            "role": rng.choice(["vp", "manager", None], n)})  # fmt: skip
     won = scored.loc[rng.uniform(0, 1, n) < p, "lead_id"]

@@ -179,7 +179,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                                              odds_scale=odds_scale)  # fmt: skip
         self.families_ = _families(list(X.columns), from_events, self.engagement_features)
         phi, _ = self.contributions(X.iloc[ref])
-        self.subscore_maps_ = {family: ScoreMap.fit(phi[members].to_numpy().sum(axis=1)) if members else None
+        self.subscore_maps_ = {family: ScoreMap.fit(_family_sum(phi, members)) if members else None
                                for family, members in self.families_.items()}  # fmt: skip
         self.reference_ = {"rows": len(ref), "positives": int(y[ref].sum()), "runs": runs}
         return self
@@ -372,7 +372,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 out[f"{family}_score"] = pd.array([pd.NA] * len(p), dtype="Int64")
                 out[f"{family}_grade"] = pd.array([pd.NA] * len(p), dtype="string")
                 continue
-            sub = score_map.score(phi[self.families_[family]].to_numpy().sum(axis=1))
+            sub = score_map.score(_family_sum(phi, self.families_[family]))
             out[f"{family}_score"] = pd.array(sub, dtype="Int64")
             out[f"{family}_grade"] = pd.array(grade_of(sub, self.grade_bands), dtype="string")
         return pd.DataFrame(out, index=index)
@@ -614,6 +614,13 @@ def _runs(time: pd.Series, ref: np.ndarray) -> float:
     look smaller than it is)."""
     sizes = time.value_counts()
     return len(ref) / int(sizes.loc[time.iloc[ref].unique()].max())
+
+
+def _family_sum(phi: pd.DataFrame, members: list[str]) -> np.ndarray:
+    """Each row's contributions of ``members`` summed in the same order whatever the batch: row by row over a
+    C-ordered copy (a frame's columns are stored apart, and numpy sums those across rows, in another order, so a
+    lead scored alone and in a batch could land on two sides of a percentile cut)."""
+    return np.ascontiguousarray(phi[members].to_numpy(dtype=float)).sum(axis=1)
 
 
 def _engagement_features(X: pd.DataFrame) -> list[str]:

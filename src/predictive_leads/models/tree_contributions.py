@@ -151,12 +151,15 @@ class TreeShap:
         out = np.zeros((len(data), self.n_features + 1))
         out[:, -1] = self.expected_value
         bounds = list(zip(self.feature_start[:-1], self.feature_start[1:], strict=True))
-        phi = np.empty((len(bounds), min(chunk_rows, len(data))))
+        phi = np.empty((len(bounds), max(min(chunk_rows, len(data)), 2)))
         for start, stop, block in self._blocks(data, chunk_rows):
+            # numpy adds a single column's entries pairwise but several columns' entries one after the other: a
+            # lone row goes in twice, so that a lead explained alone gets the bits it gets in a batch
+            block = np.repeat(block, 2, axis=1) if stop - start == 1 else block
             patterns = self._patterns(self._decisions(block))
             for u, (lo, hi) in enumerate(bounds):  # per feature: gather its slots' table entries and add them up
                 index = self.slot_base[lo:hi, None] + patterns[self.slot_tree[lo:hi]]
-                np.take(self.table, index).sum(axis=0, out=phi[u, : stop - start])
+                np.take(self.table, index).sum(axis=0, out=phi[u, : block.shape[1]])
             out[start:stop, self.used_features] = phi[:, : stop - start].T
         for first, count in self.fallback_runs:
             out += self.booster.predict(data, pred_contrib=True, start_iteration=first, num_iteration=count)
