@@ -103,7 +103,7 @@ def _expect_04(work: Path, nb) -> None:
 def _expect_05(work: Path, nb) -> None:
     scores = pd.read_parquet(work / "scores.parquet")
     rejects = pd.read_csv(work / "scores.rejects.csv")
-    assert len(scores) > 0 and len(rejects) == 2 and scores["id"].is_unique
+    assert len(scores) > 0 and len(rejects) == 2 and scores["lead_id"].is_unique
     assert set(scores["model_name"]) == {"lead-scoring"} and set(scores["model_version"]) == {"1"}
     assert scores["reason_1"].str.len().gt(0).all()
     assert (work / "mlflow" / "mlflow.db").exists() and any((work / "mlflow" / "artifacts").rglob("scorer.json"))
