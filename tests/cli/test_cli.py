@@ -208,6 +208,10 @@ def test_train_on_a_flat_export(tmp_path):
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "evaluated random stratified" in result.output
+    from predictive_leads.jobs.score import score
+
+    run = score(out, tmp_path / "scores.parquet", input=path, id_col="Prospect")  # the export's rows, as they are
+    assert run.summary.scored == n and not run.summary.unseen_categories  # "Select" is missing here as in training
 
 
 def test_explain_prints_one_leads_reasons_next_to_the_rule_baseline(trained_world, tmp_path):

@@ -588,3 +588,21 @@ def test_random_valid_events_validate_to_the_same_utc_instants(rows, as_text):
     assert str(out["ts"].dt.tz) == "UTC"
     assert out["ts"].tolist() == [pd.Timestamp(m).tz_convert("UTC") for m in moments]
     assert out["event_type"].tolist() == [e for _, e, _ in rows]
+
+
+def test_checking_many_number_columns_at_once_finds_what_checking_each_column_finds():
+    """``check_number_columns`` (one request, many columns) against ``check_values`` column by column."""
+    from predictive_leads.data.contracts import COUNT, FLAG, ValueRule, check_number_columns, check_values
+
+    rng = np.random.default_rng(7)
+    cells = np.array([np.nan, np.inf, -np.inf, -3.0, 0.0, 1.0, 0.5, 2.0, 4.0, 7.25, 1e9, 2e9, 2.0**60, 1e30])
+    rules = [COUNT, FLAG, ValueRule(), ValueRule(low=1, high=5), ValueRule(whole=True, low=0),
+             ValueRule(finite=False, high=10), ValueRule(required=True)]  # fmt: skip
+    frame = pd.DataFrame({f"c{j}": rng.choice(cells, 400) for j in range(len(rules))})
+    frame["c1"] = frame["c1"].where(frame["c1"].isin([0.0, 1.0, np.nan, 2.0]), 1.0)
+    values, codes, texts = check_number_columns(frame, rules)
+    for j, rule in enumerate(rules):
+        parsed, problems = check_values(frame[f"c{j}"], rule)
+        assert list(np.asarray(texts, dtype=object)[codes[:, j]]) == list(problems.text()), rule
+        expected = parsed.astype("Float64").astype(float).to_numpy() if rule.kind == "flag" else parsed.to_numpy()
+        np.testing.assert_array_equal(values[:, j], expected)

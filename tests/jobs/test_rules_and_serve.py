@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from predictive_leads.data.files import json_text
+from predictive_leads.features.pipeline import ATTRS_KEY
 from predictive_leads.jobs.rules import presets, rule_table
 from predictive_leads.jobs.serve import prepare_serving
 from predictive_leads.models.lead_scorer import ModelError
@@ -30,9 +32,15 @@ def test_serving_writes_an_example_request_and_the_mlflow_command(trained_world,
     folder = registry_store / "mlflow_model"  # a local MLflow model folder: MLmodel beside the pyfunc's data
     shutil.copytree(trained_world.model_dir, folder / "data" / "scorer")
     (folder / "MLmodel").write_text("flavors: {}\n")
+    dataset = {"feature_config": trained_world.frame.attrs[ATTRS_KEY]["feature_config"]}  # a model that reads raw leads
+    (folder / "data" / "scorer" / "dataset.json").write_text(json_text(dataset))
     command = prepare_serving(str(folder), port=5123, workers=2)
     example = json.loads((registry_store / command.example).read_text())
     assert set(example["dataframe_split"]["columns"]) >= set(trained_world.features)
+    raw = json.loads((registry_store / command.raw_example).read_text())["dataframe_records"]
+    assert [r["lead_id"] for r in raw] == ["L-example-1"] and len(raw[0]["events"]) == 2
+    assert command.env["PREDICTIVE_LEADS_MODEL_NAME"] == "mlflow_model"
+    assert command.env["PREDICTIVE_LEADS_MODEL_VERSION"].startswith("sha256:")
     assert command.argv[:5] == ["mlflow", "models", "serve", "-m", str(folder)]
     assert command.argv[-6:] == ["-h", "127.0.0.1", "-p", "5123", "-w", "2"]
     uri = f"sqlite:///{registry_store / 'mlflow.db'}"  # the store the registry uses, passed on to the server

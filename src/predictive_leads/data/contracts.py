@@ -317,6 +317,45 @@ def check_values(values: pd.Series, rule: ValueRule) -> tuple[pd.Series, Problem
     return pd.Series(parsed, index=values.index), problems
 
 
+def check_number_columns(frame: pd.DataFrame, rules: Sequence[ValueRule]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`check_values` over many numeric (or boolean) columns at once, one rule per column: the parsed values
+    (float; NaN for missing or refused; flags as 1/0) and, per cell, the index of its first problem in the
+    returned texts (0: none). The same problems, in the same order, as column by column — without the per-column
+    cost that dominates a request of one lead."""
+    x = frame.to_numpy(dtype="float64", na_value=np.nan)
+    code = np.zeros(x.shape, dtype=np.int16)
+    texts = [""]
+    if not len(rules):
+        return x, code, texts
+
+    def add(mask: np.ndarray, text: str) -> None:
+        new = mask & (code == 0)
+        if new.any():
+            texts.append(text)
+            code[new] = len(texts) - 1
+
+    def of(attr: str, default=None) -> np.ndarray:
+        return np.array([getattr(r, attr) if getattr(r, attr) is not None else default for r in rules])
+
+    present, infinite = ~np.isnan(x), np.isinf(x)
+    flag = of("kind") == "flag"
+    add(~present & of("required"), "missing")
+    add(present & flag & (x != 0) & (x != 1), "not true/false")
+    add(infinite & of("finite") & ~flag, "not a finite number")
+    low, high = of("low", -np.inf).astype(float), of("high", np.inf).astype(float)
+    with np.errstate(invalid="ignore"):
+        outside = ((x < low) | (x > high)) & ~flag
+    for j in np.flatnonzero(outside.any(axis=0)):
+        mask = np.zeros(x.shape, dtype=bool)
+        mask[:, j] = outside[:, j]
+        add(mask, f"outside the range {low[j]:g} to {high[j]:g}")
+    whole = of("whole") & ~flag
+    add(~infinite & (np.abs(x) > 2**53) & whole, "too large for a whole number")
+    with np.errstate(invalid="ignore"):
+        add(~infinite & (x != np.floor(x)) & present & whole, "not a whole number")
+    return np.where(code != 0, np.nan, x), code, texts
+
+
 def _flags(values: pd.Series, text: pd.Series | None, present: np.ndarray, problems: Problems):
     if text is None:
         numeric = values.astype("Float64") if not pd.api.types.is_bool_dtype(values.dtype) else values.astype("boolean")

@@ -159,7 +159,7 @@ def prepare_flat_frame(
         raise ValueError(f"{source}: no rows (only a header): nothing to train on")
     frame = df.reset_index(drop=True)
     special = {target, id_col, time_col, *drop} - {None}
-    frame, replaced = _blank_placeholders(frame, placeholders, skip={id_col} - {None})
+    frame, replaced = blank_placeholders(frame, placeholders, skip={id_col} - {None})
     ids = _ids(frame, id_col)
     notes, labels = _id_notes(ids) if id_col else ([], ids)
     if id_col:
@@ -299,7 +299,7 @@ def _personal_notes(personal: dict[str, str], safe: Sequence[str]) -> list[str]:
     return notes
 
 
-def _blank_placeholders(
+def blank_placeholders(
     frame: pd.DataFrame, placeholders: Iterable[str], skip: set[str]
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Text values that are placeholders become missing; returns the new frame and counts per column."""

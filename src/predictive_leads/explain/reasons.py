@@ -90,7 +90,7 @@ def top_reasons(scorer, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K, *,
     direction = np.repeat(["positive", "negative"], [len(p[0]) for p in parts])
     log_odds = by_group[rows, group_idx]
     features = phi.columns.to_numpy()[feature_idx]
-    raw_values = _gather(X, rows, features)
+    raw_values = _gather(X, rows, features, getattr(scorer, "categories_", {}))
     shown = [_value_text(v) for v in raw_values]
     out = pd.DataFrame({
         "lead": X.index.to_numpy()[rows], "row": rows, "direction": direction, "rank": rank,
@@ -121,11 +121,17 @@ def _pick(by_group, values, members, sign: int, k: int):
     return rows, groups, rep, ranks
 
 
-def _gather(X: pd.DataFrame, rows: np.ndarray, features: np.ndarray) -> np.ndarray:
+def _gather(X: pd.DataFrame, rows: np.ndarray, features: np.ndarray, categories: dict) -> np.ndarray:
+    """Each reason's feature value as the model read it: a category it never saw in training is missing (it was
+    scored as missing), so text outside the training vocabulary never reaches a sentence."""
     out = np.empty(len(rows), dtype=object)
     for f in pd.unique(features):
         sel = features == f
-        out[sel] = X[f].to_numpy(dtype=object)[rows[sel]]
+        values = X[f].to_numpy(dtype=object)[rows[sel]]
+        if f in categories:
+            known = set(categories[f])
+            values = np.array([v if v in known else None for v in values], dtype=object)
+        out[sel] = values
     return out
 
 

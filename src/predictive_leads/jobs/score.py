@@ -142,7 +142,7 @@ def score(
     from predictive_leads.data.files import output_lock, remove_stale_partials
     from predictive_leads.ops.batch import score_files
     from predictive_leads.ops.disqualify import DisqualifyConfig
-    from predictive_leads.serving.registry import describe_model, load_scorer
+    from predictive_leads.serving.registry import describe_model, load_dataset, load_scorer
 
     target = _output_format(output_format, output)
 
@@ -179,7 +179,8 @@ def score(
         summary = score_files(scorer, source, full, rejects=rejects, id_col=id_col, top_k=top_k,
                               chunk_rows=chunk_rows, model_name=name, model_version=version, scored_at=pinned,
                               checks=checks, rules=rule_scorer, previous=before, accounts=by_lead,
-                              subscores=subscores, progress=progress)  # fmt: skip
+                              subscores=subscores, placeholders=_placeholders(load_dataset(model)),
+                              progress=progress)  # fmt: skip
         if target in CRM_TARGETS:
             stage(f"writing the {target} import file")
             write_crm(full, output, target, id_col=id_col, mapping=crm_mapping)
@@ -192,6 +193,11 @@ def score(
 
         run.summary_json = write_text(json_text(run.to_dict()), summary_json)
     return run
+
+
+def _placeholders(dataset: dict) -> tuple[str, ...]:
+    """What a flat-export model's training read as missing ("Select", "n/a", …): its scoring rows are read alike."""
+    return tuple(dataset.get("flat_export", {}).get("placeholders", ()))
 
 
 OUTPUT_FORMATS = ("auto", "parquet", "csv", *CRM_TARGETS)

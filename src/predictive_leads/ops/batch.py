@@ -24,7 +24,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from predictive_leads.data.contracts import COUNT, FLAG, ContractError, Problems, ValueRule, check_values, value_rules
+from predictive_leads.data.contracts import (
+    COUNT,
+    FLAG,
+    ContractError,
+    Problems,
+    ValueRule,
+    check_number_columns,
+    check_values,
+    value_rules,
+)
 from predictive_leads.data.files import (
     OUTPUT_MODE,
     SUFFIXES,
@@ -33,6 +42,7 @@ from predictive_leads.data.files import (
     remove_stale_partials,
     sniff_delimiter,
 )
+from predictive_leads.data.flat_export import blank_placeholders
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns
 from predictive_leads.models.funnel import STAGES
 from predictive_leads.models.lead_scorer import LeadScorer
@@ -225,15 +235,41 @@ def check_rows(frame: pd.DataFrame, scorer: LeadScorer) -> tuple[pd.DataFrame, p
     The problem names the column, never the value. Missing numbers and categories are allowed (the model has a
     branch for missing); unseen categories are scored as missing.
     """
-    reason, clean = np.full(len(frame), "", dtype=object), np.ones(len(frame), dtype=bool)
-    typed, rules = {}, value_rules()
+    rules, kinds, dtypes = value_rules(), scorer.input_types_, frame.dtypes
+    numeric = [c for c, kind in kinds.items() if kind != "string" and getattr(dtypes[c], "kind", "O") in "biuf"]
+    values, codes, texts = check_number_columns(frame[numeric], [_rule(c, kinds[c], rules) for c in numeric])
+    typed, found = {}, {}
+    for j, col in enumerate(numeric):
+        typed[col] = _typed(values[:, j], kinds[col])
+        if codes[:, j].any():
+            found[col] = np.asarray(texts, dtype=object)[codes[:, j]]
     for col, kind in scorer.input_types_.items():
-        typed[col], problems = _parse(frame[col], kind, rules)
-        if problems.mask.any():
-            first = clean & problems.mask
-            reason[first] = problems.text(f"{col}: ")[first]
-            clean &= ~problems.mask
-    return pd.DataFrame(typed, index=frame.index), pd.Series(reason, index=frame.index)
+        if col not in typed:
+            typed[col], problems = _parse(frame[col], kind, rules)
+            if problems.mask.any():
+                found[col] = problems.text()
+    reason, clean = np.full(len(frame), "", dtype=object), np.ones(len(frame), dtype=bool)
+    for col in scorer.input_types_:  # the first problem of a row, in the model's column order
+        if col in found:
+            first = clean & (found[col] != "")
+            reason[first] = f"{col}: " + found[col][first]
+            clean &= ~first
+    return pd.DataFrame({c: typed[c] for c in scorer.input_types_}, index=frame.index), pd.Series(
+        reason, index=frame.index
+    )
+
+
+def _rule(col: str, kind: str, rules: dict) -> ValueRule:
+    return {"boolean": FLAG, "long": COUNT}.get(kind) or rules.get(col) or ValueRule()
+
+
+def _typed(values: np.ndarray, kind: str) -> np.ndarray:
+    """Checked numbers (NaN: missing or refused) as the model reads them, as :func:`_parse` returns them."""
+    if kind == "boolean":
+        return values == 1
+    if kind == "long":
+        return np.nan_to_num(values, nan=0.0).astype(np.int64)
+    return values
 
 
 def _parse(values: pd.Series, kind: str, rules: dict | None = None) -> tuple[pd.Series, Problems]:
@@ -339,7 +375,7 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
                 id_col: str = "lead_id", top_k: int = DEFAULT_TOP_K, chunk_rows: int = 100_000,
                 model_name: str = "model", model_version: str = "", scored_at: pd.Timestamp | None = None,
                 checks: DisqualifyConfig | None = None, rules=None, previous: pd.DataFrame | None = None,
-                accounts: pd.DataFrame | None = None, subscores: bool = True,
+                accounts: pd.DataFrame | None = None, subscores: bool = True, placeholders: tuple[str, ...] = (),
                 progress: Callable[[int, int], None] | None = None) -> BatchSummary:  # fmt: skip
     """Score every row of ``input_path`` into ``output``; unusable rows go to ``rejects`` with a reason.
 
@@ -350,7 +386,8 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
     previous run's ``score`` and ``stage`` indexed by lead id as text) the trend columns and the stage moves;
     ``accounts`` (indexed by lead id, the columns of :data:`ACCOUNT_COLUMNS`) the lead's account and its score.
     Without ``subscores`` and reasons (``top_k=0``) no contributions are computed: the fit and engagement columns
-    stay empty, for about twice the throughput. ``progress(rows_done, rows_rejected)`` is called after each chunk.
+    stay empty, for about twice the throughput. ``placeholders``: text read as missing (a flat export's "Select",
+    as training read the file). ``progress(rows_done, rows_rejected)`` is called after each chunk.
     """
     output = Path(output)
     rejects = Path(rejects) if rejects else output.with_name(f"{output.stem}.rejects.csv")
@@ -363,12 +400,12 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
         extras = {"top_k": top_k, "rules": rules, "previous": previous, "accounts": accounts, "subscores": subscores}
         return _score_files(scorer, input_path, output, rejects, id_col=id_col, chunk_rows=chunk_rows,
                             model_name=model_name, model_version=model_version, scored_at=scored_at, checks=checks,
-                            extras=extras, progress=progress)  # fmt: skip
+                            extras=extras, placeholders=placeholders, progress=progress)  # fmt: skip
 
 
 def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *, id_col: str, chunk_rows: int,
                  model_name: str, model_version: str, scored_at: pd.Timestamp | None,
-                 checks: DisqualifyConfig | None, extras: dict,
+                 checks: DisqualifyConfig | None, extras: dict, placeholders: tuple[str, ...],
                  progress: Callable[[int, int], None] | None) -> BatchSummary:  # fmt: skip
     scored_at = (scored_at or pd.Timestamp.now(tz="UTC")).floor("s")
     files = input_files(input_path)
@@ -387,6 +424,8 @@ def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *,
             _check_rule_columns(columns, rule_columns, path.name)
             logger.info("scoring %s", path.name)
             for chunk in read_chunks(path, chunk_rows):
+                if placeholders:
+                    chunk = blank_placeholders(chunk, placeholders, skip={id_col})[0]
                 rows, reason = prepare_chunk(chunk, scorer, id_col=id_col, keep=rule_columns)
                 ok = (reason == "").to_numpy().copy()
                 repeat = seen.repeats(rows[id_col].where(ok, None).fillna(""))

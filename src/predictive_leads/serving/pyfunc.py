@@ -1,51 +1,88 @@
-"""The MLflow pyfunc face of a saved ``LeadScorer``: lead rows in, scores, stage, sub-scores, reasons and the rule
-score out.
+"""The MLflow pyfunc face of a saved ``LeadScorer``: a raw lead (its record and events) or its derived features in;
+scores, stage, sub-scores, reasons and the rule score out.
 
 MLflow loads it by module (``loader_module``), not by unpickling: the model's data folder holds only
-LightGBM's text model and JSON (``model.txt``, ``scorer.json``, ``pyfunc.json``), and the package travels with
-the model as code. :func:`signature_of` and :func:`input_example_of` derive the signature and a synthetic input
-example from the scorer itself, so they cannot disagree with what it scores.
+LightGBM's text model and JSON (``model.txt``, ``scorer.json``, ``pyfunc.json``, ``dataset.json``), and the package
+travels with the model as code. :func:`signature_of` and :func:`input_example_of` derive the signature and a
+synthetic input example from the scorer itself, so they cannot disagree with what it scores.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns, scored_with_reasons
 from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.models.saved_files import read_json
 from predictive_leads.monitoring.profile import PROFILE_FILE
+from predictive_leads.serving.http_guard import OVER_HTTP
 
 CONFIG_FILE = "pyfunc.json"
+DATASET_FILE = "dataset.json"  # as training writes it (``training.workflow.DATASET_FILE``)
 RULES_FILE = "rules.yaml"
 
 
 class LeadScoringPyfunc:
-    """What ``mlflow.pyfunc.load_model`` returns inside the wrapper: scores and explains a frame of leads."""
+    """What ``mlflow.pyfunc.load_model`` returns inside the wrapper: scores and explains a frame of leads — their
+    derived features, or (for a model trained on a dataset spec) the raw lead as the CRM holds it, with its events."""
 
-    def __init__(self, scorer: LeadScorer, top_k: int = DEFAULT_TOP_K, rules=None):
+    def __init__(self, scorer: LeadScorer, top_k: int = DEFAULT_TOP_K, rules=None, dataset: dict | None = None,
+                 model: tuple[str, str] = ("model", "")):  # fmt: skip
         self.scorer = scorer
         self.top_k = top_k
         self.rules = rules  # a fitted RuleScorer scored beside the model, or None
+        self.dataset = dataset or {}  # dataset.json: the spec and feature config (or how a flat export was read)
+        self.model = model  # (name, version) in every raw reply
+
+    @functools.cached_property
+    def spec(self):
+        """The dataset spec a raw lead is read with: see :func:`raw_lead_spec`."""
+        return raw_lead_spec(self.dataset)
 
     def predict(self, model_input, params=None) -> pd.DataFrame:
-        """One row out per row in (:func:`served_columns`): a row that breaks the validity contract batch scoring
-        applies (the same check) is not scored — stage ``rejected``, score 0, no probability, and ``rejected``
-        naming the column and the problem, never the value — so one bad lead never fails a request or a Spark job."""
+        """One row out per row in. Rows of derived features are scored as they are (:func:`served_columns`); for a
+        model trained on a dataset spec, rows with events or an as_of, or without derived features, are raw leads
+        (:mod:`.raw_request`) whose features the batch pipeline's code builds (:func:`raw_reply_columns`). A row
+        that breaks the validity contract batch scoring applies is not scored — stage ``rejected``, score 0, and
+        ``rejected`` naming the field and the problem, never the value — so one bad lead never fails a Spark job;
+        over HTTP a request whose every row is refused is a 400 naming the first."""
+        frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
+        frame = frame.reset_index(drop=True)
+        if not len(frame) and OVER_HTTP.get():  # an empty Spark partition is an empty answer
+            raise bad_request("no rows in the request")
+        if self.spec is not None and self._is_raw(frame.columns):
+            return self._score_raw(frame)
+        return self._score_features(frame)
+
+    def _is_raw(self, columns) -> bool:
+        """A raw request: it has events or an as_of, or no feature column that is not also a raw field."""
+        from predictive_leads.serving.raw_request import AS_OF, EVENTS, request_fields
+
+        if EVENTS in columns or AS_OF in columns:
+            return True
+        only_features = set(self.scorer.feature_names_in_) - set(request_fields(self.spec))
+        return not only_features & set(columns)
+
+    def _score_features(self, frame: pd.DataFrame) -> pd.DataFrame:
         from predictive_leads.ops.batch import check_rows
 
-        frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
         missing = [c for c in self.scorer.feature_names_in_ if c not in frame.columns]
-        if missing:
-            raise _bad_request(f"input lacks feature column(s): {', '.join(missing[:10])}")
-        frame = frame.reset_index(drop=True)
+        if "flat_export" in self.dataset:  # a raw export row: every column optional, placeholders missing
+            frame = _as_exported(frame.assign(**dict.fromkeys(missing)), self.dataset["flat_export"])
+        elif missing:
+            raise bad_request(f"input lacks feature column(s): {', '.join(missing[:10])}")
+        frame = _json_numbers(frame)
         _typed, problem = check_rows(frame, self.scorer)
+        _refuse_if_all_rejected(problem.to_numpy())
         ok = (problem == "").to_numpy()
-        good = _missing_as_none(frame[ok], self.scorer)
+        good = _missing_as_none(_domain_only(frame[ok]), self.scorer)
         scored = scored_with_reasons(self.scorer, good, self.top_k)
         if self.rules is not None:
             scored["rule_score"] = self.rules.predict_score(good)
@@ -53,6 +90,123 @@ class LeadScoringPyfunc:
         out.loc[~ok, ["stage", "heat", "reasons_json"]] = ["rejected", "rejected", "[]"]
         out = out.assign(score=out["score"].fillna(0), rejected=problem.to_numpy())
         return out.astype({"score": "int64"} | {c: "string" for c in out.columns if c not in NUMBERS})
+
+    def _score_raw(self, frame: pd.DataFrame) -> pd.DataFrame:
+        from predictive_leads.data.contracts import ContractError
+        from predictive_leads.data.spec_tables import apply_spec
+        from predictive_leads.features.config import FeatureConfig
+        from predictive_leads.features.pipeline import features_for_spine
+        from predictive_leads.ops.batch import output_rows, prepare_chunk
+        from predictive_leads.serving.raw_request import read_request
+
+        now = pd.Timestamp.now(tz="UTC")
+        request = read_request(frame, self.spec, now=now)
+        problems = request.problems.copy()
+        scored = None
+        if request.ok.any():
+            try:
+                tables = apply_spec(request.tables, self.spec)
+            except ContractError as exc:
+                raise bad_request(_contract_problem(str(exc), frame.columns)) from None
+            features, _ = features_for_spine(tables.leads, tables.events, request.spine,
+                                             config=FeatureConfig.from_dict(self.dataset["feature_config"]),
+                                             now=request.spine["as_of"].max())  # fmt: skip
+            keep = tuple(self.rules.table_.columns) if self.rules is not None else ()
+            rows, reason = prepare_chunk(features, self.scorer, id_col="lead_id", keep=keep)
+            problems[np.flatnonzero(request.ok)] = reason.to_numpy()
+            good = rows[(reason == "").to_numpy()]
+            scored, _verdict = output_rows(self.scorer, good, id_col="lead_id", top_k=self.top_k,
+                                           model_name=self.model[0], model_version=self.model[1],
+                                           scored_at=now.floor("s"), rules=self.rules)  # fmt: skip
+            scored.index = np.flatnonzero(request.ok)[(reason == "").to_numpy()]
+        _refuse_if_all_rejected(problems)
+        return _raw_reply(scored, problems, self.model, now.floor("s"))
+
+
+def raw_lead_spec(dataset: dict):
+    """The dataset spec a model's raw leads are read with (our synthetic world's when it saved none); None for a
+    model not built by the feature pipeline (a flat export: its raw row is its feature row)."""
+    from predictive_leads.data.spec import spec_from_dict, synthetic_spec
+
+    if "feature_config" not in dataset:
+        return None
+    return spec_from_dict(dataset["spec"], "dataset.json") if dataset.get("spec") else synthetic_spec()
+
+
+def _raw_reply(scored: pd.DataFrame | None, problems: np.ndarray, model: tuple[str, str],
+               scored_at: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
+    """One JSON-ready row per request row (numbers or null, text): the batch output's columns without the id, and
+    ``rejected``; a refused row has stage ``rejected`` and score 0."""
+    columns = [c for c in scored.columns if c != "lead_id"] if scored is not None else list(raw_reply_columns())
+    out = (scored[columns] if scored is not None else pd.DataFrame(columns=columns)).reindex(range(len(problems)))
+    bad = problems != ""
+    out.loc[bad, ["stage", "heat", "score", "reasons_json"]] = ["rejected", "rejected", 0, "[]"]
+    out.loc[bad, ["model_name", "model_version"]] = list(model)
+    out["scored_at"] = scored_at.isoformat()
+    out["rejected"] = problems
+    whole = [c for c in ("score", "fit_score", "engagement_score") if c in out.columns]
+    out[whole] = out[whole].astype("Int64")
+    return out.astype(object).where(out.notna(), None)
+
+
+def raw_reply_columns(top_k: int = DEFAULT_TOP_K, *, rules: bool = False) -> list[str]:
+    """The columns of a raw lead's reply: the batch output's (:func:`~predictive_leads.ops.batch.batch_output_schema`)
+    without the id, and ``rejected``."""
+    from predictive_leads.ops.batch import batch_output_schema
+
+    return [*batch_output_schema(top_k, rules=rules).names[1:], "rejected"]
+
+
+def _json_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of JSON numbers (or true/false) as numeric (boolean) columns: the signature takes any type, so they
+    arrive as Python objects, and the validity check would otherwise read each one as text."""
+    kinds = {"integer": "float64", "floating": "float64", "mixed-integer-float": "float64", "boolean": "boolean"}
+    typed = {}
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            kind = kinds.get(pd.api.types.infer_dtype(frame[col], skipna=True))
+            if kind is not None:
+                typed[col] = frame[col].astype(kind) if kind == "boolean" else pd.to_numeric(frame[col])
+    return frame.assign(**typed) if typed else frame
+
+
+def _refuse_if_all_rejected(problems: np.ndarray) -> None:
+    """Over HTTP, a request none of whose rows can be scored is a 400 naming the first row's problem."""
+    bad = np.flatnonzero(problems != "")
+    if OVER_HTTP.get() and len(bad) and len(bad) == len(problems):
+        more = f" (and {len(bad) - 1} more row(s) refused)" if len(bad) > 1 else ""
+        raise bad_request(f"row {bad[0]}: {problems[bad[0]]}{more}")
+
+
+def _contract_problem(message: str, fields) -> str:
+    """A one-line refusal from a contract error, naming the field it names and never the values it quotes."""
+    named = [f for f in fields if f"'{f}'" in message]
+    if named:
+        return f"{named[0]}: not valid for this model's dataset spec"
+    return "the lead record does not match the model's dataset spec"
+
+
+def _as_exported(frame: pd.DataFrame, how: dict) -> pd.DataFrame:
+    """A flat export's raw row read as training read the file: its placeholders ("Select", "n/a", …) are missing."""
+    from predictive_leads.data.flat_export import blank_placeholders
+
+    return blank_placeholders(frame, how.get("placeholders", ()), skip=set())[0]
+
+
+_DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+
+
+def _domain_only(frame: pd.DataFrame) -> pd.DataFrame:
+    """The reason context reduced to what the model uses: an email domain (the part after ``@``, lower case) when it
+    looks like one, else missing — so an address or a name sent there never reaches a reason sentence."""
+    if "email_domain" not in frame.columns:
+        return frame
+
+    def domain(value):
+        text = str(value).rsplit("@", 1)[-1].strip().lower() if isinstance(value, str) else ""
+        return text if _DOMAIN.match(text) and len(text) <= 253 else None
+
+    return frame.assign(email_domain=frame["email_domain"].map(domain).astype(object))
 
 
 NUMBERS = ("probability", "score", "points", "fit_score", "engagement_score", "rule_score")
@@ -72,6 +226,8 @@ def _refused_class() -> type:
     class Refused(MlflowException, ValueError):
         """A refusal whose message MLflow's scoring server cannot prefix with the request's data."""
 
+        one_line = True  # read by ``http_guard``: the message is the reply
+
         @property
         def message(self) -> str:
             return self.args[0]
@@ -83,7 +239,7 @@ def _refused_class() -> type:
     return Refused
 
 
-def _bad_request(message: str) -> Exception:
+def bad_request(message: str) -> Exception:
     """A 400 whose body is ``message`` alone when served by MLflow (a ValueError in-process)."""
     from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
@@ -101,16 +257,32 @@ def _missing_as_none(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
 
 def _load_pyfunc(data_path: str) -> LeadScoringPyfunc:
     """MLflow's entry point for ``loader_module``: build the scorer from the model's data folder (a damaged
-    file is a one-line :class:`~predictive_leads.models.lead_scorer.ModelError` naming it)."""
+    file is a one-line :class:`~predictive_leads.models.lead_scorer.ModelError` naming it). Inside
+    ``mlflow models serve`` it also guards the server's replies (:mod:`.http_guard`)."""
+    from predictive_leads.serving.http_guard import guard_scoring_server
+
     path = Path(data_path)
     config = read_json(path / CONFIG_FILE, keys={"top_k": int})
+    dataset = read_json(path / DATASET_FILE, keys={}) if (path / DATASET_FILE).is_file() else {}
     rules = None
     if (path / RULES_FILE).is_file():
         from predictive_leads.models.rules import RuleScorer, load_table
 
         table = load_table(path / RULES_FILE)
         rules = RuleScorer(table=table).fit(pd.DataFrame(columns=list(table.columns)))
-    return LeadScoringPyfunc(LeadScorer.load(path), config["top_k"], rules)
+    guard_scoring_server()
+    return LeadScoringPyfunc(LeadScorer.load(path), config["top_k"], rules, dataset, _served_model(path))
+
+
+MODEL_NAME_VAR, MODEL_VERSION_VAR = "PREDICTIVE_LEADS_MODEL_NAME", "PREDICTIVE_LEADS_MODEL_VERSION"
+
+
+def _served_model(path: Path) -> tuple[str, str]:
+    """(name, version) for replies: as ``predictive-leads serve`` set them, else "model" and the content hash."""
+    from predictive_leads.data.files import sha256_of
+
+    version = os.environ.get(MODEL_VERSION_VAR) or "sha256:" + sha256_of(path / "model.txt")[:12]
+    return os.environ.get(MODEL_NAME_VAR) or "model", version
 
 
 def to_model_input(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
@@ -128,12 +300,16 @@ def to_model_input(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
 
 
 def write_pyfunc_data(scorer: LeadScorer, folder: str | Path, top_k: int = DEFAULT_TOP_K, *,
-                      profile: dict | None = None, rules: str | None = None) -> Path:  # fmt: skip
+                      profile: dict | None = None, rules: str | None = None,
+                      dataset: dict | None = None) -> Path:  # fmt: skip
     """The pyfunc's data folder: the scorer's files, ``pyfunc.json`` (top-k reasons) and, when given, the
-    monitoring ``profile.json`` and the rule table's YAML text scored beside the model (``rules.yaml``)."""
+    monitoring ``profile.json``, the rule table's YAML text scored beside the model (``rules.yaml``) and the
+    training set's ``dataset.json`` (its spec and feature config: raw leads are read and built with them)."""
     from predictive_leads.data.files import json_text, write_texts
 
     texts = scorer.to_artifacts() | {CONFIG_FILE: json_text({"top_k": top_k})}
+    if dataset:
+        texts[DATASET_FILE] = json_text(dataset)
     if rules is not None:
         texts[RULES_FILE] = rules
     if profile is not None:
@@ -141,14 +317,24 @@ def write_pyfunc_data(scorer: LeadScorer, folder: str | Path, top_k: int = DEFAU
     return write_texts(texts, folder)
 
 
-def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K, *, rules: bool = False):
-    """MLflow signature: every feature (required, typed as at training) and the optional email domain in; scores
-    and reasons out."""
+def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K, *, rules: bool = False,
+                 dataset: dict | None = None):  # fmt: skip
+    """MLflow signature: every feature, the optional email domain and, for a model trained on a dataset spec, the raw
+    lead's fields (:func:`~predictive_leads.serving.raw_request.request_fields`) in; scores and reasons out.
+
+    Every input is optional and of any type: MLflow's own enforcement would refuse a wrong type by quoting the
+    request's values, so ``predict`` checks each field itself (the batch's validity contract) and names the field
+    and the row, never the value."""
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
+    from mlflow.types.schema import AnyType
 
-    optional = [ColSpec("string", c, required=False) for c in REASON_CONTEXT if c not in scorer.input_types_]
-    inputs = Schema([ColSpec(t, name) for name, t in scorer.input_types_.items()] + optional)
+    names = [*scorer.input_types_, *REASON_CONTEXT]
+    if dataset and "feature_config" in dataset:
+        from predictive_leads.serving.raw_request import request_fields
+
+        names += request_fields(LeadScoringPyfunc(scorer, dataset=dataset).spec)
+    inputs = Schema([ColSpec(AnyType(), name, required=False) for name in dict.fromkeys(names)])
     outputs = Schema([ColSpec(t, name) for name, t in served_columns(top_k, rules=rules).items()])
     return ModelSignature(inputs=inputs, outputs=outputs)
 
@@ -171,6 +357,24 @@ def input_example_of(scorer: LeadScorer) -> pd.DataFrame:
             low = getattr(rules.get(name), "low", None) or 0.0
             columns[name] = [float(low), float(low) + 1.0]
     return pd.DataFrame(columns)
+
+
+def example_raw_request(dataset: dict, today: pd.Timestamp) -> str | None:
+    """A JSON body for ``POST /invocations`` with one synthetic raw lead — an id, a creation date two weeks before
+    ``today`` and two events of the model's vocabulary — or None for a model that reads no raw leads."""
+    from predictive_leads.features.config import FeatureConfig
+
+    spec = raw_lead_spec(dataset)
+    if spec is None:
+        return None
+    day = today.normalize()
+    lead = {spec.entity.key: "L-example-1", spec.entity.created_at: (day - pd.Timedelta(days=14)).isoformat()}
+    source = spec.events[0] if spec.events else None
+    if source is not None and len(source.type) <= 1:
+        kinds = list(FeatureConfig.from_dict(dataset["feature_config"]).types)[:2]
+        lead["events"] = [{"ts": (day - pd.Timedelta(days=2 - i)).isoformat(), **({"type": k} if source.type else {})}
+                          for i, k in enumerate(kinds)]  # fmt: skip
+    return json.dumps({"dataframe_records": [lead]}) + "\n"
 
 
 def example_request(scorer: LeadScorer) -> str:

@@ -3,7 +3,8 @@
 Tracking URI: ``MLFLOW_TRACKING_URI`` when set (a team's server, Databricks), else an embedded SQLite store in
 ``models/mlflow/`` (artifacts next to it). Registry aliases only (``challenger``, ``champion``); the deprecated
 stages are never used. Nothing that identifies a person is logged: params are hyper-parameters and data facts,
-the input example is synthetic, and the model's inputs are derived features (no names, emails or phones).
+and the input example is synthetic derived features (a raw lead's name, email or phone, when a caller sends one,
+is read by the feature parsers inside ``predict`` and never reaches a reply or a log).
 """
 
 from __future__ import annotations
@@ -91,22 +92,24 @@ def _experiment_id(mlflow, name: str) -> str:
 
 
 def log_pyfunc(scorer: LeadScorer, *, profile: dict | None = None, top_k: int = DEFAULT_TOP_K,
-               rules: str | None = None):  # fmt: skip
+               rules: str | None = None, dataset: dict | None = None):  # fmt: skip
     """Log ``scorer`` as a pyfunc model into the active run (pickle-free; package code shipped with it), with the
-    rule table's YAML ``rules`` scored beside it in every reply."""
+    rule table's YAML ``rules`` scored beside it in every reply and the training set's ``dataset`` (spec and
+    feature config) so that it scores raw leads too."""
     from predictive_leads.serving import pyfunc as serving
 
     mlflow = import_mlflow()
 
     package = Path(__file__).resolve().parents[1]  # the whole predictive_leads package travels with the model
     with tempfile.TemporaryDirectory() as tmp:
-        data = serving.write_pyfunc_data(scorer, Path(tmp) / "scorer", top_k, profile=profile, rules=rules)
+        data = serving.write_pyfunc_data(scorer, Path(tmp) / "scorer", top_k, profile=profile, rules=rules,
+                                         dataset=dataset)  # fmt: skip
         info = mlflow.pyfunc.log_model(
             name=MODEL_ARTIFACT,
             loader_module="predictive_leads.serving.pyfunc",
             data_path=str(data),
             code_paths=[str(package)],
-            signature=serving.signature_of(scorer, top_k, rules=rules is not None),
+            signature=serving.signature_of(scorer, top_k, rules=rules is not None, dataset=dataset),
             input_example=serving.input_example_of(scorer),
             pip_requirements=_requirements(),
         )
@@ -149,7 +152,7 @@ def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file:
             for table in result.meta.get("rules", []):
                 _log_rule_table(mlflow, table, tmp)
         card = result.scorecard.table_.to_yaml() if result.scorecard is not None else None
-        log_pyfunc(result.model, profile=result.profile, top_k=top_k, rules=card)
+        log_pyfunc(result.model, profile=result.profile, top_k=top_k, rules=card, dataset=result.dataset)
         return run.info.run_id
 
 

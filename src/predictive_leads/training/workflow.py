@@ -289,6 +289,10 @@ def train_model(
                                                 "Leakage audit": audit}}, seed=seed)  # fmt: skip
     provenance = frame.attrs.get(ATTRS_KEY, {})
     dataset = {k: provenance[k] for k in ("spec", "feature_config") if k in provenance}
+    if flat_export:  # serving reads a raw export row the way training read the file
+        from predictive_leads.data.flat_export import DEFAULT_PLACEHOLDERS
+
+        dataset["flat_export"] = {"placeholders": list(DEFAULT_PLACEHOLDERS)}
     return TrainResult(model, to_jsonable(result), audit, dropped, html, to_jsonable(meta), profile, card, notes,
                        to_jsonable(dataset), split_rows={"train": train, "test": test})  # fmt: skip
 
