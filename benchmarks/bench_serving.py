@@ -231,7 +231,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
         store = Path(tmp) / "store"
         mlflow = registry._mlflow(store)
-        with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "bench", store)) as run:
+        with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "bench")) as run:
             registry.log_pyfunc(scorer, dataset=dataset)
         version = registry.register(run.info.run_id, NAME, store=store)
         mlflow.MlflowClient().set_registered_model_alias(NAME, registry.CHAMPION, version)
