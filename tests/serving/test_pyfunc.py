@@ -400,6 +400,11 @@ BAD_REQUESTS = {
         "row 0: email_open_30d: outside the range 0 to 1e+09",
         ["-3"],
     ),
+    "x.5 in a count": (
+        lambda w: _derived(w, "email_open_30d", 2.5),
+        "row 0: email_open_30d: not a whole number",
+        ["2.5"],
+    ),
     "events not a list": (
         lambda w: _records({"lead_id": "a", "events": "opened twice"}),
         "row 0: events: not a list of events",

@@ -16,6 +16,7 @@ reference leads, with a grade; a family with no feature has no sub-score (missin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -536,14 +537,40 @@ def _check_model_text(text: str, meta: dict, where: str) -> None:
 
 def _category_codes(values: pd.Series, categories: list[str]) -> np.ndarray:
     """Position of each value's text among the training categories; NaN when missing or never seen."""
-    known = pd.Index(categories)
     if isinstance(values.dtype, pd.CategoricalDtype):
-        per_category = known.get_indexer(values.cat.categories.astype(str))
+        per_category = _category_index(tuple(categories)).get_indexer(values.cat.categories.astype(str))
         codes = values.cat.codes.to_numpy()
         found = np.where(codes >= 0, per_category[codes], -1)
+    elif len(values) <= SMALL_BATCH:  # a request of a few leads: a dict lookup, not a column conversion
+        position = _category_positions(tuple(categories))
+        found = np.array([position.get(_text(v), -1) for v in values.tolist()], dtype=np.int64)
     else:
-        found = known.get_indexer(values.astype("string").to_numpy(dtype=object, na_value=None))
+        found = _category_index(tuple(categories)).get_indexer(
+            values.astype("string").to_numpy(dtype=object, na_value=None)
+        )
     return np.where(found >= 0, found, np.nan)
+
+
+SMALL_BATCH = 64
+
+
+@functools.lru_cache(maxsize=512)
+def _category_index(categories: tuple[str, ...]) -> pd.Index:
+    return pd.Index(categories)
+
+
+@functools.lru_cache(maxsize=512)
+def _category_positions(categories: tuple[str, ...]) -> dict[str, int]:
+    return {c: i for i, c in enumerate(categories)}
+
+
+def _text(value) -> str | None:
+    """A value as ``astype("string")`` writes it (None when missing)."""
+    if isinstance(value, str):
+        return value
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return str(value)
 
 
 def _as_floats(X: pd.DataFrame) -> np.ndarray:
