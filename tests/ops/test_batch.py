@@ -164,3 +164,13 @@ def test_score_from_raw_data_builds_the_scoring_frame_first(trained_world, tmp_p
     scored = pd.read_parquet(out)
     assert len(scored) > 100 and scored["lead_id"].is_unique and scored["model_version"].str.startswith("sha256:").all()
     assert (scored["scored_at"] == pd.Timestamp(PINNED, tz="UTC")).all()
+
+
+def test_a_few_rows_get_the_text_a_large_chunk_gets():
+    """The plain-Python text path of a served lead reads a text input exactly as a large chunk's column path."""
+    from predictive_leads.ops.batch import SMALL_CHUNK, _parse
+
+    cells = [" Google ", "", "  ", None, float("nan"), pd.NA, 5, 2.5, True, "Referral"]
+    few = pd.Series(cells, dtype=object)
+    many = pd.concat([few] * (SMALL_CHUNK // len(cells) + 1), ignore_index=True)
+    pd.testing.assert_series_equal(_parse(few, "string")[0], _parse(many, "string")[0].head(len(cells)))

@@ -317,6 +317,11 @@ def check_values(values: pd.Series, rule: ValueRule) -> tuple[pd.Series, Problem
     return pd.Series(parsed, index=values.index), problems
 
 
+def is_missing(value) -> bool:
+    """A scalar that stands for no value: None, NaN, ``pd.NA`` or ``pd.NaT`` (the small-request paths' test)."""
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
+
+
 def check_number_columns(frame: pd.DataFrame, rules: Sequence[ValueRule]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """:func:`check_values` over many numeric (or boolean) columns at once, one rule per column: the parsed values
     (float; NaN for missing or refused; flags as 1/0) and, per cell, the index of its first problem in the

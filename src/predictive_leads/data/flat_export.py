@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from predictive_leads.data.contracts import MAX_IDS_IN_MESSAGE, row_labels
+from predictive_leads.data.contracts import MAX_IDS_IN_MESSAGE, is_missing, row_labels
 from predictive_leads.data.files import read_raw, sniff_delimiter
 from predictive_leads.data.personal_data import personal_columns, personal_kind
 
@@ -310,6 +310,11 @@ def blank_placeholders(
         if col in skip or not _is_text(s):
             out[col] = s
             continue
+        if len(s) <= SMALL_FRAME:  # a served row or a few: plain Python, the same reading
+            out[col], n = _blank_few(s, tokens)
+            if n:
+                replaced[str(col)] = n
+            continue
         text = s.astype("string").str.strip()
         hit = text.str.lower().isin(tokens).fillna(False) & s.notna()
         n = int(hit.sum()) - int((text[hit] == "").sum())  # blank cells are missing anyway; count real tokens
@@ -317,6 +322,18 @@ def blank_placeholders(
             replaced[str(col)] = n
         out[col] = text.mask(hit)
     return pd.DataFrame(out, index=frame.index), replaced
+
+
+SMALL_FRAME = 64
+
+
+def _blank_few(s: pd.Series, tokens: set[str]) -> tuple[pd.Series, int]:
+    """:func:`blank_placeholders` for one short column: stripped text, placeholders missing, and how many there were."""
+    text = [None if is_missing(v) else str(v).strip() for v in s.tolist()]
+    hits = [v is not None and v.lower() in tokens for v in text]
+    n = sum(hit and v != "" for v, hit in zip(text, hits, strict=True))
+    kept = [None if hit else v for v, hit in zip(text, hits, strict=True)]
+    return pd.Series(pd.array(kept, dtype="string"), index=s.index), n
 
 
 def _is_text(s: pd.Series) -> bool:

@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
+from predictive_leads.data.contracts import is_missing
 from predictive_leads.features.guard import ATTRS_KEY
 from predictive_leads.models.calibration import Calibrator, check_method
 from predictive_leads.models.funnel import FunnelPolicy, Thresholds, choose_thresholds, heat_of
@@ -568,9 +569,7 @@ def _text(value) -> str | None:
     """A value as ``astype("string")`` writes it (None when missing)."""
     if isinstance(value, str):
         return value
-    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
-        return None
-    return str(value)
+    return None if is_missing(value) else str(value)
 
 
 def _as_floats(X: pd.DataFrame) -> np.ndarray:

@@ -32,6 +32,7 @@ from predictive_leads.data.contracts import (
     ValueRule,
     check_number_columns,
     check_values,
+    is_missing,
     value_rules,
 )
 from predictive_leads.data.files import (
@@ -275,6 +276,9 @@ def _typed(values: np.ndarray, kind: str) -> np.ndarray:
 def _parse(values: pd.Series, kind: str, rules: dict | None = None) -> tuple[pd.Series, Problems]:
     """(parsed values, the first problem of each row) for one input type of the model."""
     if kind == "string":
+        if len(values) <= SMALL_CHUNK:  # a served lead or a few: plain Python, the same text
+            text = [None if is_missing(v) else str(v).strip() or None for v in values.tolist()]
+            return pd.Series(pd.array(text, dtype="string"), index=values.index), Problems(len(values))
         text = values.astype("string").str.strip()
         return text.where((text != "").fillna(False), pd.NA), Problems(len(values))
     if kind == "boolean":
@@ -284,6 +288,9 @@ def _parse(values: pd.Series, kind: str, rules: dict | None = None) -> tuple[pd.
         counts, problems = check_values(values, COUNT)
         return counts.fillna(0).astype("int64"), problems
     return check_values(values, (rules or {}).get(values.name) or ValueRule())
+
+
+SMALL_CHUNK = 64
 
 
 class _SeenIds:

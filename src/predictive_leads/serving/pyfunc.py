@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from predictive_leads.data.contracts import is_missing
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns, scored_with_reasons
-from predictive_leads.models.lead_scorer import LeadScorer
+from predictive_leads.models.lead_scorer import SMALL_BATCH, LeadScorer
 from predictive_leads.models.saved_files import read_json
 from predictive_leads.monitoring.profile import PROFILE_FILE
 from predictive_leads.serving.http_guard import OVER_HTTP
@@ -61,24 +62,28 @@ class LeadScoringPyfunc:
             return self._score_raw(frame)
         return self._score_features(frame)
 
+    @functools.cached_property
+    def _feature_only_columns(self) -> frozenset[str]:
+        from predictive_leads.serving.raw_request import request_fields
+
+        return frozenset(self.scorer.feature_names_in_) - set(request_fields(self.spec))
+
     def _is_raw(self, columns) -> bool:
         """A raw request: it has events or an as_of, or no feature column that is not also a raw field."""
-        from predictive_leads.serving.raw_request import AS_OF, EVENTS, request_fields
+        from predictive_leads.serving.raw_request import AS_OF, EVENTS
 
-        if EVENTS in columns or AS_OF in columns:
-            return True
-        only_features = set(self.scorer.feature_names_in_) - set(request_fields(self.spec))
-        return not only_features & set(columns)
+        return EVENTS in columns or AS_OF in columns or not self._feature_only_columns & set(columns)
 
     def _score_features(self, frame: pd.DataFrame) -> pd.DataFrame:
         from predictive_leads.ops.batch import check_rows
 
         missing = [c for c in self.scorer.feature_names_in_ if c not in frame.columns]
         if "flat_export" in self.dataset:  # a raw export row: every column optional, placeholders missing
-            frame = _as_exported(frame.assign(**dict.fromkeys(missing)), self.dataset["flat_export"])
+            frame = _as_exported(frame.assign(**dict.fromkeys(missing)), self.dataset["flat_export"],
+                                 self.scorer.feature_names_in_)  # fmt: skip
         elif missing:
             raise bad_request(f"input lacks feature column(s): {', '.join(missing[:10])}")
-        frame = _json_numbers(frame)
+        frame = _json_numbers(frame, [c for c, kind in self.scorer.input_types_.items() if kind != "string"])
         _typed, problem = check_rows(frame, self.scorer)
         _refuse_if_all_rejected(problem.to_numpy())
         ok = (problem == "").to_numpy()
@@ -157,12 +162,12 @@ def raw_reply_columns(top_k: int = DEFAULT_TOP_K, *, rules: bool = False) -> lis
     return [*batch_output_schema(top_k, rules=rules).names[1:], "rejected"]
 
 
-def _json_numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns of JSON numbers (or true/false) as numeric (boolean) columns: the signature takes any type, so they
-    arrive as Python objects, and the validity check would otherwise read each one as text."""
+def _json_numbers(frame: pd.DataFrame, numeric: list[str]) -> pd.DataFrame:
+    """The ``numeric`` columns holding JSON numbers (or true/false) as numeric (boolean) columns: the signature takes
+    any type, so they may arrive as Python objects, and the validity check would otherwise read each one as text."""
     kinds = {"integer": "float64", "floating": "float64", "mixed-integer-float": "float64", "boolean": "boolean"}
     typed = {}
-    for col in frame.columns:
+    for col in numeric:
         if frame[col].dtype == object:
             kind = kinds.get(pd.api.types.infer_dtype(frame[col], skipna=True))
             if kind is not None:
@@ -186,11 +191,13 @@ def _contract_problem(message: str, fields) -> str:
     return "the lead record does not match the model's dataset spec"
 
 
-def _as_exported(frame: pd.DataFrame, how: dict) -> pd.DataFrame:
-    """A flat export's raw row read as training read the file: its placeholders ("Select", "n/a", …) are missing."""
+def _as_exported(frame: pd.DataFrame, how: dict, columns) -> pd.DataFrame:
+    """A flat export's raw row read as training read the file: placeholders ("Select", "n/a", …) in the model's
+    ``columns`` are missing."""
     from predictive_leads.data.flat_export import blank_placeholders
 
-    return blank_placeholders(frame, how.get("placeholders", ()), skip=set())[0]
+    blanked, _counts = blank_placeholders(frame[list(columns)], how.get("placeholders", ()), skip=set())
+    return frame.assign(**{c: blanked[c] for c in columns})
 
 
 _DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
@@ -251,7 +258,11 @@ def _missing_as_none(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
     text = [c for c in (*scorer.categories_, *REASON_CONTEXT) if c in frame.columns]
     if not text:
         return frame
-    fixed = {c: frame[c].astype(object).where(frame[c].notna(), None) for c in text}
+    if len(frame) <= SMALL_BATCH:  # a served lead or a few: plain Python
+        fixed = {c: pd.Series([None if is_missing(v) else v for v in frame[c].tolist()], index=frame.index,
+                              dtype=object) for c in text}  # fmt: skip
+    else:
+        fixed = {c: frame[c].astype(object).where(frame[c].notna(), None) for c in text}
     return frame.assign(**fixed)
 
 
@@ -333,7 +344,7 @@ def signature_of(scorer: LeadScorer, top_k: int = DEFAULT_TOP_K, *, rules: bool 
     if dataset and "feature_config" in dataset:
         from predictive_leads.serving.raw_request import request_fields
 
-        names += request_fields(LeadScoringPyfunc(scorer, dataset=dataset).spec)
+        names += request_fields(raw_lead_spec(dataset))
     inputs = Schema([ColSpec(AnyType(), name, required=False) for name in dict.fromkeys(names)])
     outputs = Schema([ColSpec(t, name) for name, t in served_columns(top_k, rules=rules).items()])
     return ModelSignature(inputs=inputs, outputs=outputs)

@@ -17,7 +17,7 @@ from numbers import Number
 import numpy as np
 import pandas as pd
 
-from predictive_leads.data.contracts import Column, TableContract, ValueRule, check_values
+from predictive_leads.data.contracts import Column, TableContract, ValueRule, check_values, is_missing
 from predictive_leads.data.spec import DatasetSpec
 from predictive_leads.data.spec_tables import spec_contracts
 
@@ -80,11 +80,7 @@ def _entity(spec: DatasetSpec) -> TableContract:
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     """A request field as plain Python values, None for missing (JSON null, NaN, an absent field)."""
     values = frame[name].tolist() if name in frame.columns else [None] * len(frame)
-    return pd.Series([None if _missing(v) else v for v in values], dtype=object)
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and np.isnan(value))
+    return pd.Series([None if is_missing(v) else v for v in values], dtype=object)
 
 
 class _Problems:
@@ -278,7 +274,7 @@ def request_records(tables: dict[str, pd.DataFrame], spec: DatasetSpec, *, as_of
 
 
 def _json_value(value):
-    if _missing(value):
+    if is_missing(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()
