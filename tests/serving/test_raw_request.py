@@ -164,6 +164,15 @@ def test_a_reply_never_holds_input_text(pyfunc, trained_world, records):
     assert not [p for p in [*PII, "jane", "doe", "0100", "@"] if p in reply.lower()]  # the email's domain may show
 
 
+def test_a_model_whose_leads_belong_to_accounts_refuses_raw_leads_it_cannot_roll_up(trained_world, dataset):
+    """Account roll-ups count the account's other leads: a request cannot hold them, so it is refused, not guessed."""
+    spec = synthetic_spec().to_dict()
+    spec["entity"]["account_key"], spec["account"] = "company_name", {"table": "companies", "key": "company_id"}
+    with_accounts = LeadScoringPyfunc(trained_world.scorer, dataset=dataset | {"spec": spec})
+    with pytest.raises(ValueError, match=r"belong to accounts \(companies\).*send derived features"):
+        with_accounts.predict(pd.DataFrame([{"lead_id": "a", "events": []}]))
+
+
 def test_the_example_raw_request_serve_writes_is_scored(pyfunc, dataset):
     from predictive_leads.serving.pyfunc import example_raw_request
 

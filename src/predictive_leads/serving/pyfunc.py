@@ -104,6 +104,9 @@ class LeadScoringPyfunc:
         from predictive_leads.ops.batch import output_rows, prepare_chunk
         from predictive_leads.serving.raw_request import read_request
 
+        if self.spec.account is not None:  # its account roll-ups count the account's other leads, not in a request
+            raise bad_request(f"this model's leads belong to accounts ({self.spec.account.table}): its account "
+                              "features need the account's other leads; send derived features")  # fmt: skip
         now = pd.Timestamp.now(tz="UTC")
         request = read_request(frame, self.spec, now=now)
         problems = request.problems.copy()
