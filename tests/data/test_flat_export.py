@@ -383,12 +383,13 @@ def test_text_too_varied_for_a_category_is_left_out_like_personal_data():
 
 def test_a_few_rows_lose_their_placeholders_as_a_whole_file_does():
     """The plain-Python path for a served row or a few reads placeholders exactly as the column path of a file."""
-    from predictive_leads.data.flat_export import SMALL_FRAME, blank_placeholders
+    from predictive_leads.data.contracts import SMALL_ROWS
+    from predictive_leads.data.flat_export import blank_placeholders
 
     cells = [" Select ", "select", "", "  ", None, float("nan"), "Google", " Referral ", 5, 2.5, "N/A", pd.NA]
     frame = pd.DataFrame({"a": pd.Series(cells, dtype=object), "b": pd.Series(cells[::-1], dtype=object)})
-    many = pd.concat([frame] * (SMALL_FRAME // len(frame) + 1), ignore_index=True)
+    many = pd.concat([frame] * (SMALL_ROWS // len(frame) + 1), ignore_index=True)
     few_out, few_counts = blank_placeholders(frame, DEFAULT_PLACEHOLDERS, skip=set())
     many_out, many_counts = blank_placeholders(many, DEFAULT_PLACEHOLDERS, skip=set())
     pd.testing.assert_frame_equal(few_out, many_out.head(len(frame)))
-    assert {c: n * (SMALL_FRAME // len(frame) + 1) for c, n in few_counts.items()} == many_counts
+    assert {c: n * (SMALL_ROWS // len(frame) + 1) for c, n in few_counts.items()} == many_counts

@@ -246,11 +246,12 @@ def test_a_capacity_per_run_counts_runs_by_the_largest_snapshot_of_the_reference
 
 def test_a_few_leads_get_the_category_codes_a_large_batch_gets():
     """The dict lookup for small requests reads values exactly as the column conversion of large batches does."""
-    from predictive_leads.models.lead_scorer import SMALL_BATCH, _category_codes
+    from predictive_leads.data.contracts import SMALL_ROWS
+    from predictive_leads.models.lead_scorer import _category_codes
 
     categories = ["Google", "Referral", "5", "1.5", "True"]
     values = pd.Series(["Google", None, float("nan"), "referral", 5, 1.5, True, "Referral", pd.NA, "Select"],
                        dtype=object)  # fmt: skip
-    large = _category_codes(pd.concat([values] * (SMALL_BATCH // len(values) + 1), ignore_index=True), categories)
+    large = _category_codes(pd.concat([values] * (SMALL_ROWS // len(values) + 1), ignore_index=True), categories)
     np.testing.assert_array_equal(_category_codes(values, categories), large[: len(values)])
     np.testing.assert_array_equal(large[: len(values)], [0, np.nan, np.nan, np.nan, 2, 3, 4, 1, np.nan, np.nan])

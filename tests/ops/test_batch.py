@@ -168,25 +168,27 @@ def test_score_from_raw_data_builds_the_scoring_frame_first(trained_world, tmp_p
 
 def test_a_few_rows_get_the_text_a_large_chunk_gets():
     """The plain-Python text path of a served lead reads a text input exactly as a large chunk's column path."""
-    from predictive_leads.ops.batch import SMALL_CHUNK, _parse
+    from predictive_leads.data.contracts import SMALL_ROWS
+    from predictive_leads.ops.batch import _parse
 
     cells = [" Google ", "", "  ", None, float("nan"), pd.NA, 5, 2.5, True, "Referral"]
     few = pd.Series(cells, dtype=object)
-    many = pd.concat([few] * (SMALL_CHUNK // len(cells) + 1), ignore_index=True)
+    many = pd.concat([few] * (SMALL_ROWS // len(cells) + 1), ignore_index=True)
     pd.testing.assert_series_equal(_parse(few, "string")[0], _parse(many, "string")[0].head(len(cells)))
 
 
 def test_a_few_rows_are_checked_as_a_large_chunk_checks_them(trained_world, leads):
     """One pass over all number columns for a served lead; column by column for a chunk: the same rows and reasons."""
-    from predictive_leads.ops.batch import SMALL_CHUNK, check_rows
+    from predictive_leads.data.contracts import SMALL_ROWS
+    from predictive_leads.ops.batch import check_rows
 
-    few = leads.head(SMALL_CHUNK).reset_index(drop=True)  # typed columns: the one-pass path reads them
+    few = leads.head(SMALL_ROWS).reset_index(drop=True)  # typed columns: the one-pass path reads them
     few.loc[1, "pricing_page_view_30d"] = -2
     few.loc[2, "employees"] = float("inf")
     few["email_open_30d"] = few["email_open_30d"].astype(float)
     few.loc[3, "email_open_30d"] = 2.5
     few.loc[4, "email_open_30d"] = float("nan")
-    many = pd.concat([few] * (SMALL_CHUNK // len(few) + 1), ignore_index=True)
+    many = pd.concat([few] * (SMALL_ROWS // len(few) + 1), ignore_index=True)
     typed_few, reason_few = check_rows(few, trained_world.scorer)
     typed_many, reason_many = check_rows(many, trained_world.scorer)
     assert reason_few.head(5).tolist() == ["", "pricing_page_view_30d: outside the range 0 to 1e+09",

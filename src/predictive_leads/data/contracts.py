@@ -317,6 +317,10 @@ def check_values(values: pd.Series, rule: ValueRule) -> tuple[pd.Series, Problem
     return pd.Series(parsed, index=values.index), problems
 
 
+SMALL_ROWS = 64
+"""At most this many rows (a served lead or a few) take the plain-Python paths: per-column pandas costs more there."""
+
+
 def is_missing(value) -> bool:
     """A scalar that stands for no value: None, NaN, ``pd.NA`` or ``pd.NaT`` (the small-request paths' test)."""
     return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from predictive_leads.data.contracts import MAX_IDS_IN_MESSAGE, is_missing, row_labels
+from predictive_leads.data.contracts import MAX_IDS_IN_MESSAGE, SMALL_ROWS, is_missing, row_labels
 from predictive_leads.data.files import read_raw, sniff_delimiter
 from predictive_leads.data.personal_data import personal_columns, personal_kind
 
@@ -310,7 +310,7 @@ def blank_placeholders(
         if col in skip or not _is_text(s):
             out[col] = s
             continue
-        if len(s) <= SMALL_FRAME:  # a served row or a few: plain Python, the same reading
+        if len(s) <= SMALL_ROWS:  # a served row or a few: plain Python, the same reading
             out[col], n = _blank_few(s, tokens)
             if n:
                 replaced[str(col)] = n
@@ -322,9 +322,6 @@ def blank_placeholders(
             replaced[str(col)] = n
         out[col] = text.mask(hit)
     return pd.DataFrame(out, index=frame.index), replaced
-
-
-SMALL_FRAME = 64
 
 
 def _blank_few(s: pd.Series, tokens: set[str]) -> tuple[pd.Series, int]:

@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
-from predictive_leads.data.contracts import is_missing
+from predictive_leads.data.contracts import SMALL_ROWS, is_missing
 from predictive_leads.features.guard import ATTRS_KEY
 from predictive_leads.models.calibration import Calibrator, check_method
 from predictive_leads.models.funnel import FunnelPolicy, Thresholds, choose_thresholds, heat_of
@@ -542,7 +542,7 @@ def _category_codes(values: pd.Series, categories: list[str]) -> np.ndarray:
         per_category = _category_index(tuple(categories)).get_indexer(values.cat.categories.astype(str))
         codes = values.cat.codes.to_numpy()
         found = np.where(codes >= 0, per_category[codes], -1)
-    elif len(values) <= SMALL_BATCH:  # a request of a few leads: a dict lookup, not a column conversion
+    elif len(values) <= SMALL_ROWS:  # a request of a few leads: a dict lookup, not a column conversion
         position = _category_positions(tuple(categories))
         found = np.array([position.get(_text(v), -1) for v in values.tolist()], dtype=np.int64)
     else:
@@ -550,9 +550,6 @@ def _category_codes(values: pd.Series, categories: list[str]) -> np.ndarray:
             values.astype("string").to_numpy(dtype=object, na_value=None)
         )
     return np.where(found >= 0, found, np.nan)
-
-
-SMALL_BATCH = 64
 
 
 @functools.lru_cache(maxsize=512)

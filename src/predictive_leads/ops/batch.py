@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from predictive_leads.data.contracts import (
     COUNT,
     FLAG,
+    SMALL_ROWS,
     ContractError,
     Problems,
     ValueRule,
@@ -239,7 +240,7 @@ def check_rows(frame: pd.DataFrame, scorer: LeadScorer) -> tuple[pd.DataFrame, p
     rules, kinds, dtypes = value_rules(), scorer.input_types_, frame.dtypes
     # a few rows (a served lead): all number columns in one pass; a large chunk: column by column, which is faster there
     numeric = [c for c, kind in kinds.items() if kind != "string" and getattr(dtypes[c], "kind", "O") in "biuf"]
-    numeric = numeric if len(frame) <= SMALL_CHUNK else []
+    numeric = numeric if len(frame) <= SMALL_ROWS else []
     values, codes, texts = check_number_columns(frame[numeric], [_rule(c, kinds[c], rules) for c in numeric])
     typed, found = {}, {}
     for j, col in enumerate(numeric):
@@ -278,7 +279,7 @@ def _typed(values: np.ndarray, kind: str) -> np.ndarray:
 def _parse(values: pd.Series, kind: str, rules: dict | None = None) -> tuple[pd.Series, Problems]:
     """(parsed values, the first problem of each row) for one input type of the model."""
     if kind == "string":
-        if len(values) <= SMALL_CHUNK:  # a served lead or a few: plain Python, the same text
+        if len(values) <= SMALL_ROWS:  # a served lead or a few: plain Python, the same text
             text = [None if is_missing(v) else str(v).strip() or None for v in values.tolist()]
             return pd.Series(pd.array(text, dtype="string"), index=values.index), Problems(len(values))
         text = values.astype("string").str.strip()
@@ -290,9 +291,6 @@ def _parse(values: pd.Series, kind: str, rules: dict | None = None) -> tuple[pd.
         counts, problems = check_values(values, COUNT)
         return counts.fillna(0).astype("int64"), problems
     return check_values(values, (rules or {}).get(values.name) or ValueRule())
-
-
-SMALL_CHUNK = 64
 
 
 class _SeenIds:

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from predictive_leads.data.contracts import is_missing
+from predictive_leads.data.contracts import SMALL_ROWS, is_missing
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns, scored_with_reasons
-from predictive_leads.models.lead_scorer import SMALL_BATCH, LeadScorer
+from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.models.saved_files import read_json
 from predictive_leads.monitoring.profile import PROFILE_FILE
 from predictive_leads.serving.http_guard import OVER_HTTP
@@ -63,6 +63,13 @@ class LeadScoringPyfunc:
         return self._score_features(frame)
 
     @functools.cached_property
+    def _feature_config(self):
+        """The resolved feature config the model was trained with (read once, not per request)."""
+        from predictive_leads.features.config import FeatureConfig
+
+        return FeatureConfig.from_dict(self.dataset["feature_config"])
+
+    @functools.cached_property
     def _feature_only_columns(self) -> frozenset[str]:
         from predictive_leads.serving.raw_request import request_fields
 
@@ -99,7 +106,6 @@ class LeadScoringPyfunc:
     def _score_raw(self, frame: pd.DataFrame) -> pd.DataFrame:
         from predictive_leads.data.contracts import ContractError
         from predictive_leads.data.spec_tables import apply_spec
-        from predictive_leads.features.config import FeatureConfig
         from predictive_leads.features.pipeline import features_for_spine
         from predictive_leads.ops.batch import output_rows, prepare_chunk
         from predictive_leads.serving.raw_request import read_request
@@ -117,18 +123,20 @@ class LeadScoringPyfunc:
             except ContractError as exc:
                 raise bad_request(_contract_problem(str(exc), frame.columns)) from None
             features, _ = features_for_spine(tables.leads, tables.events, request.spine,
-                                             config=FeatureConfig.from_dict(self.dataset["feature_config"]),
+                                             config=self._feature_config,
                                              now=request.spine["as_of"].max())  # fmt: skip
             keep = tuple(self.rules.table_.columns) if self.rules is not None else ()
             rows, reason = prepare_chunk(features, self.scorer, id_col="lead_id", keep=keep)
             problems[np.flatnonzero(request.ok)] = reason.to_numpy()
-            good = rows[(reason == "").to_numpy()]
+            fine = (reason == "").to_numpy()
+            good = rows[fine]
             scored, _verdict = output_rows(self.scorer, good, id_col="lead_id", top_k=self.top_k,
                                            model_name=self.model[0], model_version=self.model[1],
                                            scored_at=now.floor("s"), rules=self.rules)  # fmt: skip
-            scored.index = np.flatnonzero(request.ok)[(reason == "").to_numpy()]
+            scored.index = np.flatnonzero(request.ok)[fine]
         _refuse_if_all_rejected(problems)
-        return _raw_reply(scored, problems, self.model, now.floor("s"))
+        columns = raw_reply_columns(self.top_k, rules=self.rules is not None)
+        return _raw_reply(scored, columns, problems, self.model, now.floor("s"))
 
 
 def raw_lead_spec(dataset: dict):
@@ -141,11 +149,11 @@ def raw_lead_spec(dataset: dict):
     return spec_from_dict(dataset["spec"], "dataset.json") if dataset.get("spec") else synthetic_spec()
 
 
-def _raw_reply(scored: pd.DataFrame | None, problems: np.ndarray, model: tuple[str, str],
+def _raw_reply(scored: pd.DataFrame | None, columns: list[str], problems: np.ndarray, model: tuple[str, str],
                scored_at: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
-    """One JSON-ready row per request row (numbers or null, text): the batch output's columns without the id, and
-    ``rejected``; a refused row has stage ``rejected`` and score 0."""
-    columns = [c for c in scored.columns if c != "lead_id"] if scored is not None else list(raw_reply_columns())
+    """One JSON-ready row per request row (numbers or null, text) in ``columns`` (:func:`raw_reply_columns`), the
+    same whether or not a row was scored; a refused row has stage ``rejected`` and score 0."""
+    columns = columns[:-1]  # ``rejected`` is set below
     out = (scored[columns] if scored is not None else pd.DataFrame(columns=columns)).reindex(range(len(problems)))
     bad = problems != ""
     out.loc[bad, ["stage", "heat", "score", "reasons_json"]] = ["rejected", "rejected", 0, "[]"]
@@ -261,7 +269,7 @@ def _missing_as_none(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
     text = [c for c in (*scorer.categories_, *REASON_CONTEXT) if c in frame.columns]
     if not text:
         return frame
-    if len(frame) <= SMALL_BATCH:  # a served lead or a few: plain Python
+    if len(frame) <= SMALL_ROWS:  # a served lead or a few: plain Python
         fixed = {c: pd.Series([None if is_missing(v) else v for v in frame[c].tolist()], index=frame.index,
                               dtype=object) for c in text}  # fmt: skip
     else:

@@ -48,25 +48,25 @@ def request_fields(spec: DatasetSpec) -> list[str]:
 def read_request(frame: pd.DataFrame, spec: DatasetSpec, *, now: pd.Timestamp) -> RawRequest:
     """Read a raw request (see the module docstring) into :class:`RawRequest`."""
     frame = frame.reset_index(drop=True)
+    contracts = spec_contracts(spec)
     problems = _Problems(len(frame))
     key = spec.entity.key
     ids = _ids(_column(frame, key), problems, key)
     as_of = _as_of(_column(frame, AS_OF), problems, now)
     leads = {key: ids}
-    for col in _entity(spec).columns:
+    for col in contracts[spec.entity.table].columns:
         if col.name != key:
             leads[col.name] = _field(_column(frame, col.name), col, problems)
     leads = pd.DataFrame(leads)
     created = spec.entity.created_at
     leads[created] = leads[created].fillna(as_of)
     problems.add((leads[created] > as_of).to_numpy(), f"{created}: after as_of")
-    events = _events(_column(frame, EVENTS), ids, spec, problems)
+    events = _events(_column(frame, EVENTS), ids, spec, contracts, problems)
     ok = problems.ok
     tables = {spec.entity.table: leads[ok].reset_index(drop=True)}
     for source in spec.events:
         part = events.get(source.name, pd.DataFrame(columns=list(dict.fromkeys(source.columns))))
         tables[source.table] = part[part[source.key].isin(set(ids[ok]))].reset_index(drop=True)
-    contracts = spec_contracts(spec)
     for table in spec.tables:  # outcome and account tables: none for an open lead
         tables.setdefault(table, pd.DataFrame(columns=list(contracts[table].names)))
     spine = pd.DataFrame({"lead_id": ids[ok].astype(str), "as_of": as_of[ok]}).reset_index(drop=True)
@@ -156,10 +156,10 @@ def _field(values: pd.Series, col: Column, problems: _Problems) -> pd.Series:
     return text
 
 
-def _events(values: pd.Series, ids: pd.Series, spec: DatasetSpec, problems: _Problems) -> dict[str, pd.DataFrame]:
+def _events(values: pd.Series, ids: pd.Series, spec: DatasetSpec, contracts: dict,
+            problems: _Problems) -> dict[str, pd.DataFrame]:  # fmt: skip
     """The events of every row, one frame per declared source (its own column names, keyed by the lead id)."""
     sources = {s.name: s for s in spec.events}
-    contracts = spec_contracts(spec)
     rows: dict[str, list[dict]] = {name: [] for name in sources}
     default = spec.events[0].name if spec.events else None
     for i, (lead, events) in enumerate(zip(ids, values, strict=True)):
