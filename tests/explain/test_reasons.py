@@ -179,3 +179,34 @@ def _positive_groups(scorer, X) -> list[set[str]]:
     for row, code in zip(positive["row"], positive["code"], strict=True):
         out[row].add(code.removesuffix("_UP"))
     return out
+
+
+def test_reason_columns_by_hand():
+    """Each lead's reasons in its own row, strongest first (ties by code), the text behind its points, every reason
+    in the JSON; a lead without reasons gets empty columns and ``[]``; -0.0 and 0.0 points stay as they are."""
+    reasons = pd.DataFrame({
+        "row": [2, 0, 0, 2, 0],
+        "code": ["B_UP", "A_UP", "C_DOWN", "A_DOWN", "B_UP"],
+        "text": ['Said "hi"', "Visited pricing", "Unsubscribed", "Small company", "Visited pricing"],
+        "points": [-0.0, 12.26, -7.5, 0.0, 3.04],
+        "log_odds": [0.2, 0.9, -0.9, -0.2, 0.1],
+    })  # fmt: skip
+    wide = reason_columns(reasons, pd.Index(["a", "b", "c"]), top_k=2)
+    assert wide.loc["a", ["reason_1", "reason_2"]].tolist() == ["+12 pts: Visited pricing", "-8 pts: Unsubscribed"]
+    assert wide.loc["a", ["reason_code_1", "reason_code_2"]].tolist() == ["A_UP", "C_DOWN"]
+    assert wide.loc["b"].tolist() == ["", "", "", "", "[]"]
+    assert wide.loc["c", ["reason_1", "reason_2"]].tolist() == ["+0 pts: Small company", '-0 pts: Said "hi"']
+    assert wide.loc["c", "reasons_json"] == (
+        '[{"code":"A_DOWN","text":"Small company","points":0.0,"log_odds":-0.2},'
+        '{"code":"B_UP","text":"Said \\"hi\\"","points":-0.0,"log_odds":0.2}]'
+    )
+    assert [r["code"] for r in json.loads(wide.loc["a", "reasons_json"])] == ["A_UP", "C_DOWN", "B_UP"]
+    assert (wide.dtypes == "string").all()
+
+
+def test_forty_leads_read_the_same_alone_or_in_a_batch(trained_world, sample):
+    """The batch formats each distinct value once: what every lead reads is what it reads when scored alone."""
+    scorer, leads = trained_world.scorer, sample.iloc[:40]
+    batch = scored_with_reasons(scorer, leads, top_k=3)
+    alone = pd.concat([scored_with_reasons(scorer, leads.iloc[[i]], top_k=3) for i in range(len(leads))])
+    pd.testing.assert_frame_equal(batch, alone)

@@ -300,7 +300,10 @@ def check_values(values: pd.Series, rule: ValueRule) -> tuple[pd.Series, Problem
         problems.add(~present, "missing")
     if rule.kind == "flag":
         return _flags(values, text, present, problems)
-    numbers = pd.to_numeric(values if text is None else text, errors="coerce").astype("float64").to_numpy()
+    if text is None:
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()
+    else:
+        numbers = text_numbers(text.where(present))
     problems.add(present & np.isnan(numbers), "not a number")
     infinite = np.isinf(numbers)
     if rule.finite:
@@ -315,6 +318,22 @@ def check_values(values: pd.Series, rule: ValueRule) -> tuple[pd.Series, Problem
         problems.add(~infinite & (numbers != np.floor(numbers)) & ~np.isnan(numbers), "not a whole number")
     parsed = np.where(problems.mask, np.nan, numbers)
     return pd.Series(parsed, index=values.index), problems
+
+
+def text_numbers(text: pd.Series) -> np.ndarray:
+    """Numbers written as text (stripped; missing allowed) as float64, NaN where a value is missing or not a number:
+    the numbers ``pd.to_numeric(text, errors="coerce")`` gives (a zero may keep its sign: pandas reads "-0" as 0 or
+    -0.0 depending on the column's other values). Arrow's parser reads a column of plain numbers ~10x faster than
+    pandas' (the CSV path of a batch job); a column with any other text is read by pandas, so that text is judged
+    exactly as before."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        parsed = pc.cast(pa.array(text, type=pa.string(), from_pandas=True), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
+    return parsed.to_numpy(zero_copy_only=False)
 
 
 SMALL_ROWS = 64

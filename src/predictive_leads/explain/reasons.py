@@ -19,6 +19,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from predictive_leads.data.contracts import is_missing
 from predictive_leads.explain.phrases import FeatureText, _missing, feature_text
 from predictive_leads.models.score_map import SCORE_COLUMNS
 
@@ -90,18 +91,17 @@ def top_reasons(scorer, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K, *,
     direction = np.repeat(["positive", "negative"], [len(p[0]) for p in parts])
     log_odds = by_group[rows, group_idx]
     features = phi.columns.to_numpy()[feature_idx]
-    raw_values = _gather(X, rows, features, getattr(scorer, "categories_", {}))
-    shown = [_value_text(v) for v in raw_values]
-    out = pd.DataFrame({
+    shown, text = _phrased(X, rows, features, getattr(scorer, "categories_", {}), texts)
+    code_of = np.array([[f"{c}_{_SUFFIX['positive']}", f"{c}_{_SUFFIX['negative']}"] for c in codes], dtype=object)
+    label_of = np.array([texts[groups[c][0]].label for c in codes], dtype=object)
+    negative = (direction == "negative").astype(int)
+    columns = {
         "lead": X.index.to_numpy()[rows], "row": rows, "direction": direction, "rank": rank,
-        "code": [f"{codes[g]}_{_SUFFIX[d]}" for g, d in zip(group_idx, direction, strict=True)],
-        "attribute": [texts[groups[codes[g]][0]].label for g in group_idx], "feature": features,
-        "value": shown, "log_odds": log_odds, "points": log_odds * scale[rows],
-        "text": _sentences(X, rows, features, raw_values, shown, texts),
-    })  # fmt: skip
-    return out.sort_values(["row", "direction", "rank"], ascending=[True, False, True], kind="stable").reset_index(
-        drop=True
-    )
+        "code": code_of[group_idx, negative], "attribute": label_of[group_idx], "feature": features, "value": shown,
+        "log_odds": log_odds, "points": log_odds * scale[rows], "text": text,
+    }  # fmt: skip
+    order = np.lexsort((rank, negative, rows))  # by lead, positive first, strongest first (stable)
+    return pd.DataFrame({name: values[order] for name, values in columns.items()})
 
 
 def _pick(by_group, values, members, sign: int, k: int):
@@ -121,34 +121,62 @@ def _pick(by_group, values, members, sign: int, k: int):
     return rows, groups, rep, ranks
 
 
-def _gather(X: pd.DataFrame, rows: np.ndarray, features: np.ndarray, categories: dict) -> np.ndarray:
-    """Each reason's feature value as the model read it: a category it never saw in training is missing (it was
-    scored as missing), so text outside the training vocabulary never reaches a sentence."""
-    out = np.empty(len(rows), dtype=object)
+def _phrased(X: pd.DataFrame, rows: np.ndarray, features: np.ndarray, categories: dict,
+             texts: dict[str, FeatureText]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Each reason's value as shown and its sentence, formatted once per distinct value of a feature (a batch of
+    100k leads has 600k reasons, but few distinct counts and categories). A category the model never saw in
+    training reads as missing (it was scored as missing), so text outside the training vocabulary never reaches
+    a sentence. Values shown alike read alike: the sentence of the first such value in reason order."""
+    shown = np.empty(len(rows), dtype=object)
+    text = np.empty(len(rows), dtype=object)
     for f in pd.unique(features):
-        sel = features == f
-        values = X[f].to_numpy(dtype=object)[rows[sel]]
-        if f in categories:
-            known = set(categories[f])
-            values = np.array([v if v in known else None for v in values], dtype=object)
-        out[sel] = values
-    return out
+        at = np.flatnonzero(features == f)
+        first, inverse = _distinct(X[f], rows[at], categories.get(f))
+        value_text = np.array([_value_text(v) for v in first], dtype=object)
+        sentence_of: dict[str, str] = {}
+        for i in np.argsort(_first_positions(inverse, len(first)), kind="stable"):  # in reason order
+            sentence_of.setdefault(value_text[i], texts[f].sentence(first[i]))
+        shown[at] = value_text[inverse]
+        text[at] = np.array([sentence_of[v] for v in value_text], dtype=object)[inverse]
+        context = texts[f].context_column
+        if context and context in X.columns:
+            extra = X[context].to_numpy(dtype=object)[rows[at]]
+            text[at] = [t if _missing(c) else f"{t} ({c})" for t, c in zip(text[at], extra, strict=True)]
+    return shown, text
 
 
-def _sentences(X, rows, features, raw_values, value_texts, texts: dict[str, FeatureText]) -> list[str]:
-    memo: dict[tuple[str, str], str] = {}
-    wanted = {t.context_column for t in texts.values() if t.context_column and t.context_column in X.columns}
-    context = {c: X[c].to_numpy(dtype=object) for c in wanted}
-    out = []
-    for row, f, v, shown in zip(rows, features, raw_values, value_texts, strict=True):
-        text = memo.get((f, shown))
-        if text is None:
-            text = memo[(f, shown)] = texts[f].sentence(v)
-        column = context.get(texts[f].context_column)
-        if column is not None and not _missing(column[row]):
-            text = f"{text} ({column[row]})"
-        out.append(text)
-    return out
+def _distinct(column: pd.Series, rows: np.ndarray, known) -> tuple[list, np.ndarray]:
+    """The distinct values of ``column`` at ``rows`` (as Python objects, as ``to_numpy(dtype=object)`` gives them;
+    outside ``known`` → None) and each row's index into them. Floats are told apart by their bits (0.0 from -0.0),
+    missing values by their kind (None, NaN, ``pd.NA``)."""
+    if known is None and isinstance(column.dtype, np.dtype) and column.dtype.kind in "biuf":  # no missing but NaN
+        values = column.to_numpy()[rows]
+        keys = values.view(f"i{values.itemsize}") if values.dtype.kind == "f" else values
+        _, index, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        return values[index].tolist(), inverse
+    if known is not None:  # a category: its training value, or None for anything else (missing too)
+        codes, uniques = pd.factorize(column.take(rows), use_na_sentinel=True)
+        allowed = set(known)
+        first = [u if u in allowed else None for u in np.asarray(uniques, dtype=object).tolist()] + [None]
+        return first, np.where(codes < 0, len(first) - 1, codes)
+    values = column.to_numpy(dtype=object)[rows]
+    key: dict[tuple, int] = {}
+    first: list = []
+    inverse = np.empty(len(values), dtype=np.int64)
+    for i, v in enumerate(values.tolist()):
+        k = (type(v), None if is_missing(v) else v)
+        j = key.get(k)
+        if j is None:
+            j = key[k] = len(first)
+            first.append(v)
+        inverse[i] = j
+    return first, inverse
+
+
+def _first_positions(inverse: np.ndarray, n: int) -> np.ndarray:
+    first = np.full(n, len(inverse))
+    np.minimum.at(first, inverse, np.arange(len(inverse)))
+    return first
 
 
 def _value_text(v) -> str:
@@ -163,32 +191,50 @@ def _value_text(v) -> str:
 
 def reason_columns(reasons: pd.DataFrame, index: pd.Index, top_k: int = DEFAULT_TOP_K) -> pd.DataFrame:
     """Wide CRM columns per lead: ``reason_1..k`` (strongest first, either sign, with points), the matching
-    ``reason_code_1..k``, and ``reasons_json`` with every reason (code, text, points, log-odds)."""
-    n = len(index)
-    text = np.full((n, top_k), "", dtype=object)
-    code = np.full((n, top_k), "", dtype=object)
-    items: list[list[str]] = [[] for _ in range(n)]
-    if len(reasons):
-        ordered = reasons.assign(strength=-reasons["log_odds"].abs()).sort_values(
-            ["row", "strength", "code"], kind="stable"
-        )
-        rows = ordered["row"].to_numpy()
-        slot = ordered.groupby("row").cumcount().to_numpy()
-        codes = ordered["code"].tolist()
-        texts = ordered["text"].tolist()
-        points = np.round(ordered["points"].to_numpy(dtype=float), 1).tolist()
-        log_odds = np.round(ordered["log_odds"].to_numpy(dtype=float), 4).tolist()
-        first = slot < top_k
-        text[rows[first], slot[first]] = [f"{p:+.0f} pts: {t}" for p, t, f in zip(points, texts, first, strict=True)
-                                          if f]  # fmt: skip
-        code[rows[first], slot[first]] = np.asarray(codes, dtype=object)[first]
-        quoted = {t: json.dumps(t, ensure_ascii=False) for t in set(texts)}
-        for r, c, t, p, lo in zip(rows.tolist(), codes, texts, points, log_odds, strict=True):
-            items[r].append(f'{{"code":"{c}","text":{quoted[t]},"points":{p!r},"log_odds":{lo!r}}}')
-    columns = {f"reason_{i + 1}": text[:, i] for i in range(top_k)}
-    columns |= {f"reason_code_{i + 1}": code[:, i] for i in range(top_k)}
-    columns["reasons_json"] = ["[" + ",".join(row) + "]" for row in items]
-    return pd.DataFrame(columns, index=index).astype("string")
+    ``reason_code_1..k``, and ``reasons_json`` with every reason (code, text, points, log-odds). Strings are
+    joined by Arrow, and each distinct number and text formatted once."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    code_order = pd.factorize(reasons["code"], sort=True)[0]
+    by_lead = reasons["row"].to_numpy(dtype=np.int64)
+    ordered = reasons.iloc[np.lexsort((code_order, -reasons["log_odds"].abs().to_numpy(), by_lead))]  # strongest first
+    rows = ordered["row"].to_numpy(dtype=np.int64)
+    slot = np.arange(len(rows)) - np.searchsorted(rows, rows)  # place among the lead's reasons
+    codes = pa.array(ordered["code"].to_numpy(dtype=object), type=pa.string())
+    texts = ordered["text"].to_numpy(dtype=object)
+    points = np.round(ordered["points"].to_numpy(dtype=float), 1)
+    log_odds = np.round(ordered["log_odds"].to_numpy(dtype=float), 4)
+    shown = pc.binary_join_element_wise(_formatted(points, lambda p: f"{p:+.0f} pts: "), pa.array(texts, pa.string()),
+                                        "")  # fmt: skip
+    items = pc.binary_join_element_wise(
+        '{"code":"', codes, '","text":', _formatted(texts, lambda t: json.dumps(t, ensure_ascii=False)),
+        ',"points":', _formatted(points, repr), ',"log_odds":', _formatted(log_odds, repr), "}", "",
+    )  # fmt: skip
+    per_lead = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(index)))]).astype(np.int32)
+    listed = pc.binary_join(pa.ListArray.from_arrays(pa.array(per_lead), items), ",")
+    columns = {}
+    for i in range(top_k):
+        at = np.full(len(index), -1)
+        at[rows[slot == i]] = np.flatnonzero(slot == i)
+        take = pa.array(at, mask=at < 0)
+        columns[f"reason_{i + 1}"] = pc.fill_null(pc.take(shown, take), "")
+        columns[f"reason_code_{i + 1}"] = pc.fill_null(pc.take(codes, take), "")
+    columns = {c: columns[c] for c in [*(f"reason_{i + 1}" for i in range(top_k)),
+                                       *(f"reason_code_{i + 1}" for i in range(top_k))]}  # fmt: skip
+    columns["reasons_json"] = pc.binary_join_element_wise("[", listed, "]", "")
+    return pd.DataFrame({c: pd.array(v, dtype="string") for c, v in columns.items()}, index=index)
+
+
+def _formatted(values: np.ndarray, fmt):
+    """``fmt`` of each value as an Arrow string array, called once per distinct value (floats told apart by their
+    bits: -0.0 is not 0.0)."""
+    import pyarrow as pa
+
+    keys = values.view(np.int64) if values.dtype == np.float64 else values
+    codes, _ = pd.factorize(keys)
+    distinct = values[np.unique(codes, return_index=True)[1]]
+    return pa.array([fmt(v) for v in distinct.tolist()], pa.string()).take(pa.array(codes))
 
 
 def scored_columns(top_k: int = DEFAULT_TOP_K) -> dict[str, str]:
