@@ -220,7 +220,8 @@ def _tenline_child(args, output: Path, out: dict) -> None:
     dataset = Path(args.model, "dataset.json")  # a flat export's placeholders, read as missing by score
     missing = json.loads(dataset.read_text()).get("flat_export", {}).get("placeholders", []) if dataset.exists() else []
     first = blank_placeholders(first, tuple(missing), skip={args.id_col})[0] if missing else first
-    ours = LeadScorer.load(args.model).decision_function(first)
+    scorer = LeadScorer.load(args.model)
+    ours = scorer.decision_function(batch.prepare_chunk(first, scorer, id_col=args.id_col)[0])  # as score reads it
     out["max_margin_difference"] = float(np.max(np.abs(booster.predict(X[: len(first)], raw_score=True)
                                                        - ours)))  # fmt: skip
 

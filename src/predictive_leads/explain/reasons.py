@@ -92,16 +92,30 @@ def top_reasons(scorer, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K, *,
     log_odds = by_group[rows, group_idx]
     features = phi.columns.to_numpy()[feature_idx]
     shown, text = _phrased(X, rows, features, getattr(scorer, "categories_", {}), texts)
-    code_of = np.array([[f"{c}_{_SUFFIX['positive']}", f"{c}_{_SUFFIX['negative']}"] for c in codes], dtype=object)
-    label_of = np.array([texts[groups[c][0]].label for c in codes], dtype=object)
-    negative = (direction == "negative").astype(int)
-    columns = {
-        "lead": X.index.to_numpy()[rows], "row": rows, "direction": direction, "rank": rank,
-        "code": code_of[group_idx, negative], "attribute": label_of[group_idx], "feature": features, "value": shown,
-        "log_odds": log_odds, "points": log_odds * scale[rows], "text": text,
-    }  # fmt: skip
+    code_of = [f"{c}_{_SUFFIX[d]}" for c in codes for d in ("positive", "negative")]
+    negative = (direction == "negative").astype(np.int64)
     order = np.lexsort((rank, negative, rows))  # by lead, positive first, strongest first (stable)
-    return pd.DataFrame({name: values[order] for name, values in columns.items()})
+    return pd.DataFrame({
+        "lead": X.index.to_numpy()[rows][order], "row": rows[order],
+        "direction": _strings(["positive", "negative"], negative[order]), "rank": rank[order],
+        "code": _strings(code_of, (2 * group_idx + negative)[order]),
+        "attribute": _strings([texts[groups[c][0]].label for c in codes], group_idx[order]),
+        "feature": features[order], "value": _strings(*shown, order), "log_odds": log_odds[order],
+        "points": (log_odds * scale[rows])[order], "text": _strings(*text, order),
+    })  # fmt: skip
+
+
+def _strings(distinct: list[str], index: np.ndarray, order: np.ndarray | None = None):
+    """``distinct[index]`` (then in ``order``) as a pandas ``str`` array built by Arrow, without a Python string
+    object per row."""
+    import pyarrow as pa
+
+    index = index if order is None else index[order]
+    return pd.array(pa.array(distinct, pa.string()).take(pa.array(index)), dtype=_STR)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas makes of a column of Python strings
+_Indexed = tuple[list[str], np.ndarray]  # distinct strings, and each row's index into them
 
 
 def _pick(by_group, values, members, sign: int, k: int):
@@ -122,27 +136,33 @@ def _pick(by_group, values, members, sign: int, k: int):
 
 
 def _phrased(X: pd.DataFrame, rows: np.ndarray, features: np.ndarray, categories: dict,
-             texts: dict[str, FeatureText]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Each reason's value as shown and its sentence, formatted once per distinct value of a feature (a batch of
-    100k leads has 600k reasons, but few distinct counts and categories). A category the model never saw in
-    training reads as missing (it was scored as missing), so text outside the training vocabulary never reaches
-    a sentence. Values shown alike read alike: the sentence of the first such value in reason order."""
-    shown = np.empty(len(rows), dtype=object)
-    text = np.empty(len(rows), dtype=object)
+             texts: dict[str, FeatureText]) -> tuple[_Indexed, _Indexed]:  # fmt: skip
+    """Each reason's value as shown and its sentence, as (distinct strings, each reason's index into them): formatted
+    once per distinct value of a feature (a batch of 100k leads has 600k reasons, but few distinct counts and
+    categories). A category the model never saw in training reads as missing (it was scored as missing), so text
+    outside the training vocabulary never reaches a sentence. Values shown alike read alike: the sentence of the
+    first such value in reason order."""
+    shown, shown_at = [], np.empty(len(rows), dtype=np.int64)
+    said, said_at = [], np.empty(len(rows), dtype=np.int64)
     for f in pd.unique(features):
         at = np.flatnonzero(features == f)
         first, inverse = _distinct(X[f], rows[at], categories.get(f))
-        value_text = np.array([_value_text(v) for v in first], dtype=object)
+        value_text = [_value_text(v) for v in first]
         sentence_of: dict[str, str] = {}
         for i in np.argsort(_first_positions(inverse, len(first)), kind="stable"):  # in reason order
             sentence_of.setdefault(value_text[i], texts[f].sentence(first[i]))
-        shown[at] = value_text[inverse]
-        text[at] = np.array([sentence_of[v] for v in value_text], dtype=object)[inverse]
+        shown_at[at] = len(shown) + inverse
+        shown += value_text
         context = texts[f].context_column
-        if context and context in X.columns:
+        if context and context in X.columns:  # a sentence of its own per reason: "... (gmail.com)"
             extra = X[context].to_numpy(dtype=object)[rows[at]]
-            text[at] = [t if _missing(c) else f"{t} ({c})" for t, c in zip(text[at], extra, strict=True)]
-    return shown, text
+            sentences = [sentence_of[value_text[i]] for i in inverse]
+            said_at[at] = len(said) + np.arange(len(at))
+            said += [t if _missing(c) else f"{t} ({c})" for t, c in zip(sentences, extra, strict=True)]
+        else:
+            said_at[at] = len(said) + inverse
+            said += [sentence_of[v] for v in value_text]
+    return (shown, shown_at), (said, said_at)
 
 
 def _distinct(column: pd.Series, rows: np.ndarray, known) -> tuple[list, np.ndarray]:
@@ -201,39 +221,39 @@ def reason_columns(reasons: pd.DataFrame, index: pd.Index, top_k: int = DEFAULT_
     ordered = reasons.iloc[np.lexsort((code_order, -reasons["log_odds"].abs().to_numpy(), by_lead))]  # strongest first
     rows = ordered["row"].to_numpy(dtype=np.int64)
     slot = np.arange(len(rows)) - np.searchsorted(rows, rows)  # place among the lead's reasons
-    codes = pa.array(ordered["code"].to_numpy(dtype=object), type=pa.string())
-    texts = ordered["text"].to_numpy(dtype=object)
+    codes = pa.array(ordered["code"]).cast(pa.string())
+    texts = ordered["text"]
     points = np.round(ordered["points"].to_numpy(dtype=float), 1)
     log_odds = np.round(ordered["log_odds"].to_numpy(dtype=float), 4)
-    shown = pc.binary_join_element_wise(_formatted(points, lambda p: f"{p:+.0f} pts: "), pa.array(texts, pa.string()),
-                                        "")  # fmt: skip
+    sentences = pa.array(texts).cast(pa.string())
+    shown = pc.binary_join_element_wise(_formatted(points, lambda p: f"{p:+.0f} pts: "), sentences, "")
     items = pc.binary_join_element_wise(
         '{"code":"', codes, '","text":', _formatted(texts, lambda t: json.dumps(t, ensure_ascii=False)),
         ',"points":', _formatted(points, repr), ',"log_odds":', _formatted(log_odds, repr), "}", "",
     )  # fmt: skip
     per_lead = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=len(index)))]).astype(np.int32)
     listed = pc.binary_join(pa.ListArray.from_arrays(pa.array(per_lead), items), ",")
-    columns = {}
-    for i in range(top_k):
+    takes = []
+    for i in range(top_k):  # the lead's i-th reason, or none
         at = np.full(len(index), -1)
         at[rows[slot == i]] = np.flatnonzero(slot == i)
-        take = pa.array(at, mask=at < 0)
-        columns[f"reason_{i + 1}"] = pc.fill_null(pc.take(shown, take), "")
-        columns[f"reason_code_{i + 1}"] = pc.fill_null(pc.take(codes, take), "")
-    columns = {c: columns[c] for c in [*(f"reason_{i + 1}" for i in range(top_k)),
-                                       *(f"reason_code_{i + 1}" for i in range(top_k))]}  # fmt: skip
+        takes.append(pa.array(at, mask=at < 0))
+    columns = {f"reason_{i + 1}": pc.take(shown, take) for i, take in enumerate(takes)}
+    columns |= {f"reason_code_{i + 1}": pc.take(codes, take) for i, take in enumerate(takes)}
     columns["reasons_json"] = pc.binary_join_element_wise("[", listed, "]", "")
-    return pd.DataFrame({c: pd.array(v, dtype="string") for c, v in columns.items()}, index=index)
+    return pd.DataFrame({c: pd.array(pc.fill_null(v, ""), dtype="string") for c, v in columns.items()}, index=index)
 
 
-def _formatted(values: np.ndarray, fmt):
+def _formatted(values: np.ndarray | pd.Series, fmt):
     """``fmt`` of each value as an Arrow string array, called once per distinct value (floats told apart by their
     bits: -0.0 is not 0.0)."""
     import pyarrow as pa
 
-    keys = values.view(np.int64) if values.dtype == np.float64 else values
-    codes, _ = pd.factorize(keys)
-    distinct = values[np.unique(codes, return_index=True)[1]]
+    if isinstance(values, pd.Series):
+        codes, distinct = pd.factorize(values)
+    else:
+        codes, _ = pd.factorize(values.view(np.int64) if values.dtype == np.float64 else values)
+        distinct = values[np.unique(codes, return_index=True)[1]]
     return pa.array([fmt(v) for v in distinct.tolist()], pa.string()).take(pa.array(codes))
 
 

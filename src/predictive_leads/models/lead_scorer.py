@@ -53,6 +53,9 @@ META_FILE = "scorer.json"
 # ------------------------------------------------------------------------------------------ the estimator
 
 
+PARALLEL_ROWS = 2000
+"""From this many rows on, LightGBM predicts with its threads and beside the contributions (fewer: one thread)."""
+
 class LeadScorer(ClassifierMixin, BaseEstimator):
     """Calibrated LightGBM lead scorer (pandas in, pandas out). Parameters only store; ``fit`` learns.
 
@@ -303,7 +306,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
 
     def _margin(self, codes: np.ndarray) -> np.ndarray:
         # one thread for small batches: starting threads costs more than a few rows take (REST: one lead)
-        threads = 1 if len(codes) < 2000 else (self.n_jobs or 0)
+        threads = 1 if len(codes) < PARALLEL_ROWS else (self.n_jobs or 0)
         return self.booster_.predict(codes, raw_score=True, num_threads=threads)
 
     def decision_function(self, X) -> np.ndarray:
@@ -340,8 +343,15 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "booster_")
         X = _as_frame(X)
         codes = self._codes(X)
-        phi, base = self._contributions(codes, X.index)
-        return self._scores(self._margin(codes), phi, X.index), phi, base
+        if len(codes) < PARALLEL_ROWS:
+            phi, base = self._contributions(codes, X.index)
+            return self._scores(self._margin(codes), phi, X.index), phi, base
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="predictive-leads-predict") as pool:
+            margin = pool.submit(self._margin, codes)  # LightGBM runs without the GIL beside the numpy TreeSHAP
+            phi, base = self._contributions(codes, X.index)
+            return self._scores(margin.result(), phi, X.index), phi, base
 
     def _tree_shap(self):
         """The booster compiled for fast exact TreeSHAP (:mod:`~predictive_leads.models.tree_contributions`), once."""
