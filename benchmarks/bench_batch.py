@@ -100,11 +100,17 @@ def size_label(n: int) -> str:
 
 
 class Phases:
-    """Exclusive wall seconds per phase of ``score_files``, by wrapping the functions in PHASES."""
+    """Exclusive wall seconds per phase of ``score_files``, by wrapping the functions in PHASES. A phase that runs
+    on another thread (LightGBM's predict beside the contributions) is marked so: it overlaps the main thread's
+    phases, and only those add up to the total."""
+
+    BESIDE = " [another thread, overlapping]"
 
     def __init__(self) -> None:
+        import threading
+
         self.seconds: dict[str, float] = {}
-        self._stack: list[list[float]] = []
+        self._local = threading.local()
 
     def install(self) -> None:
         import importlib
@@ -140,23 +146,28 @@ class Phases:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
     def _wrap(self, fn, label: str):
+        import threading
+
         def wrapper(*args, **kwargs):
+            stack = self._local.__dict__.setdefault("stack", [])  # one per thread
             entry = [time.perf_counter(), 0.0]  # start, seconds of nested wrapped calls
-            self._stack.append(entry)
+            stack.append(entry)
             try:
                 return fn(*args, **kwargs)
             finally:
-                self._stack.pop()
+                stack.pop()
                 elapsed = time.perf_counter() - entry[0]
-                self._add(label, elapsed - entry[1])
-                if self._stack:
-                    self._stack[-1][1] += elapsed
+                beside = threading.current_thread() is not threading.main_thread()
+                self._add(label + (self.BESIDE if beside else ""), elapsed - entry[1])
+                if stack:
+                    stack[-1][1] += elapsed
 
         return wrapper
 
     def report(self, total_s: float) -> dict[str, float]:
         out = dict(self.seconds)
-        out["other (masks, concat, bookkeeping)"] = total_s - sum(self.seconds.values())
+        main = sum(s for name, s in self.seconds.items() if not name.endswith(self.BESIDE))
+        out["other (masks, concat, bookkeeping)"] = total_s - main
         return out
 
 
@@ -185,12 +196,15 @@ def _score_child(args, output: Path, out: dict) -> None:
     phases.install()
     argv = ["score", "--model", args.model, "--input", args.input, "--output", str(output), "--id-col", args.id_col,
             "--reasons", str(args.top_k), "--chunk-rows", str(args.chunk_rows), "--scored-at", SCORED_AT,
-            "--allow-rejects", *(["--no-subscores"] if args.child == "lean" else [])]  # fmt: skip
+            "--allow-rejects", "--summary-json", str(output.with_suffix(".json")),
+            *(["--no-subscores"] if args.child == "lean" else [])]  # fmt: skip
     with contextlib.redirect_stdout(io.StringIO()) as said, Timer() as t:
         code = app(args=argv, prog_name="predictive-leads", standalone_mode=False)
     if code not in (None, 0):
         raise SystemExit(f"score exited with {code}: {said.getvalue()[-2000:]}")
-    out.update(output_bytes=output.stat().st_size, phases=phases.report(t.wall), command_s=t.wall)
+    summary = json.loads(output.with_suffix(".json").read_text())
+    out.update(output_bytes=output.stat().st_size, phases=phases.report(t.wall), command_s=t.wall,
+               scored=summary["scored"], rejected=summary["rejected"])  # fmt: skip
 
 
 def _tenline_child(args, output: Path, out: dict) -> None:
@@ -299,19 +313,10 @@ def flat_model(args, folder: Path):
 
 
 def jitter_column(base, scorer) -> str | None:
-    """A numeric feature without missing values (``lead_age_days`` if it qualifies) to make rows distinct."""
-    import pyarrow as pa
-
-    def is_number(c: str) -> bool:
-        kind = base.schema.field(c).type
-        return pa.types.is_integer(kind) or pa.types.is_floating(kind)
-
-    numbers = [c for c in scorer.feature_names_in_ if c not in scorer.categories_ and c in base.column_names]
-    numbers = [c for c in numbers if is_number(c)]
-    for col in sorted(numbers, key=lambda c: c != "lead_age_days"):
-        if base[col].null_count == 0:
-            return col
-    return None
+    """A real-valued feature (``double``: a count would reject x.5) to make the rows distinct: ``lead_age_days`` if
+    the model has it, else the one with the fewest missing values (they stay missing)."""
+    doubles = [c for c, kind in scorer.input_types_.items() if kind == "double" and c in base.column_names]
+    return min(doubles, key=lambda c: (c != "lead_age_days", base[c].null_count), default=None)
 
 
 def write_input(base, rows: int, path: Path, id_col: str, jitter: str | None) -> float:
@@ -415,7 +420,8 @@ def main(argv: list[str] | None = None) -> dict | None:
                     r["rows_per_s"] = n / (r["seconds"] if mode == "raw" else r["process_s"])
                     measured[fmt, mode, n] = r
                     extra = (f"   same margins: max difference {r['max_margin_difference']:.1e}"
-                             if mode == "tenline" else "")  # fmt: skip
+                             if mode == "tenline" else f"   scored {r['scored']:,}, rejected {r['rejected']:,}"
+                             if "scored" in r else "")  # fmt: skip
                     print(f"  {label:<22}{r['process_s']:8.1f} s {r['cpu_s']:8.1f} CPU-s {r['rows_per_s']:>10,.0f} "
                           f"rows/s   peak RSS {r['peak_rss_mib']:7,.0f} MiB{extra}", flush=True)  # fmt: skip
                 path.unlink()

@@ -56,6 +56,7 @@ META_FILE = "scorer.json"
 PARALLEL_ROWS = 2000
 """From this many rows on, LightGBM predicts with its threads and beside the contributions (fewer: one thread)."""
 
+
 class LeadScorer(ClassifierMixin, BaseEstimator):
     """Calibrated LightGBM lead scorer (pandas in, pandas out). Parameters only store; ``fit`` learns.
 
