@@ -322,10 +322,10 @@ def check_values(values: pd.Series, rule: ValueRule) -> tuple[pd.Series, Problem
 
 def text_numbers(text: pd.Series) -> np.ndarray:
     """Numbers written as text (stripped; missing allowed) as float64, NaN where a value is missing or not a number:
-    the numbers ``pd.to_numeric(text, errors="coerce")`` gives (a zero may keep its sign: pandas reads "-0" as 0 or
-    -0.0 depending on the column's other values). Arrow's parser reads a column of plain numbers ~10x faster than
-    pandas' (the CSV path of a batch job); a column with any other text is read by pandas, so that text is judged
-    exactly as before."""
+    the numbers ``pd.to_numeric(text, errors="coerce")`` finds, correctly rounded (pandas 3.0's parser can be one unit
+    in the last place off; a zero may keep its sign, which pandas keeps or not depending on the column). Arrow's
+    parser reads a column of plain numbers ~10x faster than pandas' (the CSV path of a batch job); a column with any
+    other text is read by pandas, so that text is judged exactly as before."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
