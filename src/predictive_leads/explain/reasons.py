@@ -100,17 +100,15 @@ def top_reasons(scorer, X: pd.DataFrame, top_k: int = DEFAULT_TOP_K, *,
         "direction": _strings(["positive", "negative"], negative[order]), "rank": rank[order],
         "code": _strings(code_of, (2 * group_idx + negative)[order]),
         "attribute": _strings([texts[groups[c][0]].label for c in codes], group_idx[order]),
-        "feature": features[order], "value": _strings(*shown, order), "log_odds": log_odds[order],
-        "points": (log_odds * scale[rows])[order], "text": _strings(*text, order),
+        "feature": features[order], "value": _strings(shown[0], shown[1][order]), "log_odds": log_odds[order],
+        "points": (log_odds * scale[rows])[order], "text": _strings(text[0], text[1][order]),
     })  # fmt: skip
 
 
-def _strings(distinct: list[str], index: np.ndarray, order: np.ndarray | None = None):
-    """``distinct[index]`` (then in ``order``) as a pandas ``str`` array built by Arrow, without a Python string
-    object per row."""
+def _strings(distinct: list[str], index: np.ndarray):
+    """``distinct[index]`` as a pandas ``str`` array built by Arrow, without a Python string object per row."""
     import pyarrow as pa
 
-    index = index if order is None else index[order]
     return pd.array(pa.array(distinct, pa.string()).take(pa.array(index)), dtype=_STR)
 
 
@@ -218,7 +216,8 @@ def reason_columns(reasons: pd.DataFrame, index: pd.Index, top_k: int = DEFAULT_
 
     code_order = pd.factorize(reasons["code"], sort=True)[0]
     by_lead = reasons["row"].to_numpy(dtype=np.int64)
-    ordered = reasons.iloc[np.lexsort((code_order, -reasons["log_odds"].abs().to_numpy(), by_lead))]  # strongest first
+    strongest_first = np.lexsort((code_order, -reasons["log_odds"].abs().to_numpy(), by_lead))
+    ordered = reasons[["row", "code", "text", "points", "log_odds"]].iloc[strongest_first]
     rows = ordered["row"].to_numpy(dtype=np.int64)
     slot = np.arange(len(rows)) - np.searchsorted(rows, rows)  # place among the lead's reasons
     codes = pa.array(ordered["code"]).cast(pa.string())
@@ -249,12 +248,12 @@ def _formatted(values: np.ndarray | pd.Series, fmt):
     bits: -0.0 is not 0.0)."""
     import pyarrow as pa
 
-    if isinstance(values, pd.Series):
+    if isinstance(values, pd.Series):  # text
         codes, distinct = pd.factorize(values)
+        distinct = distinct.tolist()
     else:
-        codes, _ = pd.factorize(values.view(np.int64) if values.dtype == np.float64 else values)
-        distinct = values[np.unique(codes, return_index=True)[1]]
-    return pa.array([fmt(v) for v in distinct.tolist()], pa.string()).take(pa.array(codes))
+        distinct, codes = _distinct(pd.Series(values), np.arange(len(values)), None)
+    return pa.array([fmt(v) for v in distinct], pa.string()).take(pa.array(codes))
 
 
 def scored_columns(top_k: int = DEFAULT_TOP_K) -> dict[str, str]:

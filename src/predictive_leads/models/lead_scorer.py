@@ -346,13 +346,15 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         codes = self._codes(X)
         if len(codes) < PARALLEL_ROWS:
             phi, base = self._contributions(codes, X.index)
-            return self._scores(self._margin(codes), phi, X.index), phi, base
-        from concurrent.futures import ThreadPoolExecutor
+            margin = self._margin(codes)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="predictive-leads-predict") as pool:
-            margin = pool.submit(self._margin, codes)  # LightGBM runs without the GIL beside the numpy TreeSHAP
-            phi, base = self._contributions(codes, X.index)
-            return self._scores(margin.result(), phi, X.index), phi, base
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="predictive-leads-predict") as pool:
+                predicted = pool.submit(self._margin, codes)  # LightGBM runs without the GIL beside numpy's TreeSHAP
+                phi, base = self._contributions(codes, X.index)
+                margin = predicted.result()
+        return self._scores(margin, phi, X.index), phi, base
 
     def _tree_shap(self):
         """The booster compiled for fast exact TreeSHAP (:mod:`~predictive_leads.models.tree_contributions`), once."""

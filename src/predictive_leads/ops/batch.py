@@ -239,8 +239,9 @@ def check_rows(frame: pd.DataFrame, scorer: LeadScorer) -> tuple[pd.DataFrame, p
     """
     rules, kinds, dtypes = value_rules(), scorer.input_types_, frame.dtypes
     # a few rows (a served lead): all number columns in one pass; a large chunk: column by column, which is faster there
-    numeric = [c for c, kind in kinds.items() if kind != "string" and getattr(dtypes[c], "kind", "O") in "biuf"]
-    numeric = numeric if len(frame) <= SMALL_ROWS else []
+    one_pass = len(frame) <= SMALL_ROWS
+    numeric = [c for c, kind in kinds.items()
+               if one_pass and kind != "string" and getattr(dtypes[c], "kind", "O") in "biuf"]  # fmt: skip
     values, codes, texts = check_number_columns(frame[numeric], [_rule(c, kinds[c], rules) for c in numeric])
     typed, found = {}, {}
     for j, col in enumerate(numeric):
