@@ -201,6 +201,16 @@ def test_two_sources_with_the_same_type_need_a_prefix():
                             now="2027-01-01")  # fmt: skip
 
 
+def test_a_training_set_over_several_dates_equals_each_date_built_alone(declared):
+    """Several dates carry the history older than the longest window from one date to the next; one date joins
+    every event. Counts, days, recencies, decayed counts and value sums agree (floats to rounding)."""
+    dates = pd.date_range("2025-05-01", "2025-10-01", freq="MS", tz="UTC")  # later ones: censored
+    together = _training(declared, as_of=dates).set_index(["lead_id", "as_of"]).sort_index()
+    alone = pd.concat([_training(declared, as_of=[d]) for d in dates]).set_index(["lead_id", "as_of"]).sort_index()
+    assert len(together) > 1000 and together["seconds_total"].gt(0).mean() > 0.5
+    pd.testing.assert_frame_equal(together, alone, check_exact=False, rtol=1e-12)
+
+
 def test_known_from_hides_an_attribute_until_it_was_recorded(declared):
     _, raw, _ = declared
     frame = _training(declared)

@@ -16,13 +16,18 @@ would cost ~5x the CPU and memory (see ``benchmarks/README.md``):
 - ``bursts``: the largest number of page views in one fixed, epoch-aligned bucket (only buckets of 2+ views,
   so few rows). Buckets never straddle midnight, so ``bucket start < as_of`` is exact.
 
+A training set with several as_of dates joins each row only to the events younger than its longest window;
+the older events are aggregated once per lead, type and period between consecutive dates (``history``,
+``history_days``) and carried forward along each lead's rows in NumPy (:mod:`~predictive_leads.features.
+history`), instead of joining every event to every later as_of.
+
 :func:`type_counts`, :func:`day_activity`, :func:`finish_event_features` and :func:`with_bursts` turn them
 into the published wide columns with NumPy, so that arithmetic cannot differ between engines either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import ibis
@@ -33,6 +38,7 @@ import pyarrow as pa
 from ibis import _
 
 from predictive_leads.features.config import FeatureConfig
+from predictive_leads.features.history import Carried
 
 DAY = pd.Timedelta(days=1)
 LN2 = float(np.log(2))
@@ -48,12 +54,14 @@ def bit_or(value: int) -> int:  # pragma: no cover - compiled to the engine's BI
 
 @dataclass(frozen=True)
 class EventAggregates:
-    """The three narrow per-spine-row aggregates (Ibis tables): unpacked by :func:`type_counts` and
-    :func:`day_activity`, assembled by :func:`finish_event_features`."""
+    """The narrow per-spine-row aggregates (Ibis tables), and the per-lead history when split: unpacked by
+    :func:`type_counts` and :func:`day_activity`, assembled by :func:`finish_event_features`."""
 
     by_type: ibis.Table
     day_masks: ibis.Table
     bursts: ibis.Table
+    history: ibis.Table | None = None  # split training sets: the older events per (lead, kind, since)
+    history_days: ibis.Table | None = None  # … and their active days per (lead, since, 63-day block)
 
 
 def window_edges(config: FeatureConfig) -> list[int]:
@@ -99,14 +107,19 @@ def event_aggregates(
     *,
     spelling: Mapping[str, str] | None = None,
     engine: str = "duckdb",
+    as_of_days: Sequence[int] = (),
 ) -> EventAggregates:
-    """Point-in-time aggregates of the events before each spine row's as_of (spine: row, lead_id, lead, as_of;
-    ``lead`` numbers the distinct lead ids).
+    """Point-in-time aggregates of the events before each spine row's as_of (spine: row, lead_id, as_of).
 
     ``spelling`` maps each raw ``event_type`` value of ``events`` to its name in the vocabulary
     ``config.types`` (default: the names themselves). A join with that table gives each event its type's
     position in the vocabulary (``kind``), so several spellings of one type merge, events of other types drop
     out, and groups are keyed by integers.
+
+    ``as_of_days``: the spine's distinct as_of dates in epoch days (:func:`epoch_days`), when a
+    :class:`~predictive_leads.features.history.LeadTimeline` will carry the history. With two or more, each row
+    is joined only to the events younger than the longest window; the older ones are aggregated once per lead,
+    type and period between consecutive dates (``history``, ``history_days``) instead of once per later as_of.
     """
     types = config.types
     if spelling is None:
@@ -117,19 +130,25 @@ def event_aggregates(
     )
     ev = events.join(kinds, "event_type").mutate(us=_epoch_us(events.ts, engine))
     ev = ev.mutate(day=ev.us // MICROS_PER_DAY)
+    if config.high_intent_form_urls:
+        form = types.index(config.high_intent_form_type)
+        ev = ev.mutate(high_intent=(ev.kind == form) & ev.url.isin(list(config.high_intent_form_urls)))
+    else:
+        ev = ev.mutate(high_intent=ibis.literal(False))
+    ev = ev.mutate(**{f"v_{i}": ev[v].cast("float64") for i, v in enumerate(config.value_columns)})
     sp = spine.mutate(as_of_us=_epoch_us(spine.as_of, engine))
     sp = sp.mutate(as_of_day=sp.as_of_us // MICROS_PER_DAY)
-    joined = sp.join(ev, [sp.lead_id == ev.lead_id, ev.ts < sp.as_of])
+    edges = window_edges(config)
+    recent = [sp.lead_id == ev.lead_id, ev.ts < sp.as_of]
+    split = len(as_of_days) > 1
+    if split:  # the older events come from the history below
+        recent.append(ev.day >= sp.as_of_day - edges[-1])
+    joined = sp.join(ev, recent)
     age = joined.as_of_day - 1 - joined.day
-    older_than = [ibis.ifelse(age >= edge, 1, 0) for edge in window_edges(config)]
-    high_intent = ibis.literal(False)
-    if config.high_intent_form_urls:
-        high_intent = (joined.kind == types.index(config.high_intent_form_type)) & joined.url.isin(
-            list(config.high_intent_form_urls)
-        )
+    older_than = [ibis.ifelse(age >= edge, 1, 0) for edge in edges]
     bucket = sum(older_than[1:], older_than[0])
-    values = {f"v_{i}": joined[v].cast("float64") for i, v in enumerate(config.value_columns)}
-    rows = joined.select("row", "kind", "us", age=age, bucket=bucket, high_intent=high_intent, **values)
+    values = [f"v_{i}" for i in range(len(config.value_columns))]
+    rows = joined.select("row", "kind", "us", "high_intent", *values, age=age, bucket=bucket)
     decayed = {f"decay_{i}": (rows.age.cast("float64") * (-LN2 / h)).exp().sum()
                for i, h in enumerate(config.half_lives_days)}  # fmt: skip
     sums = {f"sum_{k}": rows[k].sum() for k in values} | {f"max_{k}": rows[k].max() for k in values}
@@ -140,15 +159,45 @@ def event_aggregates(
         mask=bit_or(ibis.literal(1).cast("int64") << (rows.age % BLOCK_DAYS)), last_us=rows.us.max()
     )
     views = ev.filter(ev.kind.isin([types.index(t) for t in config.burst_event_types]))
-    return EventAggregates(by_type, day_masks, _bursts(views, sp, config))
+    history = _history(ev, config, sorted(as_of_days), values) if split else (None, None)
+    return EventAggregates(by_type, day_masks, _bursts(views, sp, config), *history)
+
+
+def _history(ev: ibis.Table, config: FeatureConfig, as_of_days: list[int], values: list[str]):
+    """The events older than the longest window of some spine row, aggregated per (lead, kind, since), and their
+    active days as bit masks per (lead, since, 63-day block of epoch days); ``since`` is the first as_of date the
+    event is that old for, and decay is taken to the day before it (:class:`~predictive_leads.features.history.
+    LeadTimeline` carries it on). One lead's groups partition its days (``since`` is a function of the day), so
+    their day counts add up."""
+    longest = window_edges(config)[-1]
+    old = ev.filter(ev.day < as_of_days[-1] - longest)  # keyed by lead_id: faster here than a join to numbers
+    keyed = old.mutate(since=ibis.cases(*((old.day < day - longest, day) for day in as_of_days)))
+    age = (keyed.since - 1 - keyed.day).cast("float64")
+    history = keyed.group_by(["lead_id", "kind", "since"]).aggregate(
+        n=keyed.count(),
+        last_us=keyed.us.max(),
+        high_intent=count_if(keyed.high_intent),
+        **{f"decay_{i}": (age * (-LN2 / h)).exp().sum() for i, h in enumerate(config.half_lives_days)},
+        **{f"sum_{k}": keyed[k].sum() for k in values},
+        **{f"max_{k}": keyed[k].max() for k in values},
+    )
+    days = keyed.group_by(["lead_id", "since", (keyed.day // BLOCK_DAYS).name("block")]).aggregate(
+        mask=bit_or(ibis.literal(1).cast("int64") << (keyed.day % BLOCK_DAYS)), last_us=keyed.us.max()
+    )  # ~2x faster than counting distinct days
+    return history, days
+
+
+def epoch_days(as_of: pd.Series) -> np.ndarray:
+    """Each as_of (UTC) as whole days since 1970-01-01: the engines' day of a timestamp (its epoch microseconds
+    floor-divided by a day's)."""
+    return pd.to_datetime(as_of, utc=True).dt.as_unit("us").astype("int64").to_numpy() // MICROS_PER_DAY
 
 
 def _bursts(views: ibis.Table, sp: ibis.Table, config: FeatureConfig) -> ibis.Table:
     """Largest number of page views in one fixed bucket before as_of (buckets of 2+ views only: few rows)."""
     width = config.burst_window_minutes * 60_000_000
-    keyed = views.join(sp.select("lead_id", "lead").distinct(), "lead_id")  # integer keys hash faster
-    buckets = keyed.group_by(["lead", (keyed.us // width).name("bucket")]).aggregate(n=_.count()).filter(_.n > 1)
-    joined = sp.join(buckets, [sp.lead == buckets.lead, buckets.bucket * width < sp.as_of_us])
+    buckets = views.group_by(["lead_id", (views.us // width).name("bucket")]).aggregate(n=_.count()).filter(_.n > 1)
+    joined = sp.join(buckets, [sp.lead_id == buckets.lead_id, buckets.bucket * width < sp.as_of_us])
     return joined.group_by("row").aggregate(burst=joined.n.max())
 
 
@@ -165,14 +214,13 @@ class TypeCounts:
     value_max: np.ndarray  # (value column, row) float64, NaN when the lead has no value
 
 
-def type_counts(by_type: pa.Table, n: int, config: FeatureConfig) -> TypeCounts:
+def type_counts(by_type: pa.Table, n: int, config: FeatureConfig, history: Carried | None = None) -> TypeCounts:
     """:class:`TypeCounts` for ``n`` spine rows from the ``by_type`` aggregate (rows last: each column of the
-    frame is one contiguous slice)."""
+    frame is one contiguous slice), plus the older events of ``history`` in the last bucket when split."""
     types, n_buckets = config.types, len(window_edges(config)) + 1
     rows, kind, bucket = _int64(by_type, "row"), _int64(by_type, "kind"), _int64(by_type, "bucket")
     within = np.zeros((len(types), n_buckets, n), dtype=np.int32)
     within.reshape(-1)[(kind * n_buckets + bucket) * n + rows] = _int64(by_type, "n")
-    np.cumsum(within, axis=1, out=within)
     stamps = _int64(by_type, "last_us")
     last_us = {}
     for event_type in config.recency_event_types:
@@ -186,9 +234,31 @@ def type_counts(by_type: pa.Table, n: int, config: FeatureConfig) -> TypeCounts:
     for i in range(len(config.value_columns)):
         np.add.at(value_sums[i], (bucket, rows), np.nan_to_num(_float64(by_type, f"sum_v_{i}")))
         np.fmax.at(value_max[i], rows, _float64(by_type, f"max_v_{i}"))
-    np.cumsum(value_sums, axis=1, out=value_sums)
     high_intent = _sum_by_row(rows, _int64(by_type, "high_intent"), n)
-    return TypeCounts(within, last_us, high_intent, np.round(decayed, 9), value_sums, value_max)
+    if history is not None:  # split aggregates: the events older than the longest window
+        kinds = {"slot": "kind", "n_slots": len(types)}
+        within[:, -1] = history.sum("n", **kinds).T
+        latest = history.max("last_us", np.iinfo(np.int64).min, **kinds)
+        for event_type in config.recency_event_types:
+            np.maximum(last_us[event_type], latest[:, types.index(event_type)], out=last_us[event_type])
+        for i, h in enumerate(config.half_lives_days):
+            decayed[i] += history.sum(f"decay_{i}", rate=-LN2 / h, **kinds).T
+        for i in range(len(config.value_columns)):
+            value_sums[i, -1] = history.sum(f"sum_v_{i}")[:, 0]
+            np.fmax(value_max[i], history.max(f"max_v_{i}", np.nan)[:, 0], out=value_max[i])
+        high_intent += history.sum("high_intent")[:, 0]
+    np.cumsum(within, axis=1, out=within)
+    np.cumsum(value_sums, axis=1, out=value_sums)
+    return TypeCounts(within, last_us, high_intent, np.round(decayed, 9), _significant(value_sums), value_max)
+
+
+def _significant(values: np.ndarray, digits: int = 12) -> np.ndarray:
+    """Sums of float values rounded to ``digits`` significant digits, so that the order an engine happens to
+    add in (it differs between DuckDB and Spark, and between split and whole aggregates) cannot show."""
+    with np.errstate(divide="ignore"):
+        scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(values))))
+    scale[~np.isfinite(scale)] = 1.0
+    return np.round(values * scale) / scale
 
 
 @dataclass(frozen=True)
@@ -199,8 +269,9 @@ class DayActivity:
     last_us: np.ndarray  # (row,) latest event in epoch µs, the int64 of NaT when none
 
 
-def day_activity(day_masks: pa.Table, n: int, config: FeatureConfig) -> DayActivity:
-    """:class:`DayActivity` for ``n`` spine rows from the ``day_masks`` aggregate (popcounts of the masks)."""
+def day_activity(day_masks: pa.Table, n: int, config: FeatureConfig, history: Carried | None = None) -> DayActivity:
+    """:class:`DayActivity` for ``n`` spine rows from the ``day_masks`` aggregate (popcounts of the masks), plus
+    the days older than the longest window from ``history`` (``history_days`` landed) when split."""
     rows = _int64(day_masks, "row")
     block = _int64(day_masks, "block")
     mask = _int64(day_masks, "mask").view(np.uint64)
@@ -208,7 +279,11 @@ def day_activity(day_masks: pa.Table, n: int, config: FeatureConfig) -> DayActiv
     for w in window_edges(config):
         keep = np.clip(w - block * BLOCK_DAYS, 0, BLOCK_DAYS).astype(np.uint64)  # days of the block inside
         days[f"active_days_{w}d"] = _sum_by_row(rows, np.bitwise_count(mask & ((np.uint64(1) << keep) - 1)), n)
-    return DayActivity(days, _max_by_row(rows, _int64(day_masks, "last_us"), n))
+    last_us = _max_by_row(rows, _int64(day_masks, "last_us"), n)
+    if history is not None:
+        days["active_days_total"] += history.sum(np.bitwise_count(_int64(history.groups, "mask").view(np.uint64)))[:, 0]
+        np.maximum(last_us, history.max("last_us", np.iinfo(np.int64).min)[:, 0], out=last_us)
+    return DayActivity(days, last_us)
 
 
 def _float64(table: pa.Table, column: str) -> np.ndarray:

@@ -135,9 +135,9 @@ def _typed(table: ibis.Table) -> ibis.Table:
 
 
 def spine_table(con, spine: pd.DataFrame) -> ibis.Table:
-    """The spine with its row position (``row``, the key the aggregates come back on) and an integer per lead."""
+    """The spine with its row position (``row``, the key the aggregates come back on)."""
     frame = spine[["lead_id", "as_of"]].astype({"lead_id": str}).reset_index(drop=True)
-    return upload(con, frame.assign(row=np.arange(len(frame)), lead=pd.factorize(frame["lead_id"])[0].astype(np.int64)))
+    return upload(con, frame.assign(row=np.arange(len(frame))))
 
 
 def upload(con, frame: pd.DataFrame) -> ibis.Table:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
+import numpy as np
 import pandas as pd
 
 from predictive_leads.data.contracts import CONVERSIONS, LEADS, closed_values, validate
@@ -22,6 +24,7 @@ from predictive_leads.features.behaviour import (
     canonical_event_types,
     count_if,
     day_activity,
+    epoch_days,
     event_aggregates,
     finish_event_features,
     type_counts,
@@ -29,6 +32,7 @@ from predictive_leads.features.behaviour import (
 )
 from predictive_leads.features.config import OTHER_EVENTS, QUALIFICATION, FeatureConfig
 from predictive_leads.features.guard import ATTRS_KEY
+from predictive_leads.features.history import Carried, timeline_for
 from predictive_leads.features.spine import build_spine, label_spine, skipped_leads, to_utc
 
 CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain", "account_id")
@@ -242,15 +246,21 @@ def _features(engine: _EngineThread, scan: Future, leads, spine, config: Feature
     config = vocabulary.config
     events_t = events_t.filter(events_t.ts < spine["as_of"].max())  # no spine row can use a later event
     spine_t = engines.spine_table(engine.con, spine)
-    aggregates = event_aggregates(events_t, spine_t, config, spelling=vocabulary.spelling, engine=engine.name)
-    tables = (aggregates.by_type, aggregates.day_masks, aggregates.bursts)
-    by_type, day_masks, bursts = (engine.submit(engines.to_arrow, table) for table in tables)
+    days = epoch_days(spine["as_of"])
+    timeline = timeline_for(spine, days)  # several dates: history carried along each lead's rows
+    aggregates = event_aggregates(events_t, spine_t, config, spelling=vocabulary.spelling, engine=engine.name,
+                                  as_of_days=np.unique(days).tolist() if timeline else ())  # fmt: skip
+    query = partial(engine.submit, engines.to_arrow)
+    by_type, day_masks = query(aggregates.by_type), query(aggregates.day_masks)
+    history = [query(aggregates.history), query(aggregates.history_days)] if timeline else None
+    bursts = query(aggregates.bursts)
     accounts = _submit_accounts(engine, events_t.filter(events_t.event_type.isin(list(vocabulary.spelling))),
                                 spine, leads)  # fmt: skip
     who = _lead_columns(leads, spine, config)
-    types = type_counts(by_type.result(), len(spine), config)
-    days = day_activity(day_masks.result(), len(spine), config)
-    del by_type, day_masks  # their Arrow results (the largest for a training set) are unpacked: free them
+    old, old_days = (Carried.land(h.result(), timeline) for h in history) if history else (None, None)
+    types = type_counts(by_type.result(), len(spine), config, old)
+    days = day_activity(day_masks.result(), len(spine), config, old_days)
+    del by_type, day_masks, history, old, old_days  # the Arrow results (largest for a training set): free them
     behaviour = finish_event_features(types, days, spine, config)  # while the engine runs the bursts query
     frame = pd.concat([with_bursts(behaviour, bursts.result(), config), who, *_account_columns(accounts)], axis=1)
     for name, (event_type, days_) in config.silence_flags.items():
@@ -289,36 +299,45 @@ def _account_columns(accounts) -> list[pd.DataFrame]:
 
 def _lead_columns(leads: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
     """Who the lead is, for each spine row (in spine order): parsed and declared attributes, lead age."""
-    attributes = lead_attributes(leads, config).reindex(spine["lead_id"]).reset_index(drop=True)
-    created = leads.set_index("lead_id")["created_at"].reindex(spine["lead_id"]).array
-    age = pd.DataFrame({"lead_age_days": (spine["as_of"] - created) / pd.Timedelta(days=1)})
+    at = lead_positions(leads, spine)
+    attributes = lead_attributes(leads, config).take(at).reset_index(drop=True)
+    age = (spine["as_of"].array - leads["created_at"].array.take(at)) / pd.Timedelta(days=1)
+    age = pd.DataFrame({"lead_age_days": age})
     account = []
     if "account_id" in leads:  # context, not a feature: the key of the account roll-ups and the account score
-        ids = spine["lead_id"].map(leads.set_index("lead_id")["account_id"]).astype("string")
-        account = [pd.DataFrame({"account_id": ids.reset_index(drop=True)})]
-    return pd.concat([attributes, declared_attributes(spine, leads, config), age, *account], axis=1)
+        account = [pd.DataFrame({"account_id": leads["account_id"].astype("string").array.take(at)})]
+    return pd.concat([attributes, declared_attributes(spine, leads, config, at=at), age, *account], axis=1)
 
 
-def declared_attributes(spine: pd.DataFrame, leads: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
+def lead_positions(leads: pd.DataFrame, spine: pd.DataFrame) -> np.ndarray:
+    """The position in ``leads`` of each spine row's lead (one hash lookup per row, shared by every column)."""
+    at = pd.Index(leads["lead_id"]).get_indexer(spine["lead_id"])
+    if (at < 0).any():
+        raise ValueError(f"spine row(s) name leads not in leads; first: {spine['lead_id'].iloc[np.argmin(at)]!r}")
+    return at
+
+
+def declared_attributes(spine: pd.DataFrame, leads: pd.DataFrame, config: FeatureConfig, *,
+                        at: np.ndarray | None = None) -> pd.DataFrame:  # fmt: skip
     """The declared attributes (``config.attributes``) of each spine row; one with ``known_from`` only where
-    that time is before as_of (else missing), e.g. qualification scores a rep records later."""
+    that time is before as_of (else missing), e.g. qualification scores a rep records later. ``at``: the
+    rows' :func:`lead_positions`, when the caller has them."""
     present = [name for name in config.attributes if name in leads]
     if not present:
         return pd.DataFrame(index=spine.index)
-    by_lead = leads.set_index("lead_id")
+    at = lead_positions(leads, spine) if at is None else at
     out = {}
     for name in present:
-        column = by_lead[name]
+        column = leads[name]
         if config.attributes[name].get("normalise"):  # once per lead, not per spine row
             column = normalise_values(column, config.attributes[name]["normalise"], config)
-        values = column.reindex(spine["lead_id"]).reset_index(drop=True)
+        values = pd.Series(column.array.take(at))
         known_from = config.attributes[name].get("known_from")
         if known_from:
-            if known_from not in by_lead:
+            if known_from not in leads:
                 values = values.where(pd.Series(False, index=values.index))
             else:
-                recorded = by_lead[known_from].reindex(spine["lead_id"]).reset_index(drop=True)
-                values = values.where((recorded < spine["as_of"]).to_numpy())
+                values = values.where(leads[known_from].array.take(at) < spine["as_of"].array)
         out[name] = _as_kind(values, config.attributes[name].get("kind", "categorical"))
     return pd.DataFrame(out, index=spine.index)
 
