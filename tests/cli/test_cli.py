@@ -214,6 +214,31 @@ def test_train_on_a_flat_export(tmp_path):
     assert run.summary.scored == n and not run.summary.unseen_categories  # "Select" is missing here as in training
 
 
+def test_force_trains_below_the_cold_start_minimum_but_not_below_the_scorers_floor(tmp_path):
+    """README: ``--force`` trains anyway, down to 50 converted and 50 not-converted training rows."""
+    rng = np.random.default_rng(1)
+
+    def export(positives: int) -> Path:
+        y = np.r_[np.ones(positives, int), np.zeros(600, int)]
+        frame = pd.DataFrame({"Prospect": [f"P{i}" for i in range(len(y))], "Visits": rng.poisson(2 + y),
+                              "Source": rng.choice(["web", "event", "ad"], len(y)), "Converted": y})  # fmt: skip
+        path = tmp_path / f"export_{positives}.csv"
+        frame.to_csv(path, index=False)
+        return path
+
+    def train(path: Path, *extra: str):
+        args = ["train", "--data", str(path), "--target", "Converted", "--id-col", "Prospect", "--flat-export",
+                "--out", str(tmp_path / path.stem), "--n-boot", "20", *extra]  # fmt: skip
+        return runner.invoke(app, args)
+
+    refused = train(export(90))  # 72 converted rows in the training part: below the ladder's 160
+    assert refused.exit_code == 1 and "not enough data for a model" in refused.output, refused.output
+    assert train(export(90), "--force").exit_code == 0
+    floor = train(export(50), "--force")  # 40 in the training part: below the scorer's own floor
+    assert floor.exit_code == 1 and "at least 50 of each" in floor.output, floor.output
+    assert "Traceback" not in floor.output and not (tmp_path / "export_50").exists()
+
+
 def test_explain_prints_one_leads_reasons_next_to_the_rule_baseline(trained_world, tmp_path):
     frame = trained_world.frame
     data = tmp_path / "frame.parquet"

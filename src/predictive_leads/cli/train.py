@@ -45,7 +45,8 @@ def train(
         str | None, typer.Option(help="Register the logged model under this name (alias challenger); implies --mlflow.")
     ] = None,
     force: Annotated[
-        bool, typer.Option("--force", help="Train even below the cold-start minimum (the report says so).")
+        bool,
+        typer.Option("--force", help="Train below the cold-start minimum, down to 50 rows per class (report says so)."),
     ] = False,
     n_jobs: Annotated[
         int | None,
@@ -155,7 +156,9 @@ def retrain(
     months: Annotated[int, typer.Option(help="Monthly snapshots to train on.")] = 12,
     horizon_days: Annotated[int, typer.Option(help="Label horizon.")] = 90,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the report's intervals.")] = 200,
-    force: Annotated[bool, typer.Option("--force", help="Train even below the cold-start minimum.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Train below the cold-start minimum, down to 50 rows per class.")
+    ] = False,
 ) -> None:
     """Train a challenger on the newest mature labels with the champion's settings; promote only through the gate
     (exit 3 if refused). Registry (--name) or model directories (--model, --out)."""
