@@ -255,7 +255,7 @@ def type_counts(by_type: pa.Table, n: int, config: FeatureConfig, history: Carri
 def _significant(values: np.ndarray, digits: int = 12) -> np.ndarray:
     """Sums of float values rounded to ``digits`` significant digits, so that the order an engine happens to
     add in (it differs between DuckDB and Spark, and between split and whole aggregates) cannot show."""
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(values))))
     scale[~np.isfinite(scale)] = 1.0
     return np.round(values * scale) / scale

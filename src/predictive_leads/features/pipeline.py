@@ -246,10 +246,10 @@ def _features(engine: _EngineThread, scan: Future, leads, spine, config: Feature
     config = vocabulary.config
     events_t = events_t.filter(events_t.ts < spine["as_of"].max())  # no spine row can use a later event
     spine_t = engines.spine_table(engine.con, spine)
-    days = epoch_days(spine["as_of"])
-    timeline = timeline_for(spine, days)  # several dates: history carried along each lead's rows
+    as_of_days = epoch_days(spine["as_of"])
+    timeline = timeline_for(spine, as_of_days)  # several dates: history carried along each lead's rows
     aggregates = event_aggregates(events_t, spine_t, config, spelling=vocabulary.spelling, engine=engine.name,
-                                  as_of_days=np.unique(days).tolist() if timeline else ())  # fmt: skip
+                                  as_of_days=np.unique(as_of_days).tolist() if timeline else ())  # fmt: skip
     query = partial(engine.submit, engines.to_arrow)
     by_type, day_masks = query(aggregates.by_type), query(aggregates.day_masks)
     history = [query(aggregates.history), query(aggregates.history_days)] if timeline else None
