@@ -239,6 +239,21 @@ def test_force_trains_below_the_cold_start_minimum_but_not_below_the_scorers_flo
     assert "Traceback" not in floor.output and not (tmp_path / "export_50").exists()
 
 
+def test_train_says_so_when_the_audit_leaves_no_column(tmp_path):
+    rng = np.random.default_rng(1)
+    y = np.r_[np.ones(200, int), np.zeros(600, int)]
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"Prospect": [f"P{i}" for i in range(len(y))], "Visits": rng.poisson(1 + 5 * y),
+                  "Converted": y}).to_csv(path, index=False)  # fmt: skip
+    args = ["train", "--data", str(path), "--target", "Converted", "--id-col", "Prospect", "--flat-export",
+            "--out", str(tmp_path / "m"), "--n-boot", "20"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and "dropped every feature column (1: Visits)" in result.output, result.output
+    assert "too good" in result.output and "--keep" in result.output and "Traceback" not in result.output
+    kept = runner.invoke(app, [*args, "--keep", "Visits"])
+    assert kept.exit_code == 0, kept.output
+
+
 def test_explain_prints_one_leads_reasons_next_to_the_rule_baseline(trained_world, tmp_path):
     frame = trained_world.frame
     data = tmp_path / "frame.parquet"

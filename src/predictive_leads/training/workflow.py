@@ -211,6 +211,11 @@ def train_model(
     audit = leakage_audit(X, y, time=frame[time_col] if time_col else None)
     X_audited = X
     X, dropped = apply_audit(X, audit, keep=keep)
+    if dropped and X.shape[1] == 0:
+        why = audit.loc[audit["column"] == dropped[0], "reason"].iloc[0]
+        raise ValueError(f"the leakage audit dropped every feature column ({len(dropped)}: {', '.join(dropped[:5])}); "
+                         f"{dropped[0]!r}: {why}. Nothing is left to train on; keep a column you know is "
+                         "recorded before the outcome with --keep")  # fmt: skip
     train, test, split = _split(frame, y, time_col, horizon_days, test_fraction, seed)
     logger.info("audit dropped %d of %d columns; fitting on %d rows, testing on %d (%s)", len(dropped),
                 X_audited.shape[1], len(train), len(test), split["method"])  # fmt: skip
