@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from predictive_leads.features.behaviour import MICROS_PER_DAY, _epoch_us, _int64, _utc, count_if
+from predictive_leads.features.behaviour import MICROS_PER_DAY, NAT_US, _epoch_us, _int64, _utc, count_if
 
 ACCOUNT_WINDOW_DAYS = 30
 
@@ -57,7 +57,7 @@ def account_features(result: pa.Table, keys: pd.DataFrame, row_keys: np.ndarray,
     without events) from :func:`account_query`'s result."""
     n_keys = int(keys["key"].max()) + 1 if len(keys) else 0
     per_key = {name: np.zeros(n_keys) for name in ("events_total", "events_recent", "engaged")}
-    last_us = np.full(n_keys, np.iinfo(np.int64).min, dtype=np.int64)
+    last_us = np.full(n_keys, NAT_US, dtype=np.int64)
     at = _int64(result, "key")
     for name in per_key:
         per_key[name][at] = _int64(result, name)
@@ -70,7 +70,7 @@ def account_features(result: pa.Table, keys: pd.DataFrame, row_keys: np.ndarray,
         return np.where(has, values[safe].astype(float), np.nan)
 
     as_of = spine["as_of"].reset_index(drop=True)
-    last = _utc(np.where(has, last_us[safe], np.iinfo(np.int64).min))
+    last = _utc(np.where(has, last_us[safe], NAT_US))
     return pd.DataFrame({
         "account_contacts": take(contacts),
         f"account_engaged_contacts_{window}d": take(per_key["engaged"]),

@@ -45,6 +45,7 @@ LN2 = float(np.log(2))
 MICROS_PER_DAY = 86_400_000_000
 TREND_RECENT, TREND_BEFORE = 7, 30
 BLOCK_DAYS = 63  # days per activity bit mask: bits 0..62 stay positive in a signed 64-bit integer
+NAT_US = np.iinfo(np.int64).min  # the int64 of NaT: "no event" in epoch microseconds
 
 
 @ibis.udf.agg.builtin
@@ -156,7 +157,7 @@ def event_aggregates(
         n=rows.count(), last_us=rows.us.max(), high_intent=count_if(rows.high_intent), **decayed, **sums
     )
     day_masks = rows.group_by(["row", (rows.age // BLOCK_DAYS).name("block")]).aggregate(
-        mask=bit_or(ibis.literal(1).cast("int64") << (rows.age % BLOCK_DAYS)), last_us=rows.us.max()
+        mask=_day_bits(rows.age), last_us=rows.us.max()
     )
     views = ev.filter(ev.kind.isin([types.index(t) for t in config.burst_event_types]))
     history = _history(ev, config, sorted(as_of_days), values) if split else (None, None)
@@ -182,9 +183,14 @@ def _history(ev: ibis.Table, config: FeatureConfig, as_of_days: list[int], value
         **{f"max_{k}": keyed[k].max() for k in values},
     )
     days = keyed.group_by(["lead_id", "since", (keyed.day // BLOCK_DAYS).name("block")]).aggregate(
-        mask=bit_or(ibis.literal(1).cast("int64") << (keyed.day % BLOCK_DAYS)), last_us=keyed.us.max()
+        mask=_day_bits(keyed.day), last_us=keyed.us.max()
     )  # ~2x faster than counting distinct days
     return history, days
+
+
+def _day_bits(day: ibis.Value) -> ibis.Value:
+    """An activity bit mask of ``day``'s block of :data:`BLOCK_DAYS` days (OR-ed by ``bit_or`` per block)."""
+    return bit_or(ibis.literal(1).cast("int64") << (day % BLOCK_DAYS))
 
 
 def epoch_days(as_of: pd.Series) -> np.ndarray:
@@ -238,7 +244,7 @@ def type_counts(by_type: pa.Table, n: int, config: FeatureConfig, history: Carri
     if history is not None:  # split aggregates: the events older than the longest window
         kinds = {"slot": "kind", "n_slots": len(types)}
         within[:, -1] = history.sum("n", **kinds).T
-        latest = history.max("last_us", np.iinfo(np.int64).min, **kinds)
+        latest = history.max("last_us", NAT_US, **kinds)
         for event_type in config.recency_event_types:
             np.maximum(last_us[event_type], latest[:, types.index(event_type)], out=last_us[event_type])
         for i, h in enumerate(config.half_lives_days):
@@ -274,16 +280,21 @@ def day_activity(day_masks: pa.Table, n: int, config: FeatureConfig, history: Ca
     the days older than the longest window from ``history`` (``history_days`` landed) when split."""
     rows = _int64(day_masks, "row")
     block = _int64(day_masks, "block")
-    mask = _int64(day_masks, "mask").view(np.uint64)
+    mask = _masks(day_masks)
     days = {"active_days_total": _sum_by_row(rows, np.bitwise_count(mask), n)}
     for w in window_edges(config):
         keep = np.clip(w - block * BLOCK_DAYS, 0, BLOCK_DAYS).astype(np.uint64)  # days of the block inside
         days[f"active_days_{w}d"] = _sum_by_row(rows, np.bitwise_count(mask & ((np.uint64(1) << keep) - 1)), n)
     last_us = _max_by_row(rows, _int64(day_masks, "last_us"), n)
     if history is not None:
-        days["active_days_total"] += history.sum(np.bitwise_count(_int64(history.groups, "mask").view(np.uint64)))[:, 0]
-        np.maximum(last_us, history.max("last_us", np.iinfo(np.int64).min)[:, 0], out=last_us)
+        days["active_days_total"] += history.sum(np.bitwise_count(_masks(history.groups)))[:, 0]
+        np.maximum(last_us, history.max("last_us", NAT_US)[:, 0], out=last_us)
     return DayActivity(days, last_us)
+
+
+def _masks(table: pa.Table) -> np.ndarray:
+    """The ``mask`` column of a day-mask aggregate as unsigned bits (for popcounts)."""
+    return _int64(table, "mask").view(np.uint64)
 
 
 def _float64(table: pa.Table, column: str) -> np.ndarray:
@@ -297,7 +308,7 @@ def _int64(table: pa.Table, column: str) -> np.ndarray:
 
 
 def _max_by_row(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    out = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)  # the int64 of NaT
+    out = np.full(n, NAT_US, dtype=np.int64)
     np.maximum.at(out, rows, values)
     return out
 
