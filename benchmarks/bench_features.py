@@ -85,6 +85,7 @@ PHASES = (
     ("engine", "to_pandas", "query"),  # both labelled by their caller: the quality scan or the feature queries
     ("engine", "to_arrow", "query"),
     ("pipeline", "event_aggregates", "feature queries: build expressions"),
+    ("pipeline", "period_aggregates", "period queries: build expressions"),
     ("pipeline", "finish_event_features", "assemble behaviour columns (pandas)"),
     ("pipeline", "with_bursts", "bursts into the frame"),
     ("pipeline", "_order", "order columns + reset index"),
@@ -93,6 +94,8 @@ PHASES = (
     ("pipeline", "_qualification_as_of", "qualification scores as of (pandas)"),
     ("pipeline", "type_counts", "unpack by-type aggregate (NumPy)"),
     ("pipeline", "day_activity", "unpack day masks (NumPy)"),
+    ("pipeline", "period_type_counts", "spread + carry the periods by type (NumPy)"),
+    ("pipeline", "period_activity", "spread + carry the periods' active days (NumPy)"),
 )
 
 

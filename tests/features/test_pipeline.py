@@ -137,6 +137,10 @@ def test_censoring_at_the_observation_end(world):
     )  # fmt: skip
     summary = summary_of(frame)
     assert set(frame["as_of"]) == {last_ok} and summary.censored > 0
+    # the period queries started for two dates; the one date left takes the joined path, with the same features
+    alone = build_training_set(world.leads, world.events, world.conversions, as_of=[last_ok], horizon_days=90,
+                               observed_until=end, now=NOW)  # fmt: skip
+    _assert_same_features(frame, alone)
 
 
 def test_scoring_frame_matches_training_features(world, base):

@@ -16,10 +16,12 @@ would cost ~5x the CPU and memory (see ``benchmarks/README.md``):
 - ``bursts``: the largest number of page views in one fixed, epoch-aligned bucket (only buckets of 2+ views,
   so few rows). Buckets never straddle midnight, so ``bucket start < as_of`` is exact.
 
-A training set with several as_of dates joins each row only to the events younger than its longest window;
-the older events are aggregated once per lead, type and period between consecutive dates (``history``,
-``history_days``) and carried forward along each lead's rows in NumPy (:mod:`~predictive_leads.features.
-history`), instead of joining every event to every later as_of.
+A training set with several as_of dates joins no event to a spine row (:func:`period_aggregates`). The days
+are cut at every as_of date and at every window's first day before one; the events are aggregated once per
+lead, type and period, and NumPy pairs each period with the rows whose windows hold it and carries all of
+them along each lead's rows (:mod:`~predictive_leads.features.history`, :func:`period_type_counts`,
+:func:`period_activity`), instead of joining every event to every later as_of. The query needs only the
+dates, not the spine, so it can start while the spine is being built.
 
 :func:`type_counts`, :func:`day_activity`, :func:`finish_event_features` and :func:`with_bursts` turn them
 into the published wide columns with NumPy, so that arithmetic cannot differ between engines either.
@@ -38,7 +40,7 @@ import pyarrow as pa
 from ibis import _
 
 from predictive_leads.features.config import FeatureConfig
-from predictive_leads.features.history import Carried
+from predictive_leads.features.history import PeriodGroups, period_ends, scatter
 
 DAY = pd.Timedelta(days=1)
 LN2 = float(np.log(2))
@@ -55,14 +57,21 @@ def bit_or(value: int) -> int:  # pragma: no cover - compiled to the engine's BI
 
 @dataclass(frozen=True)
 class EventAggregates:
-    """The narrow per-spine-row aggregates (Ibis tables), and the per-lead history when split: unpacked by
-    :func:`type_counts` and :func:`day_activity`, assembled by :func:`finish_event_features`."""
+    """The narrow per-spine-row aggregates (Ibis tables): unpacked by :func:`type_counts` and
+    :func:`day_activity`, assembled by :func:`finish_event_features`."""
 
-    by_type: ibis.Table
-    day_masks: ibis.Table
-    bursts: ibis.Table
-    history: ibis.Table | None = None  # split training sets: the older events per (lead, kind, since)
-    history_days: ibis.Table | None = None  # … and their active days per (lead, since, 63-day block)
+    by_type: ibis.Table  # per (row, kind, age bucket)
+    day_masks: ibis.Table  # per (row, 63-day block of age)
+    bursts: ibis.Table  # per row with a burst of 2+ views
+
+
+@dataclass(frozen=True)
+class PeriodAggregates:
+    """The per-lead-and-period aggregates of several as_of dates (Ibis tables): unpacked by
+    :func:`period_type_counts` and :func:`period_activity`."""
+
+    periods: ibis.Table  # per (lead, kind, period)
+    period_days: ibis.Table  # per (lead, period, 63-day block of epoch days)
 
 
 def window_edges(config: FeatureConfig) -> list[int]:
@@ -108,7 +117,6 @@ def event_aggregates(
     *,
     spelling: Mapping[str, str] | None = None,
     engine: str = "duckdb",
-    as_of_days: Sequence[int] = (),
 ) -> EventAggregates:
     """Point-in-time aggregates of the events before each spine row's as_of (spine: row, lead_id, as_of).
 
@@ -116,12 +124,54 @@ def event_aggregates(
     ``config.types`` (default: the names themselves). A join with that table gives each event its type's
     position in the vocabulary (``kind``), so several spellings of one type merge, events of other types drop
     out, and groups are keyed by integers.
-
-    ``as_of_days``: the spine's distinct as_of dates in epoch days (:func:`epoch_days`), when a
-    :class:`~predictive_leads.features.history.LeadTimeline` will carry the history. With two or more, each row
-    is joined only to the events younger than the longest window; the older ones are aggregated once per lead,
-    type and period between consecutive dates (``history``, ``history_days``) instead of once per later as_of.
     """
+    ev, values = _typed_events(events, config, spelling, engine)
+    sp = spine.mutate(as_of_us=_epoch_us(spine.as_of, engine))
+    sp = sp.mutate(as_of_day=sp.as_of_us // MICROS_PER_DAY)
+    edges = window_edges(config)
+    joined = sp.join(ev, [sp.lead_id == ev.lead_id, ev.ts < sp.as_of])
+    age = joined.as_of_day - 1 - joined.day
+    older_than = [ibis.ifelse(age >= edge, 1, 0) for edge in edges]
+    bucket = sum(older_than[1:], older_than[0])
+    rows = joined.select("row", "kind", "us", "high_intent", *values, age=age, bucket=bucket)
+    by_type = rows.group_by(["row", "kind", "bucket"]).aggregate(**_type_aggregates(rows, rows.age, config, values))
+    day_masks = rows.group_by(["row", (rows.age // BLOCK_DAYS).name("block")]).aggregate(
+        mask=_day_bits(rows.age), last_us=rows.us.max()
+    )
+    views = ev.filter(ev.kind.isin([config.types.index(t) for t in config.burst_event_types]))
+    return EventAggregates(by_type, day_masks, _bursts(views, sp, config))
+
+
+def period_aggregates(
+    events: ibis.Table,
+    config: FeatureConfig,
+    as_of_days: Sequence[int],
+    *,
+    spelling: Mapping[str, str] | None = None,
+    engine: str = "duckdb",
+) -> PeriodAggregates:
+    """The events before the last of ``as_of_days`` (epoch days, :func:`epoch_days`) aggregated per (lead, kind,
+    period) and their active days as bit masks per (lead, period, 63-day block of epoch days), with no spine at
+    all: periods are cut at :func:`~predictive_leads.features.history.period_ends`, and ``period`` ``p`` ends
+    (exclusive) at the ``p``-th cut; decay is taken to the day before it. One lead's groups partition its days,
+    so day counts add up. ``spelling`` as for :func:`event_aggregates`."""
+    ev, values = _typed_events(events, config, spelling, engine)
+    cuts = period_ends(sorted(as_of_days), window_edges(config))
+    old = ev.filter(ev.day < cuts[-1])  # keyed by lead_id: faster here than a join to lead numbers
+    keyed = old.mutate(period=_first_after(old.day, cuts, range(len(cuts))))
+    end = _first_after(keyed.day, cuts, cuts)
+    periods = keyed.group_by(["lead_id", "kind", "period"]).aggregate(
+        **_type_aggregates(keyed, end - 1 - keyed.day, config, values)
+    )
+    days = keyed.group_by(["lead_id", "period", (keyed.day // BLOCK_DAYS).name("block")]).aggregate(
+        mask=_day_bits(keyed.day), last_us=keyed.us.max()
+    )  # ~2x faster than counting distinct days
+    return PeriodAggregates(periods, days)
+
+
+def _typed_events(events: ibis.Table, config: FeatureConfig, spelling: Mapping[str, str] | None, engine: str):
+    """The events of the vocabulary's types with their ``kind``, epoch ``us`` and ``day``, the ``high_intent``
+    flag and the value columns as ``v_0``, ``v_1``, …; and those value names."""
     types = config.types
     if spelling is None:
         spelling = {t: t for t in types}
@@ -133,59 +183,35 @@ def event_aggregates(
     ev = ev.mutate(day=ev.us // MICROS_PER_DAY)
     if config.high_intent_form_urls:
         form = types.index(config.high_intent_form_type)
-        ev = ev.mutate(high_intent=(ev.kind == form) & ev.url.isin(list(config.high_intent_form_urls)))
+        urls = list(config.high_intent_form_urls)  # a condition, not `&`: DuckDB then tests only the forms' urls
+        ev = ev.mutate(high_intent=ibis.ifelse(ev.kind == form, ev.url.isin(urls), False))
     else:
         ev = ev.mutate(high_intent=ibis.literal(False))
-    ev = ev.mutate(**{f"v_{i}": ev[v].cast("float64") for i, v in enumerate(config.value_columns)})
-    sp = spine.mutate(as_of_us=_epoch_us(spine.as_of, engine))
-    sp = sp.mutate(as_of_day=sp.as_of_us // MICROS_PER_DAY)
-    edges = window_edges(config)
-    recent = [sp.lead_id == ev.lead_id, ev.ts < sp.as_of]
-    split = len(as_of_days) > 1
-    if split:  # the older events come from the history below
-        recent.append(ev.day >= sp.as_of_day - edges[-1])
-    joined = sp.join(ev, recent)
-    age = joined.as_of_day - 1 - joined.day
-    older_than = [ibis.ifelse(age >= edge, 1, 0) for edge in edges]
-    bucket = sum(older_than[1:], older_than[0])
     values = [f"v_{i}" for i in range(len(config.value_columns))]
-    rows = joined.select("row", "kind", "us", "high_intent", *values, age=age, bucket=bucket)
-    decayed = {f"decay_{i}": (rows.age.cast("float64") * (-LN2 / h)).exp().sum()
-               for i, h in enumerate(config.half_lives_days)}  # fmt: skip
-    sums = {f"sum_{k}": rows[k].sum() for k in values} | {f"max_{k}": rows[k].max() for k in values}
-    by_type = rows.group_by(["row", "kind", "bucket"]).aggregate(
-        n=rows.count(), last_us=rows.us.max(), high_intent=count_if(rows.high_intent), **decayed, **sums
-    )
-    day_masks = rows.group_by(["row", (rows.age // BLOCK_DAYS).name("block")]).aggregate(
-        mask=_day_bits(rows.age), last_us=rows.us.max()
-    )
-    views = ev.filter(ev.kind.isin([types.index(t) for t in config.burst_event_types]))
-    history = _history(ev, config, sorted(as_of_days), values) if split else (None, None)
-    return EventAggregates(by_type, day_masks, _bursts(views, sp, config), *history)
+    return ev.mutate(**{v: ev[c].cast("float64") for v, c in zip(values, config.value_columns, strict=True)}), values
 
 
-def _history(ev: ibis.Table, config: FeatureConfig, as_of_days: list[int], values: list[str]):
-    """The events older than the longest window of some spine row, aggregated per (lead, kind, since), and their
-    active days as bit masks per (lead, since, 63-day block of epoch days); ``since`` is the first as_of date the
-    event is that old for, and decay is taken to the day before it (:class:`~predictive_leads.features.history.
-    LeadTimeline` carries it on). One lead's groups partition its days (``since`` is a function of the day), so
-    their day counts add up."""
-    longest = window_edges(config)[-1]
-    old = ev.filter(ev.day < as_of_days[-1] - longest)  # keyed by lead_id: faster here than a join to numbers
-    keyed = old.mutate(since=ibis.cases(*((old.day < day - longest, day) for day in as_of_days)))
-    age = (keyed.since - 1 - keyed.day).cast("float64")
-    history = keyed.group_by(["lead_id", "kind", "since"]).aggregate(
-        n=keyed.count(),
-        last_us=keyed.us.max(),
-        high_intent=count_if(keyed.high_intent),
+def _type_aggregates(rows: ibis.Table, age: ibis.Value, config: FeatureConfig, values: list[str]) -> dict:
+    """The aggregates per event type of a group of events ``age`` days old (0: the day before as_of)."""
+    age = age.cast("float64")
+    return {
+        "n": rows.count(),
+        "last_us": rows.us.max(),
+        "high_intent": count_if(rows.high_intent),
         **{f"decay_{i}": (age * (-LN2 / h)).exp().sum() for i, h in enumerate(config.half_lives_days)},
-        **{f"sum_{k}": keyed[k].sum() for k in values},
-        **{f"max_{k}": keyed[k].max() for k in values},
-    )
-    days = keyed.group_by(["lead_id", "since", (keyed.day // BLOCK_DAYS).name("block")]).aggregate(
-        mask=_day_bits(keyed.day), last_us=keyed.us.max()
-    )  # ~2x faster than counting distinct days
-    return history, days
+        **{f"sum_{k}": rows[k].sum() for k in values},
+        **{f"max_{k}": rows[k].max() for k in values},
+    }
+
+
+def _first_after(day: ibis.Value, cuts: Sequence[int], values: Sequence[int]) -> ibis.Value:
+    """``values[i]`` for the first of the sorted ``cuts`` after ``day`` (``day`` is before the last): a binary
+    search of nested conditions, a handful of comparisons per event however many cuts."""
+    if len(cuts) == 1:
+        return ibis.literal(values[0], type="int64")
+    middle = len(cuts) // 2
+    return ibis.ifelse(day < cuts[middle - 1], _first_after(day, cuts[:middle], values[:middle]),
+                       _first_after(day, cuts[middle:], values[middle:]))  # fmt: skip
 
 
 def _day_bits(day: ibis.Value) -> ibis.Value:
@@ -220,42 +246,44 @@ class TypeCounts:
     value_max: np.ndarray  # (value column, row) float64, NaN when the lead has no value
 
 
-def type_counts(by_type: pa.Table, n: int, config: FeatureConfig, history: Carried | None = None) -> TypeCounts:
+def type_counts(by_type: pa.Table, n: int, config: FeatureConfig) -> TypeCounts:
     """:class:`TypeCounts` for ``n`` spine rows from the ``by_type`` aggregate (rows last: each column of the
-    frame is one contiguous slice), plus the older events of ``history`` in the last bucket when split."""
+    frame is one contiguous slice)."""
     types, n_buckets = config.types, len(window_edges(config)) + 1
     rows, kind, bucket = _int64(by_type, "row"), _int64(by_type, "kind"), _int64(by_type, "bucket")
     within = np.zeros((len(types), n_buckets, n), dtype=np.int32)
     within.reshape(-1)[(kind * n_buckets + bucket) * n + rows] = _int64(by_type, "n")
-    stamps = _int64(by_type, "last_us")
-    last_us = {}
-    for event_type in config.recency_event_types:
-        of_type = kind == types.index(event_type)
-        last_us[event_type] = _max_by_row(rows[of_type], stamps[of_type], n)
+    recency = _recency_slots(config)
+    latest = np.full((len(config.recency_event_types), n), NAT_US, dtype=np.int64)
+    keep = recency[kind] >= 0
+    scatter(np.maximum, latest, (recency[kind][keep], rows[keep]), _int64(by_type, "last_us")[keep])
     decayed = np.zeros((len(config.half_lives_days), len(types), n))
     for i in range(len(config.half_lives_days)):
-        np.add.at(decayed[i], (kind, rows), _float64(by_type, f"decay_{i}"))
+        scatter(np.add, decayed[i], (kind, rows), _float64(by_type, f"decay_{i}"))
     value_sums = np.zeros((len(config.value_columns), n_buckets, n))
     value_max = np.full((len(config.value_columns), n), np.nan)
     for i in range(len(config.value_columns)):
-        np.add.at(value_sums[i], (bucket, rows), np.nan_to_num(_float64(by_type, f"sum_v_{i}")))
+        scatter(np.add, value_sums[i], (bucket, rows), np.nan_to_num(_float64(by_type, f"sum_v_{i}")))
         np.fmax.at(value_max[i], rows, _float64(by_type, f"max_v_{i}"))
     high_intent = _sum_by_row(rows, _int64(by_type, "high_intent"), n)
-    if history is not None:  # split aggregates: the events older than the longest window
-        kinds = {"slot": "kind", "n_slots": len(types)}
-        within[:, -1] = history.sum("n", **kinds).T
-        latest = history.max("last_us", NAT_US, **kinds)
-        for event_type in config.recency_event_types:
-            np.maximum(last_us[event_type], latest[:, types.index(event_type)], out=last_us[event_type])
-        for i, h in enumerate(config.half_lives_days):
-            decayed[i] += history.sum(f"decay_{i}", rate=-LN2 / h, **kinds).T
-        for i in range(len(config.value_columns)):
-            value_sums[i, -1] = history.sum(f"sum_v_{i}")[:, 0]
-            np.fmax(value_max[i], history.max(f"max_v_{i}", np.nan)[:, 0], out=value_max[i])
-        high_intent += history.sum("high_intent")[:, 0]
-    np.cumsum(within, axis=1, out=within)
-    np.cumsum(value_sums, axis=1, out=value_sums)
+    _cumulate(within, value_sums, n_buckets)
+    last_us = dict(zip(config.recency_event_types, latest, strict=True))
     return TypeCounts(within, last_us, high_intent, np.round(decayed, 9), _significant(value_sums), value_max)
+
+
+def _recency_slots(config: FeatureConfig) -> np.ndarray:
+    """Each event type's place among the recency types, -1 for the others."""
+    slots = np.full(len(config.types), -1)
+    slots[[config.types.index(t) for t in config.recency_event_types]] = range(len(config.recency_event_types))
+    return slots
+
+
+def _cumulate(within: np.ndarray, value_sums: np.ndarray, buckets: int) -> None:
+    """Counts and value sums per age bucket made cumulative over the first ``buckets``, in place (contiguous
+    slices: ~10x faster than ``np.cumsum`` along the middle axis)."""
+    for b in range(1, buckets):
+        within[:, b] += within[:, b - 1]
+        value_sums[:, b] += value_sums[:, b - 1]
 
 
 def _significant(values: np.ndarray, digits: int = 12) -> np.ndarray:
@@ -275,9 +303,8 @@ class DayActivity:
     last_us: np.ndarray  # (row,) latest event in epoch µs, the int64 of NaT when none
 
 
-def day_activity(day_masks: pa.Table, n: int, config: FeatureConfig, history: Carried | None = None) -> DayActivity:
-    """:class:`DayActivity` for ``n`` spine rows from the ``day_masks`` aggregate (popcounts of the masks), plus
-    the days older than the longest window from ``history`` (``history_days`` landed) when split."""
+def day_activity(day_masks: pa.Table, n: int, config: FeatureConfig) -> DayActivity:
+    """:class:`DayActivity` for ``n`` spine rows from the ``day_masks`` aggregate (popcounts of the masks)."""
     rows = _int64(day_masks, "row")
     block = _int64(day_masks, "block")
     mask = _masks(day_masks)
@@ -285,11 +312,50 @@ def day_activity(day_masks: pa.Table, n: int, config: FeatureConfig, history: Ca
     for w in window_edges(config):
         keep = np.clip(w - block * BLOCK_DAYS, 0, BLOCK_DAYS).astype(np.uint64)  # days of the block inside
         days[f"active_days_{w}d"] = _sum_by_row(rows, np.bitwise_count(mask & ((np.uint64(1) << keep) - 1)), n)
-    last_us = _max_by_row(rows, _int64(day_masks, "last_us"), n)
-    if history is not None:
-        days["active_days_total"] += history.sum(np.bitwise_count(_masks(history.groups)))[:, 0]
-        np.maximum(last_us, history.max("last_us", NAT_US)[:, 0], out=last_us)
-    return DayActivity(days, last_us)
+    return DayActivity(days, _max_by_row(rows, _int64(day_masks, "last_us"), n))
+
+
+def period_type_counts(periods: PeriodGroups, config: FeatureConfig) -> TypeCounts:
+    """:class:`TypeCounts` from the ``periods`` aggregate of several dates placed on the spine's timeline: window
+    counts from the (period, row) pairs the windows hold, the rest carried along each lead's rows."""
+    types, edges, n = config.types, window_edges(config), len(periods.timeline.day)
+    group, rows, bucket = periods.in_windows(edges)
+    carried = periods.carried()
+    within = np.zeros((len(types), len(edges) + 1, n), dtype=np.int32)
+    kind = _int64(periods.groups, "kind")
+    np.add.at(within.reshape(-1), (kind[group] * within.shape[1] + bucket) * n + rows,
+              _int64(periods.groups, "n").astype(np.int32)[group])  # fmt: skip
+    within[:, -1] = carried.sum("n", slot=kind, n_slots=len(types)).T
+    recency = _recency_slots(config)
+    latest = carried.max("last_us", NAT_US, slot=recency[kind], n_slots=len(config.recency_event_types))
+    last_us = {t: latest[:, recency[types.index(t)]] for t in config.recency_event_types}
+    decayed = np.zeros((len(config.half_lives_days), len(types), n))
+    for i, h in enumerate(config.half_lives_days):
+        decayed[i] = carried.sum(f"decay_{i}", slot=kind, n_slots=len(types), rate=-LN2 / h).T
+    value_sums = np.zeros((len(config.value_columns), len(edges) + 1, n))
+    value_max = np.full((len(config.value_columns), n), np.nan)
+    for i in range(len(config.value_columns)):
+        scatter(np.add, value_sums[i], (bucket, rows), np.nan_to_num(_float64(periods.groups, f"sum_v_{i}"))[group])
+        value_sums[i, -1] = carried.sum(f"sum_v_{i}")[:, 0]
+        value_max[i] = carried.max(f"max_v_{i}", np.nan)[:, 0]
+    _cumulate(within, value_sums, len(edges))  # the last bucket already holds all before as_of
+    high_intent = carried.sum("high_intent")[:, 0]
+    return TypeCounts(within, last_us, high_intent, np.round(decayed, 9), _significant(value_sums), value_max)
+
+
+def period_activity(days: PeriodGroups, config: FeatureConfig) -> DayActivity:
+    """:class:`DayActivity` from the ``period_days`` aggregate of several dates placed on the spine's timeline: a
+    period lies wholly inside or outside each window, and one lead's periods partition its days, so active days
+    are sums of the periods' popcounts."""
+    edges, n = window_edges(config), len(days.timeline.day)
+    group, rows, bucket = days.in_windows(edges)
+    active = np.bitwise_count(_masks(days.groups))
+    within = np.bincount(bucket * n + rows, weights=active[group], minlength=len(edges) * n).reshape(len(edges), n)
+    np.cumsum(within, axis=0, out=within)
+    counts = {f"active_days_{w}d": within[i] for i, w in enumerate(edges)}
+    carried = days.carried()
+    total = carried.sum(active)[:, 0]
+    return DayActivity({"active_days_total": total, **counts}, carried.max("last_us", NAT_US)[:, 0])
 
 
 def _masks(table: pa.Table) -> np.ndarray:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,13 +28,20 @@ from predictive_leads.features.behaviour import (
     epoch_days,
     event_aggregates,
     finish_event_features,
+    period_activity,
+    period_aggregates,
+    period_type_counts,
     type_counts,
+    window_edges,
     with_bursts,
 )
 from predictive_leads.features.config import OTHER_EVENTS, QUALIFICATION, FeatureConfig
 from predictive_leads.features.guard import ATTRS_KEY
-from predictive_leads.features.history import Carried, timeline_for
+from predictive_leads.features.history import MAX_DATES, PeriodGroups, timeline_for
 from predictive_leads.features.spine import build_spine, label_spine, skipped_leads, to_utc
+
+if TYPE_CHECKING:
+    import ibis
 
 CONTEXT_COLUMNS = ("lead_id", "as_of", "converted", "last_event_at", "email_domain", "account_id")
 
@@ -234,33 +242,63 @@ class _EngineThread:
         self._thread.shutdown(wait=True, cancel_futures=True)
 
 
-def _features(engine: _EngineThread, scan: Future, leads, spine, config: FeatureConfig):
-    """Behaviour and lead columns for each spine row, the resolved config and the event counts for the summary.
+@dataclass(frozen=True)
+class _EventQueries:
+    """The scanned events, their vocabulary and, for several as_of dates, the period queries already running."""
 
-    The engine thread runs the scan and then the three aggregate queries back to back; this thread builds the
-    lead columns meanwhile and unpacks each aggregate as it arrives.
-    """
-    spine = spine[["lead_id", "as_of"]].reset_index(drop=True)
+    events: ibis.Table
+    vocabulary: Vocabulary
+    as_of_days: list[int]  # the distinct as_of dates the period queries cut at, in epoch days
+    periods: tuple[Future, Future] | None  # the periods and period_days results, None for the joined path
+
+
+def _start_queries(engine: _EngineThread, scan: Future, config: FeatureConfig, dates) -> _EventQueries:
+    """Resolve the event vocabulary from the scan and, for 2 to ``MAX_DATES`` as_of ``dates``, start the period
+    queries: they need only the dates, so the engine runs them while this thread builds and labels the spine."""
     events_t, counts = scan.result()
     vocabulary = resolve_vocabulary(counts, config)
-    config = vocabulary.config
-    events_t = events_t.filter(events_t.ts < spine["as_of"].max())  # no spine row can use a later event
-    spine_t = engines.spine_table(engine.con, spine)
-    as_of_days = epoch_days(spine["as_of"])
-    timeline = timeline_for(spine, as_of_days)  # several dates: history carried along each lead's rows
-    aggregates = event_aggregates(events_t, spine_t, config, spelling=vocabulary.spelling, engine=engine.name,
-                                  as_of_days=np.unique(as_of_days).tolist() if timeline else ())  # fmt: skip
+    as_of_days = sorted(set(epoch_days(pd.Series(list(dates))).tolist()))
+    if not 2 <= len(as_of_days) <= MAX_DATES:
+        return _EventQueries(events_t, vocabulary, as_of_days, None)
+    aggregates = period_aggregates(events_t, vocabulary.config, as_of_days, spelling=vocabulary.spelling,
+                                   engine=engine.name)  # fmt: skip
     query = partial(engine.submit, engines.to_arrow)
-    by_type, day_masks = query(aggregates.by_type), query(aggregates.day_masks)
-    history = [query(aggregates.history), query(aggregates.history_days)] if timeline else None
+    return _EventQueries(events_t, vocabulary, as_of_days, (query(aggregates.periods), query(aggregates.period_days)))
+
+
+def _features(engine: _EngineThread, started: _EventQueries, leads, spine):
+    """Behaviour and lead columns for each spine row, the resolved config and the event counts for the summary.
+
+    The engine thread runs the scan and then the aggregate queries back to back; this thread builds the lead
+    columns meanwhile and unpacks each aggregate as it arrives. The period queries (several dates) started
+    before the spine was built; a spine they do not fit (one date left after censoring, or a lead twice on one
+    date) takes the joined path instead.
+    """
+    spine = spine[["lead_id", "as_of"]].reset_index(drop=True)
+    vocabulary = started.vocabulary
+    config = vocabulary.config
+    events_t = started.events.filter(started.events.ts < spine["as_of"].max())  # no spine row can use a later event
+    spine_t = engines.spine_table(engine.con, spine)
+    at = lead_positions(leads, spine)
+    timeline = timeline_for(leads["lead_id"], at, epoch_days(spine["as_of"])) if started.periods else None
+    aggregates = event_aggregates(events_t, spine_t, config, spelling=vocabulary.spelling, engine=engine.name)
+    query = partial(engine.submit, engines.to_arrow)
+    if timeline:
+        by_type, day_masks = started.periods
+    else:
+        by_type, day_masks = query(aggregates.by_type), query(aggregates.day_masks)
     bursts = query(aggregates.bursts)
     accounts = _submit_accounts(engine, events_t.filter(events_t.event_type.isin(list(vocabulary.spelling))),
                                 spine, leads)  # fmt: skip
-    who = _lead_columns(leads, spine, config)
-    old, old_days = (Carried.land(h.result(), timeline) for h in history) if history else (None, None)
-    types = type_counts(by_type.result(), len(spine), config, old)
-    days = day_activity(day_masks.result(), len(spine), config, old_days)
-    del by_type, day_masks, history, old, old_days  # the Arrow results (largest for a training set): free them
+    who = _lead_columns(leads, spine, config, at)
+    if timeline:
+        edges = window_edges(config)
+        types = period_type_counts(PeriodGroups.of(by_type.result(), timeline, started.as_of_days, edges), config)
+        days = period_activity(PeriodGroups.of(day_masks.result(), timeline, started.as_of_days, edges), config)
+    else:
+        n = len(spine)
+        types, days = type_counts(by_type.result(), n, config), day_activity(day_masks.result(), n, config)
+    del by_type, day_masks  # the Arrow results (largest for a training set): free them
     behaviour = finish_event_features(types, days, spine, config)  # while the engine runs the bursts query
     frame = pd.concat([with_bursts(behaviour, bursts.result(), config), who, *_account_columns(accounts)], axis=1)
     for name, (event_type, days_) in config.silence_flags.items():
@@ -297,9 +335,9 @@ def _account_columns(accounts) -> list[pd.DataFrame]:
     return [account_features(future.result(), keys, row_keys, spine, leads, window=ACCOUNT_WINDOW_DAYS)]
 
 
-def _lead_columns(leads: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig) -> pd.DataFrame:
-    """Who the lead is, for each spine row (in spine order): parsed and declared attributes, lead age."""
-    at = lead_positions(leads, spine)
+def _lead_columns(leads: pd.DataFrame, spine: pd.DataFrame, config: FeatureConfig, at: np.ndarray) -> pd.DataFrame:
+    """Who the lead is, for each spine row (in spine order; ``at``: its lead's position in ``leads``): parsed and
+    declared attributes, lead age."""
     attributes = lead_attributes(leads, config).take(at).reset_index(drop=True)
     age = (spine["as_of"].array - leads["created_at"].array.take(at)) / pd.Timedelta(days=1)
     age = pd.DataFrame({"lead_age_days": age})
@@ -398,10 +436,11 @@ def build_training_set(
     with _EngineThread(engine, spark_session) as engine_thread:
         scan = engine_thread.scan(events, leads, now, config)  # while pandas validates the leads
         leads, conversions = _prepare(leads, conversions)
+        started = _start_queries(engine_thread, scan, config, dates)
         end = to_utc(observed_until) if observed_until is not None else _latest(leads, conversions, events)
         spine = build_spine(leads, conversions, dates)
         labelled, censored = label_spine(spine, conversions, horizon_days=horizon_days, observed_until=end)
-        frame, quality, config = _features(engine_thread, scan, leads, labelled, config)
+        frame, quality, config = _features(engine_thread, started, leads, labelled)
     labels = labelled.set_index(["lead_id", "as_of"])["converted"]
     frame["converted"] = labels.reindex(pd.MultiIndex.from_frame(frame[["lead_id", "as_of"]])).to_numpy()
     frame = _order(frame)
@@ -439,8 +478,9 @@ def build_scoring_frame(
     with _EngineThread(engine, spark_session) as engine_thread:
         scan = engine_thread.scan(events, leads, now, config)  # while pandas validates the leads
         leads, conversions = _prepare(leads, conversions)
+        started = _start_queries(engine_thread, scan, config, dates)
         spine = build_spine(leads, conversions if conversions is not None else empty, dates)
-        frame, quality, config = _features(engine_thread, scan, leads, spine, config)
+        frame, quality, config = _features(engine_thread, started, leads, spine)
     summary = DatasetSummary(
         kind="scoring frame",
         rows=len(frame),
@@ -474,7 +514,8 @@ def features_for_spine(
         unknown = spine.loc[~spine["lead_id"].isin(leads["lead_id"]), "lead_id"]
         if len(unknown):
             raise ValueError(f"{len(unknown)} spine row(s) name leads not in leads; first: {unknown.iloc[0]!r}")
-        frame, _quality, config = _features(engine_thread, scan, leads, spine, config)
+        started = _start_queries(engine_thread, scan, config, spine["as_of"].unique())
+        frame, _quality, config = _features(engine_thread, started, leads, spine)
     return frame, config
 
 
