@@ -7,7 +7,14 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from predictive_leads.features.history import MAX_DATES, Carried, LeadTimeline, period_ends, timeline_for
+from predictive_leads.features.history import (
+    MAX_DATES,
+    Carried,
+    LeadTimeline,
+    PeriodGroups,
+    period_ends,
+    timeline_for,
+)
 
 # lead A has rows on days 10, 40, 70; B on 40 and 100 (none on 10 or 70); C on 10 only
 SPINE = pd.DataFrame({"lead_id": ["B", "A", "C", "A", "B", "A"], "day": [100, 40, 10, 10, 40, 70]})
@@ -91,3 +98,31 @@ def test_periods_are_for_several_dates_each_lead_once_a_day():
     assert timeline_for(LEADS, lead, np.array([100, 40, 10, 40, 40, 70])) is None  # A twice on day 40
     many = np.arange(MAX_DATES + 1)
     assert timeline_for(pd.Series(many.astype(str)), many, many) is None  # periods too short to pay
+
+
+def test_a_period_pairs_with_each_row_whose_windows_hold_it_in_the_first_that_does():
+    timeline, edges = _timeline(), [7, 30]
+    cuts = period_ends(timeline.dates.tolist(), edges)
+    lead_ids = [lead for lead in ["A", "B", "C", "Z"] for _ in cuts]
+    groups = pa.table({"lead_id": lead_ids, "period": list(range(len(cuts))) * 4})
+    periods = PeriodGroups.of(groups, timeline, timeline.dates.tolist(), edges)
+    group, rows, bucket = periods.in_windows(edges)
+    expected = set()  # by brute force: the period [start, end) inside the row's window [as_of - w, as_of)
+    for g, (lead, p) in enumerate(zip(lead_ids, groups.column("period").to_pylist(), strict=True)):
+        start, end = (cuts[p - 1] if p else -(10**9)), cuts[p]
+        for row in np.flatnonzero(SPINE["lead_id"] == lead):
+            as_of = SPINE["day"][row]
+            inside = [w for w in edges if start >= as_of - w and end <= as_of]
+            if inside:
+                expected.add((g, row, edges.index(inside[0])))
+    assert set(zip(group.tolist(), rows.tolist(), bucket.tolist(), strict=True)) == expected
+    assert len(expected) == len(group) > 0
+
+
+def test_every_period_is_carried_from_the_first_row_after_it():
+    timeline = _timeline()
+    cuts = period_ends(timeline.dates.tolist(), [7])
+    groups = pa.table({"lead_id": ["A"] * len(cuts), "period": list(range(len(cuts))), "n": [1] * len(cuts)})
+    carried = PeriodGroups.of(groups, timeline, timeline.dates.tolist(), [7]).carried()
+    totals = carried.sum("n")[:, 0]
+    assert [totals[row] for row in (A10, A40, A70)] == [sum(c <= day for c in cuts) for day in (10, 40, 70)]
