@@ -323,8 +323,7 @@ def period_type_counts(periods: PeriodGroups, config: FeatureConfig) -> TypeCoun
     carried = periods.carried()
     within = np.zeros((len(types), len(edges) + 1, n), dtype=np.int32)
     kind = _int64(periods.groups, "kind")
-    np.add.at(within.reshape(-1), (kind[group] * within.shape[1] + bucket) * n + rows,
-              _int64(periods.groups, "n").astype(np.int32)[group])  # fmt: skip
+    scatter(np.add, within, (kind[group], bucket, rows), _int64(periods.groups, "n").astype(np.int32)[group])
     within[:, -1] = carried.sum("n", slot=kind, n_slots=len(types)).T
     recency = _recency_slots(config)
     latest = carried.max("last_us", NAT_US, slot=recency[kind], n_slots=len(config.recency_event_types))
