@@ -29,10 +29,15 @@ def timeline_for(lead_ids: pd.Series, lead: np.ndarray, as_of_days: np.ndarray) 
     """The spine's :class:`LeadTimeline` when periods pay: 2 to :data:`MAX_DATES` distinct as_of dates, each
     lead at most once per date; else None. ``lead_ids``: the distinct lead ids; ``lead``, ``as_of_days``: each
     row's position in them and its as_of in epoch days."""
-    if not 2 <= len(np.unique(as_of_days)) <= MAX_DATES:
+    if not periods_pay(as_of_days):
         return None
     timeline = LeadTimeline.of(lead_ids, lead, as_of_days)
-    return None if (np.diff(timeline.keys) == 0).any() else timeline
+    return None if (np.diff(timeline.position, axis=1) > 1).any() else timeline
+
+
+def periods_pay(as_of_days) -> bool:
+    """Whether several as_of dates (epoch days, repeats allowed) are worth periods: 2 to :data:`MAX_DATES`."""
+    return 2 <= len(np.unique(as_of_days)) <= MAX_DATES
 
 
 def period_ends(as_of_days: Sequence[int], edges: Sequence[int]) -> list[int]:
@@ -49,7 +54,6 @@ class LeadTimeline:
     day: np.ndarray  # (row,) the as_of date in epoch days
     dates: np.ndarray  # the distinct as_of dates, sorted
     date: np.ndarray  # (row,) the index of its as_of in ``dates``
-    keys: np.ndarray  # (lead number, date) as one sortable integer, in timeline order
     order: np.ndarray  # spine rows in timeline order
     position: np.ndarray  # (lead, date + 1) timeline position of the lead's first row on or after the date
     steps: tuple[tuple[np.ndarray, np.ndarray], ...]  # per rank 1, 2, …: (rows, the lead's previous rows)
@@ -71,7 +75,7 @@ class LeadTimeline:
         by_rank = np.argsort(rank, kind="stable")
         bounds = np.searchsorted(rank[by_rank], np.arange(1, int(rank.max(initial=0)) + 2))
         steps = tuple((order[at], order[at - 1]) for at in np.split(by_rank, bounds)[1:-1])
-        return cls(pa.array(leads.astype(str), type=pa.string()), day, dates, date, keys[order], order, position, steps)
+        return cls(pa.array(leads.astype(str), type=pa.string()), day, dates, date, order, position, steps)
 
     def numbers(self, lead_ids: pa.Array) -> np.ndarray:
         """Each lead id's number (its position in :attr:`leads`); -1 for an id that is not there."""
@@ -115,26 +119,27 @@ class PeriodGroups:
     period: np.ndarray  # (group,) period index
     ends: np.ndarray  # (period,) first day after it
     starts: np.ndarray  # (period,) its first day (:data:`NO_DAY` for the oldest)
+    first: np.ndarray  # (group,) index of the first as_of date on or after its period's end
 
     @classmethod
     def of(cls, groups: pa.Table, timeline: LeadTimeline, as_of_days: Sequence[int], edges: Sequence[int]):
         ends = np.asarray(period_ends(as_of_days, edges), dtype=np.int64)
-        lead = timeline.numbers(groups.column("lead_id"))
-        return cls(groups, timeline, lead, _column(groups, "period"), ends, np.r_[NO_DAY, ends[:-1]])
+        lead, period = timeline.numbers(groups.column("lead_id")), _column(groups, "period")
+        first = timeline.date_index(ends)[period]
+        return cls(groups, timeline, lead, period, ends, np.r_[NO_DAY, ends[:-1]], first)
 
     def in_windows(self, edges: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(group, row, bucket) for each period and row whose longest window (``edges[-1]`` days) holds it;
         ``bucket``: the first window (index into the sorted ``edges``) that holds it."""
-        dates = self.timeline.date_index
-        first, stop = dates(self.ends)[self.period], dates(self.starts + edges[-1] + 1)[self.period]
-        group, rows = self.timeline.spread(self.lead, first, stop)
+        stop = self.timeline.date_index(self.starts + edges[-1] + 1)[self.period]
+        group, rows = self.timeline.spread(self.lead, self.first, stop)
         bucket = np.searchsorted(edges, self.timeline.dates[None, :] - self.starts[:, None])  # (period, date)
         return group, rows, bucket.reshape(-1)[self.period[group] * bucket.shape[1] + self.timeline.date[rows]]
 
     def carried(self) -> Carried:
         """Each group carried from the first row it is before, decayed sums decayed from the period's end."""
-        at = self.timeline.date_index(self.ends)[self.period]
-        return Carried(self.groups, self.timeline, self.timeline.landing(self.lead, at), ref=self.ends[self.period])
+        rows = self.timeline.landing(self.lead, self.first)
+        return Carried(self.groups, self.timeline, rows, ref=self.ends[self.period])
 
 
 @dataclass(frozen=True)
@@ -169,13 +174,14 @@ class Carried:
         return out
 
     def _landed(self, values: np.ndarray, slot, n_slots: int, fill, ufunc) -> np.ndarray:
-        out = np.full((len(self.timeline.day), n_slots), fill, dtype=values.dtype)  # rows first: carried whole
+        shape = (len(self.timeline.day), n_slots)  # rows first: each row's slots are carried whole
         slots = np.zeros(len(self.rows), dtype=np.int64) if slot is None else slot
         slots = _column(self.groups, slots) if isinstance(slots, str) else slots
         keep = (self.rows >= 0) & (slots >= 0)
-        if ufunc is np.add:  # bincount adds ~5x faster than np.add.at
+        if ufunc is np.add:  # bincount adds ~5x faster than np.add.at (and starts from 0, the sums' fill)
             flat = self.rows[keep] * n_slots + slots[keep]
-            return np.bincount(flat, weights=values[keep], minlength=out.size).reshape(out.shape)
+            return np.bincount(flat, weights=values[keep], minlength=shape[0] * n_slots).reshape(shape)
+        out = np.full(shape, fill, dtype=values.dtype)
         scatter(ufunc, out, (self.rows[keep], slots[keep]), values[keep])
         return out
 

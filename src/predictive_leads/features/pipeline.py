@@ -37,7 +37,7 @@ from predictive_leads.features.behaviour import (
 )
 from predictive_leads.features.config import OTHER_EVENTS, QUALIFICATION, FeatureConfig
 from predictive_leads.features.guard import ATTRS_KEY
-from predictive_leads.features.history import MAX_DATES, PeriodGroups, timeline_for
+from predictive_leads.features.history import PeriodGroups, periods_pay, timeline_for
 from predictive_leads.features.spine import build_spine, label_spine, skipped_leads, to_utc
 
 if TYPE_CHECKING:
@@ -253,12 +253,12 @@ class _EventQueries:
 
 
 def _start_queries(engine: _EngineThread, scan: Future, config: FeatureConfig, dates) -> _EventQueries:
-    """Resolve the event vocabulary from the scan and, for 2 to ``MAX_DATES`` as_of ``dates``, start the period
-    queries: they need only the dates, so the engine runs them while this thread builds and labels the spine."""
+    """Resolve the event vocabulary from the scan and, when several as_of ``dates`` are worth periods, start the
+    period queries: they need only the dates, so the engine runs them while this thread builds and labels the spine."""
     events_t, counts = scan.result()
     vocabulary = resolve_vocabulary(counts, config)
     as_of_days = sorted(set(epoch_days(pd.Series(list(dates))).tolist()))
-    if not 2 <= len(as_of_days) <= MAX_DATES:
+    if not periods_pay(as_of_days):
         return _EventQueries(events_t, vocabulary, as_of_days, None)
     aggregates = period_aggregates(events_t, vocabulary.config, as_of_days, spelling=vocabulary.spelling,
                                    engine=engine.name)  # fmt: skip
