@@ -65,3 +65,30 @@ def test_route_refuses_an_unknown_mode_in_one_line(scored):
     result = runner.invoke(app, ["route", "--scores", str(scores), "--reps", str(folder / "one.yaml"), "--out",
                                  str(folder / "x.csv"), "--mode", "fair"])  # fmt: skip
     assert result.exit_code == 1 and "--mode must be one of" in result.output
+
+
+def test_report_segments_by_campaign_with_a_cost_table_writes_spend_and_roi(scored):
+    folder, world, scores = scored
+    events = pd.read_parquet(world / "events.parquet", columns=["ts", "campaign"])
+    before = events[events["ts"] < pd.Timestamp("2026-03-01", tz="UTC")]
+    top = before["campaign"].dropna().astype(str).value_counts().index[:2]
+    costs = folder / "costs.csv"
+    costs.write_text(f"campaign,cost\n{top[0]},1000\n{top[1]},2500\nnever-ran,50\n")
+    out = folder / "campaigns"
+    args = ["report-segments", "--scores", str(scores), "--outcomes", str(world / "conversions.parquet"), "--by",
+            "campaign", "--out", str(out), "--n-boot", "20", "--costs", str(costs)]  # fmt: skip
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "pass the events (--campaign-events)" in refused.output
+    result = runner.invoke(app, [*args, "--campaign-events", str(world / "events.parquet")])
+    assert result.exit_code == 0, result.output
+    assert "never-ran" in result.output  # the note on a campaign with a cost and no lead
+    table = pd.read_csv(out / "segments.csv").set_index("segment")
+    everyone = table.loc["(all leads)"]
+    assert everyone["cost"] == 3550 and everyone["leads"] == len(pd.read_parquet(scores))
+    assert table["leads"].drop("(all leads)").sum() == everyone["leads"]  # one campaign per lead
+    for name, cost in ((top[0], 1000), (top[1], 2500)):
+        row = table.loc[name]
+        assert row["cost_per_lead"] == pytest.approx(cost / row["leads"])
+        assert row["roi"] == pytest.approx((row["deal_value_total"] - cost) / cost)
+        assert row["roi_low"] <= row["roi"] <= row["roi_high"]
+    assert "Spend by campaign" in (out / "segments.html").read_text()

@@ -64,14 +64,31 @@ def report_segments(
     ] = None,
     horizon_days: Annotated[int, typer.Option(help="A conversion counts within this many days of scoring.")] = 90,
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for the intervals.")] = 200,
+    campaign_events: Annotated[
+        Path | None,
+        typer.Option(
+            help="Events (lead_id, ts, campaign column) that give each lead its campaign: the campaign "
+            "of its first (or last, --touch) event before scoring."
+        ),
+    ] = None,
+    campaign_column: Annotated[str, typer.Option(help="The events' campaign column.")] = "campaign",
+    touch: Annotated[str, typer.Option(help="Which touch gives a lead its campaign: first or last.")] = "first",
+    costs: Annotated[
+        Path | None,
+        typer.Option(
+            help="Cost table (cost and the --by column it is keyed by, e.g. campaign): adds cost per "
+            "lead, MQL and conversion and ROI, with intervals."
+        ),
+    ] = None,
 ) -> None:
     """Conversion, MQL/SQL rates, days to convert, deal value and the model's gain over the rule score, by
-    segment, with intervals (HTML + CSV)."""
+    segment, with intervals (HTML + CSV); with a cost table, cost per lead, MQL, conversion and ROI."""
     from predictive_leads.jobs.act import report_segments as segment_report
 
     with one_line_errors():
         report = segment_report(scores, outcomes, out, by=by, rules=rules, frame=frame, horizon_days=horizon_days,
-                                n_boot=n_boot)  # fmt: skip
+                                n_boot=n_boot, campaign_events=campaign_events, campaign_column=campaign_column,
+                                touch=touch, costs=costs)  # fmt: skip
     for note in report.notes:
         say(f"note: {note}")
     say(f"{report.rows:,} segment rows ({', '.join(report.dimensions)}; rule baseline {report.rule_baseline}) in "

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -245,19 +246,23 @@ def sniff_delimiter(path: str | os.PathLike, default: str = ",") -> str:
         return default
 
 
-def read_raw(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a ``.parquet`` or ``.csv`` file as it is (CSV values as strings; contracts coerce them)."""
+def read_raw(path: str | os.PathLike, columns: Iterable[str] | None = None) -> pd.DataFrame:
+    """Read a ``.parquet`` or ``.csv`` file as it is (CSV values as strings; contracts coerce them); with
+    ``columns``, only those of them the file has."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    wanted = None if columns is None else set(columns)
     if path.suffix == ".parquet":
         try:
-            return pd.read_parquet(path)
+            names = None if wanted is None else [c for c in pq.read_schema(path).names if c in wanted]
+            return pd.read_parquet(path, columns=names)
         except (pa.ArrowException, OSError) as exc:
             raise ContractError(f"{path.name}: not a readable Parquet file ({exc})") from None
     if path.suffix == ".csv":
         try:
-            return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""], sep=sniff_delimiter(path))
+            return pd.read_csv(path, dtype="string", keep_default_na=False, na_values=[""], sep=sniff_delimiter(path),
+                               usecols=None if wanted is None else lambda c: c in wanted)  # fmt: skip
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
             raise ContractError(f"{path.name}: not a readable CSV file ({exc})") from None
     raise ContractError(f"{path.name}: unsupported file type {path.suffix!r}; use .parquet or .csv")

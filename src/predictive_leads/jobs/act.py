@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 SEGMENT_ALIASES = {"source": "lead_source", "role": "seniority"}
@@ -99,6 +100,25 @@ class SegmentReport:
         return self.out / "segments.csv", self.out / "segments.html"
 
 
+def _campaigns(leads: pd.DataFrame, events: Path, column: str, touch: str, dims: Sequence[str]) -> np.ndarray:
+    """Each scored lead's campaign from the event file ``events`` (its ``touch`` before it was scored)."""
+    from predictive_leads.data.files import read_raw
+    from predictive_leads.ops.campaigns import campaign_touch
+
+    if column not in dims:
+        raise ValueError(f"campaign events give each lead a {column}: add {column} to by to report on it")
+    if column in leads:
+        raise ValueError(f"the scores already have a {column} column: report by it, without campaign events")
+    if "scored_at" not in leads:
+        raise ValueError("the scores have no scored_at column: when each lead was scored decides its campaign")
+    scored_at = pd.Series(pd.to_datetime(leads["scored_at"], utc=True).array, index=leads["lead_id"].astype(str))
+    try:
+        touches = campaign_touch(read_raw(events, ("lead_id", "ts", column)), scored_at, column=column, touch=touch)
+    except ValueError as exc:
+        raise ValueError(f"{events.name}: {exc}") from None
+    return touches.to_numpy()
+
+
 def segment_dimensions(by: str | Sequence[str]) -> list[str]:
     """Segment columns from ``"source,role"`` or a list (``source`` = lead_source, ``role`` = seniority)."""
     names = by.split(",") if isinstance(by, str) else by
@@ -115,10 +135,19 @@ def report_segments(
     frame: str | Path | None = None,
     horizon_days: int = 90,
     n_boot: int = 200,
+    campaign_events: str | Path | None = None,
+    campaign_column: str = "campaign",
+    touch: str = "first",
+    costs: str | Path | None = None,
 ) -> SegmentReport:
     """The segment report of the scored leads in ``scores`` against the conversions in ``outcomes`` (counted within
     ``horizon_days`` of scoring), by the columns ``by`` (from ``frame``, see :func:`scores_with_frame`), with the
-    rule preset or YAML ``rules`` scored alongside as the baseline."""
+    rule preset or YAML ``rules`` scored alongside as the baseline.
+
+    ``campaign_events``: an event file whose ``campaign_column`` gives each lead the campaign of its ``touch``
+    (first or last) before it was scored, as the segment column of that name
+    (:func:`~predictive_leads.ops.campaigns.campaign_touch`). ``costs``: a cost table (``cost`` and the ``by``
+    column it is keyed by) that adds cost per lead, MQL and conversion and ROI to that column's segments."""
     from predictive_leads.data.files import read_raw, write_table, write_text
     from predictive_leads.models.rules import RuleScorer, load_table
     from predictive_leads.ops.segments import segment_report, segments_csv_frame
@@ -127,10 +156,16 @@ def report_segments(
     dims = segment_dimensions(by)
     table = load_table(rules)
     leads = scores_with_frame(scores, frame, [*dims, *table.columns])
+    if campaign_events is not None:
+        leads[campaign_column] = _campaigns(leads, Path(campaign_events), campaign_column, touch, dims)
+    elif campaign_column in dims and campaign_column not in leads:
+        raise ValueError(f"the scores have no {campaign_column} column: pass the events (--campaign-events) to give "
+                         "each lead the campaign of its first touch")  # fmt: skip
     leads["rule_score"] = RuleScorer(table=table).fit(leads).predict_score(leads)
     thrown_out = leads["stage"].eq("disqualified").to_numpy()  # the rule baseline disqualifies them too
     leads.loc[thrown_out, "rule_score"] = leads["rule_score"].min()
-    report = segment_report(leads, read_raw(outcomes), by=dims, horizon_days=horizon_days, n_boot=n_boot)
+    report = segment_report(leads, read_raw(outcomes), by=dims, horizon_days=horizon_days, n_boot=n_boot,
+                            costs=None if costs is None else read_raw(costs))  # fmt: skip
     result = SegmentReport(report, Path(out), dims, table.name, list(report.attrs.get("notes", [])))
     csv_path, html_path = result.files
     write_table(segments_csv_frame(report), csv_path)

@@ -26,6 +26,9 @@ Definitions (the same in the table and on the page):
   resamples, stratified by outcome, ``n_boot`` resamples, ``seed``. ``*_lift_at_10``: conversion rate of the
   segment's top 10 % by that scorer over the segment's rate (ties shared out, as in :mod:`evaluate`).
   These are NaN when the segment has fewer than ``min_leads`` leads or a single outcome; ``note`` says which.
+- With a cost table, the segments of the dimension it is keyed by (e.g. ``campaign``) also get their cost, cost
+  per lead, per MQL and per conversion, and ROI, with intervals (:mod:`predictive_leads.ops.campaigns`); every
+  other row has NaN there.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import pandas as pd
 
 from predictive_leads.evaluation.metrics import MISSING, compare, wilson_interval
 from predictive_leads.features.spine import to_utc
+from predictive_leads.ops.campaigns import SPEND_COLUMNS, cost_by_segment, spend
 
 ALL_LEADS = "(all leads)"
 MODEL = "model"
@@ -62,6 +66,7 @@ SEGMENT_COLUMNS = (
     "auc_gain_high",
     "model_lift_at_10",
     "rule_lift_at_10",
+    *SPEND_COLUMNS,
     "note",
 )
 ONE_CLASS = "one class only: no AUC"
@@ -298,13 +303,15 @@ def segment_report(
     min_leads: int = 30,
     n_boot: int = 200,
     seed: int = 0,
+    costs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (dimension, segment) with the columns of :data:`SEGMENT_COLUMNS` (see the module docstring).
 
     ``scored``: one row per lead with ``lead_id``, ``score`` (1–100), ``rule_score`` (any scale), optionally
     ``probability`` (ranks the model when present) and ``scored_at`` (per lead; missing values and a missing
     column are filled from the ``scored_at`` argument), and every column named in ``by``. ``outcomes``:
-    ``lead_id``, ``converted_at`` and optionally ``deal_value``. Ids are matched as text.
+    ``lead_id``, ``converted_at`` and optionally ``deal_value``. Ids are matched as text. ``costs``: a cost table,
+    ``cost`` and the one ``by`` column it is keyed by (:func:`~predictive_leads.ops.campaigns.cost_by_segment`).
 
     Rows: per dimension in the order of ``by``, first ``(all leads)``, then its segments by leads (most
     first), then name. No row is ever dropped: small or one-outcome segments keep their counts and get a
@@ -334,14 +341,22 @@ def segment_report(
     }
     settings = {"has_deal": "deal_value" in outcomes.columns, "min_leads": min_leads, "n_boot": n_boot,
                 "seed": seed}  # fmt: skip
-    overall = _metrics(arrays, np.ones(len(leads), dtype=bool), **settings)
+    everyone = np.ones(len(leads), dtype=bool)
+    overall = _metrics(arrays, everyone, **settings)
+    costs_by, cost = cost_by_segment(costs, dims, _labels) if costs is not None else (None, None)
     rows = []
     for dim in dims:
         labels = _labels(scored[dim])
         parts = [{"dimension": dim, "segment": value, **_metrics(arrays, (labels == value).to_numpy(), **settings)}
                  for value in labels.unique()]  # fmt: skip
         parts.sort(key=lambda r: (-r["leads"], r["segment"]))
-        rows += [{"dimension": dim, "segment": ALL_LEADS, **overall}, *parts]
+        top = {"dimension": dim, "segment": ALL_LEADS, **overall}
+        if dim == costs_by:
+            top |= _spend(arrays, everyone, float(cost.sum()), settings)
+            for part in parts:
+                part |= _spend(arrays, (labels == part["segment"]).to_numpy(), cost.get(part["segment"]), settings)
+            notes += _cost_notes(dim, cost, labels)
+        rows += [top, *parts]
         if len(parts) > 1 and len(parts) >= 0.5 * len(leads):
             notes.append(f"{dim} has {len(parts):,} values for {len(leads):,} leads: it looks like an identifier, "
                          "not a segment.")  # fmt: skip
@@ -357,8 +372,32 @@ def segment_report(
         "seed": seed,
         "model_ranked_by": ranked_by,
         "deal_value": settings["has_deal"],
+        "costs_by": costs_by,
     }
     return table
+
+
+def _spend(arrays: Mapping[str, np.ndarray], mask: np.ndarray, cost: float | None, settings: Mapping) -> dict:
+    """The spend columns of the leads in ``mask`` at ``cost`` (NaN without a cost)."""
+    if cost is None:
+        return {}
+    mql = np.isin(arrays["stage"][mask], ("MQL", "SQL"))
+    return spend(cost, arrays["y"][mask], arrays["deal"][mask], mql, has_deal=settings["has_deal"],
+                 n_boot=settings["n_boot"], seed=settings["seed"])  # fmt: skip
+
+
+def _cost_notes(dim: str, cost: pd.Series, labels: pd.Series) -> list[str]:
+    """What the cost table and the segments of ``dim`` do not share."""
+    notes = []
+    unpaid = sorted(set(labels) - set(cost.index))
+    if unpaid:
+        notes.append(f"{_count(len(unpaid), dim)} with leads but no row in the cost table ({_some(unpaid)}): no "
+                     "spend figures for them.")  # fmt: skip
+    idle = sorted(set(cost.index) - set(labels))
+    if idle:
+        notes.append(f"{_count(len(idle), dim)} in the cost table without a scored lead ({_some(idle)}): their "
+                     f"cost ({cost[idle].sum():,.0f}) counts only in {ALL_LEADS}.")  # fmt: skip
+    return notes
 
 
 def segments_csv_frame(table: pd.DataFrame) -> pd.DataFrame:

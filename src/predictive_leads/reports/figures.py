@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -290,6 +291,8 @@ def segment_dimensions(table: pd.DataFrame) -> list[SegmentDimension]:
     """The rows of a table of :func:`predictive_leads.ops.segments.segment_report` per dimension, in table order,
     as plain values (NaN as None)."""
     records = to_jsonable(table)
+    for record, raw in zip(records, table.to_dict(orient="records"), strict=True):  # unbounded ends stay ∞
+        record |= {k: v for k, v in raw.items() if isinstance(v, float) and math.isinf(v)}
     out = []
     for name in dict.fromkeys(r["dimension"] for r in records):
         rows = [r for r in records if r["dimension"] == name]

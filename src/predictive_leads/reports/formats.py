@@ -46,8 +46,10 @@ def count(x, *, missing: str = DASH) -> str:
 
 
 def money(x, *, missing: str = DASH) -> str:
-    """An amount, whole units with thousands separators: ``12,345``."""
-    return missing if _missing(x) else f"{x:,.0f}"
+    """An amount, whole units with thousands separators: ``12,345``; unbounded: ``∞``."""
+    if _missing(x):
+        return missing
+    return ("−" if x < 0 else "") + "∞" if math.isinf(x) else f"{x:,.0f}"
 
 
 def plain(value) -> str:

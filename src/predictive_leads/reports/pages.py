@@ -40,7 +40,7 @@ _COMPARISON_KEYS = (*(f"{m}{end}" for m in _METRICS for end in ("", "_low", "_hi
 _CLASSIFICATION_KEYS = ("brier", "log_loss", "ece", "ece_bins", "mean_predicted", "base_rate")
 _COHORT_COLUMNS = ("cohort", "n", "positives", "realized", "predicted", "auc", "auc_low", "auc_high", "ece",
                    "ece_noise", "ece_p")  # fmt: skip
-_SEGMENT_SETTINGS = ("horizon_days", "mql", "sql", "n_boot", "seed", "min_leads")
+_SEGMENT_SETTINGS = ("horizon_days", "mql", "sql", "n_boot", "seed", "min_leads", "costs_by")
 _META_KEYS = ("split", "horizon_days", "generated_at", "notes", "tables", "audit_prices")
 
 Folder = str | os.PathLike
