@@ -174,3 +174,35 @@ def test_no_subscores_leaves_fit_and_engagement_empty_and_changes_nothing_else(t
     assert lean[["fit_score", "fit_grade", "engagement_score", "engagement_grade"]].isna().all().all()
     same = full.columns.drop(["fit_score", "fit_grade", "engagement_score", "engagement_grade"])
     pd.testing.assert_frame_equal(lean[same], full[same])
+
+
+def test_the_batch_output_recycles_leads_that_went_cold_and_counts_the_moves(trained_world, frame_file, tmp_path):
+    first = tmp_path / "first.parquet"
+    args = ["score", "--model", str(trained_world.model_dir), "--input", str(frame_file), "--rules", "none"]
+    assert runner.invoke(app, [*args, "--output", str(first)]).exit_code == 0
+    scored = pd.read_parquet(first)
+    cold = scored.index[scored["stage"] == "nurture"]
+    ready = scored.index[scored["stage"].isin(["MQL", "SQL"])]
+    previous = scored.copy()
+    previous.loc[cold[:5], "stage"] = "MQL"  # they were MQL last run: went cold now
+    previous.loc[cold[5:9], "stage"] = "recycled"  # already recycled and still cold
+    previous.loc[ready[:3], "stage"] = "recycled"  # recycled last run, sales-ready again
+    previous_file = tmp_path / "previous.parquet"
+    previous.to_parquet(previous_file)
+    result = runner.invoke(app, [*args, "--output", str(tmp_path / "second.parquet"), "--previous",
+                                 str(previous_file), "--summary-json", str(tmp_path / "run.json")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    second = pd.read_parquet(tmp_path / "second.parquet").set_index("lead_id")
+    ids = scored["lead_id"]
+    went = second.loc[ids[cold[:5]]]
+    assert (went["stage"] == "recycled").all() and went["stage_reason"].str.startswith("went cold after MQL").all()
+    assert (second.loc[ids[cold[5:9]], "stage_reason"] == "still cold since it was recycled").all()
+    back = second.loc[ids[ready[:3]]]
+    assert back["stage"].isin(["MQL", "SQL"]).all() and back["stage_reason"].str.startswith("re-engaged").all()
+    recycled = second["stage"] == "recycled"
+    assert recycled.sum() == 9 and (second.loc[recycled, "heat"] == "cold").all()
+    moves = {(m["from_stage"], m["to_stage"]): m["leads"] for m in json.loads((tmp_path / "run.json").read_text())[
+        "stage_moves"]}  # fmt: skip
+    assert moves[("MQL", "recycled")] == 5 and moves[("recycled", "recycled")] == 4
+    assert sum(n for (a, b), n in moves.items() if a == "recycled" and b in ("MQL", "SQL")) == 3
+    assert "recycled 9" in result.output

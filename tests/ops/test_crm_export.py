@@ -22,7 +22,7 @@ from predictive_leads.ops.crm_export import (
 ID = "Prospect ID"
 LONG_REASON = "+12 pts: " + " ".join(f"Visited the pricing page {n} times in the last 30 days;" for n in range(40))
 CODES = [f"PRICING_PAGE_VIEW_UP_IN_THE_LAST_THIRTY_DAYS_FROM_SEGMENT_{n}" for n in range(5)]  # 5 × 60 characters
-OPTIONAL = ("rule_score", "score_change", "previous_stage", "momentum")
+OPTIONAL = ("rule_score", "score_change", "previous_stage", "stage_reason", "momentum")
 REASON_FIELD = {"salesforce": "PL_Reason_1__c", "hubspot": "pl_reason_1"}
 CODES_FIELD = {"salesforce": "PL_Reason_Codes__c", "hubspot": "pl_reason_codes"}
 STAGE_FIELD = {"salesforce": "PL_Stage__c", "hubspot": "pl_stage"}
@@ -63,6 +63,7 @@ def _scores(optional: bool = True) -> pd.DataFrame:
         "previous_score": pd.array([79, 31, pd.NA, 55], dtype="Int64"),  # not an import field
         "score_change": pd.array([12, -30, pd.NA, 0], dtype="Int64"),
         "previous_stage": pd.array(["MQL", "MQL", "new", "MQL"], dtype="string"),
+        "stage_reason": pd.array(["", "", "", ""], dtype="string"),
         "momentum": ["heating", "cooling", "new", "steady"],
         "model_name": ["lead-scorer", "lead-scorer", "lead-scorer", "lead-scorer"],
         "model_version": pd.array(["7", "7", "7", pd.NA], dtype="string"),
@@ -96,7 +97,7 @@ def test_the_layouts_name_the_fields_each_crm_expects():
                   "PL_Heat__c", "PL_Fit_Score__c", "PL_Fit_Grade__c", "PL_Engagement_Score__c",
                   "PL_Engagement_Grade__c", "PL_Rule_Score__c", "PL_Disqualification__c", "PL_Reason_1__c",
                   "PL_Reason_2__c", "PL_Reason_Codes__c", "PL_Score_Change__c", "PL_Previous_Stage__c",
-                  "PL_Momentum__c", "PL_Model__c", "PL_Scored_At__c"]  # fmt: skip
+                  "PL_Stage_Reason__c", "PL_Momentum__c", "PL_Model__c", "PL_Scored_At__c"]  # fmt: skip
     hs = [f.name for f in crm_fields("hubspot", top_k=1)]
     assert hs == ["Record ID", "pl_probability", "pl_score", "pl_points", "pl_grade", "pl_stage", "pl_heat",
                   "pl_fit_score", "pl_fit_grade", "pl_engagement_score", "pl_engagement_grade", "pl_disqualification",
@@ -181,7 +182,8 @@ def test_a_mapping_renames_fields_and_an_unknown_key_is_named(scores):
     assert out.columns[0] == "Email" and "Lead_Score__c" in out and "PL_Score__c" not in out
     assert "Trend__c" not in out  # a documented field absent from this output: its key is ignored
     assert out["Lead_Score__c"].tolist() == [91, 1, 40, 55]
-    fields = renamed(crm_fields("salesforce", top_k=5, optional=OPTIONAL[:3]), mapping, "salesforce")
+    present = [c for c in OPTIONAL if c != "momentum"]
+    fields = renamed(crm_fields("salesforce", top_k=5, optional=present), mapping, "salesforce")
     assert check_crm_frame(out, "salesforce", fields=fields) == []
     with pytest.raises(ValueError, match="PL_Scroe__c"):
         to_crm(scores, "salesforce", id_col=ID, mapping={"PL_Scroe__c": "Lead_Score__c"})
@@ -322,3 +324,14 @@ def test_a_checked_export_refuses_what_the_layout_does_not_allow_naming_the_colu
     with pytest.raises(ValueError, match=r"^the salesforce layout check failed: PL_Stage__c") as caught:
         to_crm(scores, "salesforce", id_col=ID, check=True)
     assert "IQL" not in str(caught.value)
+
+
+def test_a_recycled_lead_and_its_stage_reason_pass_the_layout_check():
+    scores = _scores()
+    scores.loc[scores.index[2], ["stage", "previous_stage"]] = ["recycled", "MQL"]
+    scores.loc[scores.index[2], "stage_reason"] = "went cold after MQL (score 52 → 40)"
+    for target in ("salesforce", "hubspot"):
+        out = to_crm(scores, target, id_col=ID, check=True)
+        assert out[STAGE_FIELD[target]].iloc[2] == "recycled"
+        reason = "PL_Stage_Reason__c" if target == "salesforce" else "pl_stage_reason"
+        assert out[reason].iloc[2] == "went cold after MQL (score 52 → 40)"

@@ -51,6 +51,7 @@ from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.ops.disqualify import CHECKS, TEXT_COLUMNS, DisqualifyConfig, disqualify
 from predictive_leads.ops.disqualify import apply as apply_disqualification
 from predictive_leads.ops.disqualify import counts as dq_counts
+from predictive_leads.ops.lifecycle import LIFECYCLE_COLUMNS, RECYCLED, recycle
 from predictive_leads.ops.trend import TREND_COLUMNS, score_trend
 
 logger = logging.getLogger(__name__)
@@ -101,8 +102,8 @@ class BatchSummary:
         return out
 
     def stage_counts(self) -> dict[str, int]:
-        """Leads per stage, funnel order (SQL, MQL, nurture, then any other such as disqualified)."""
-        order = {s: i for i, s in enumerate(STAGES)}
+        """Leads per stage, funnel order (SQL, MQL, nurture, recycled, then any other such as disqualified)."""
+        order = {s: i for i, s in enumerate((*STAGES, RECYCLED))}
         return {s: self.stages[s] for s in sorted(self.stages, key=lambda s: (order.get(s, len(order)), s))}
 
     def to_dict(self) -> dict:
@@ -345,6 +346,8 @@ def output_rows(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: i
         scores["rule_score"] = rules.predict_score(rows)
     if previous is not None:
         scores = pd.concat([scores, score_trend(scores["score"], previous, rows[id_col])], axis=1)
+        moved = recycle(scores["stage"], scores["score"], scores["previous_stage"], scores["previous_score"])
+        scores = scores.assign(stage=moved["stage"], stage_reason=moved["stage_reason"])
     out = pd.concat([rows[[id_col]], scores], axis=1)
     if accounts is not None:
         of_lead = accounts.reindex(rows[id_col].astype(str).to_numpy())
@@ -362,8 +365,8 @@ def batch_output_schema(top_k: int = DEFAULT_TOP_K, *, id_col: str = "lead_id", 
                         trend: bool = False, accounts: bool = False) -> pa.Schema:  # fmt: skip
     """Columns of a batch output: the lead id (under its own name, always first), probability, score, points,
     grade, stage, heat, fit and engagement sub-scores and grades, [``rule_score``], disqualification code and
-    reason, [reasons], [the trend columns], [the lead's account and the account score], model name/version,
-    scored_at."""
+    reason, [reasons], [the trend columns and the stage reason], [the lead's account and the account score], model
+    name/version, scored_at."""
     scores = {n: t for n, t in scored_columns(top_k).items() if top_k or n != "reasons_json"}
     fields = [(id_col, pa.string())]
     for name, kind in scores.items():
@@ -372,7 +375,7 @@ def batch_output_schema(top_k: int = DEFAULT_TOP_K, *, id_col: str = "lead_id", 
             fields += [("rule_score", pa.float64())] if rules else []
             fields += [("disqualification_code", pa.string()), ("disqualification_reason", pa.string())]
     if trend:
-        fields += [(name, _ARROW[kind]) for name, kind in TREND_COLUMNS.items()]
+        fields += [(name, _ARROW[kind]) for name, kind in (TREND_COLUMNS | LIFECYCLE_COLUMNS).items()]
     if accounts:
         fields += list(ACCOUNT_COLUMNS.items())
     fields += [("model_name", pa.string()), ("model_version", pa.string()), ("scored_at", pa.timestamp("s", "UTC"))]
@@ -391,7 +394,8 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
     rejected. Rows that fail a disqualification check (``checks``, default :class:`DisqualifyConfig`) are scored
     and kept, with stage ``disqualified`` and a floored score. ``top_k`` reasons per lead; ``rules`` (a fitted
     :class:`~predictive_leads.models.rules.RuleScorer`) adds the rule baseline's ``rule_score``; ``previous`` (the
-    previous run's ``score`` and ``stage`` indexed by lead id as text) the trend columns and the stage moves;
+    previous run's ``score`` and ``stage`` indexed by lead id as text) the trend columns, the stage moves and the
+    recycled stage with its ``stage_reason`` (:mod:`~predictive_leads.ops.lifecycle`);
     ``accounts`` (indexed by lead id, the columns of :data:`ACCOUNT_COLUMNS`) the lead's account and its score.
     Without ``subscores`` and reasons (``top_k=0``) no contributions are computed: the fit and engagement columns
     stay empty, for 1.2–1.4x the throughput. ``placeholders``: text read as missing (a flat export's "Select",

@@ -35,11 +35,12 @@ import pandas as pd
 from predictive_leads.models.funnel import HEAT
 from predictive_leads.models.funnel import STAGES as FUNNEL_STAGES
 from predictive_leads.ops.disqualify import DISQUALIFIED
+from predictive_leads.ops.lifecycle import RECYCLED
 from predictive_leads.ops.trend import MOMENTUM, NEW
 
 CRM_TARGETS = ("salesforce", "hubspot")
 KINDS = ("id", "text", "number", "percent", "picklist", "datetime", "date")
-OPTIONAL_SOURCES = ("rule_score", "score_change", "previous_stage", "momentum")
+OPTIONAL_SOURCES = ("rule_score", "score_change", "previous_stage", "stage_reason", "momentum")
 """Batch output columns that may be absent; their fields are exported only when present."""
 
 ID_SOURCE = "<id column>"  # the id column, named by the caller (``id_col``)
@@ -49,7 +50,7 @@ ID_MAX = 255  # what is enforced for an id: non-empty, at most this long (a Sale
 CODE_SEPARATOR = "; "
 ELLIPSIS = "…"
 
-STAGES = (*FUNNEL_STAGES, DISQUALIFIED)
+STAGES = (*FUNNEL_STAGES, RECYCLED, DISQUALIFIED)
 HEATS = (*(HEAT[stage] for stage in FUNNEL_STAGES), DISQUALIFIED)
 GRADES = ("A", "B", "C", "D")
 PREVIOUS_STAGES = (*STAGES, NEW)  # "new": the previous run did not score the lead
@@ -126,6 +127,9 @@ SALESFORCE: tuple[CrmField, ...] = (
              description="Score change since the previous scoring run (when the output has it); empty when new."),
     CrmField("PL_Previous_Stage__c", "previous_stage", "picklist", values=PREVIOUS_STAGES,
              description="Funnel stage at the previous scoring run, or new (when the output has it)."),
+    CrmField("PL_Stage_Reason__c", "stage_reason", "text", 255,
+             description="Why the stage moved between runs: went cold after MQL or SQL (recycled), still cold, or "
+             "re-engaged after recycle (when the output has it); empty otherwise."),
     CrmField("PL_Momentum__c", "momentum", "picklist", values=MOMENTUM,
              description="Score trend since the previous run: heating, cooling, steady or new (when the output "
              "has it)."),
