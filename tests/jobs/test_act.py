@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -62,3 +63,26 @@ def test_report_segments_writes_csv_and_html_with_the_rule_baseline(scored, worl
     assert overall["leads"] == scored.summary.rows_in and overall["conversions"] > 0
     assert table["auc_gain"].notna().any() and "<table" in html_path.read_text()
     assert any("not in the scores" in note for note in report.notes)
+
+
+def test_a_flat_export_scored_as_it_is_reports_by_its_own_columns_with_its_own_rule_score(tmp_path):
+    ids = [f"P-{i:03d}" for i in range(60)]
+    scores = pd.DataFrame({"Prospect ID": ids, "probability": np.linspace(0.01, 0.99, 60), "score": np.arange(1, 61),
+                           "stage": ["nurture"] * 30 + ["MQL"] * 30, "rule_score": np.arange(60)[::-1],
+                           "scored_at": pd.Timestamp("2026-03-01", tz="UTC")})  # fmt: skip
+    scores.to_parquet(tmp_path / "scores.parquet")
+    export = pd.DataFrame({"Lead Number": range(60), "Prospect ID": ids, "Lead Source": ["Google", "Olark"] * 30})
+    export.to_csv(tmp_path / "Leads.csv", index=False)
+    outcomes = pd.DataFrame({"lead_id": ids[40:], "converted_at": "2026-03-20"})  # the 20 most probable
+    outcomes.to_csv(tmp_path / "out.csv", index=False)
+    report = jobs.report_segments(tmp_path / "scores.parquet", tmp_path / "out.csv", tmp_path / "seg",
+                                  by="Lead Source", rules="output", frame=tmp_path / "Leads.csv",
+                                  n_boot=10)  # fmt: skip
+    table = report.table.set_index("segment")
+    assert report.rule_baseline == "the batch output's rule_score"
+    assert table.loc["Google", "leads"] == 30 and table.loc["(all leads)", "conversions"] == 20
+    assert (table.loc["(all leads)", "model_auc"], table.loc["(all leads)", "rule_auc"]) == (1.0, 0.0)  # its own
+    export.drop(columns="Prospect ID").to_csv(tmp_path / "NoId.csv", index=False)
+    with pytest.raises(ValueError, match=r"NoId\.csv: no Prospect ID or lead_id column to match the scored leads by"):
+        jobs.report_segments(tmp_path / "scores.parquet", tmp_path / "out.csv", tmp_path / "seg2", by="Lead Source",
+                             rules="output", frame=tmp_path / "NoId.csv")  # fmt: skip

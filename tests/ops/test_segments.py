@@ -289,3 +289,26 @@ def test_html_one_table_per_dimension_escaped_and_no_lead_ids():
     assert not any(i in text for i in scored["lead_id"])
     assert "<script" not in html.lower()
     assert segments_page(t, title="Segments <Q1>") == html  # deterministic bytes
+
+
+def test_sales_feedback_on_each_segments_mqls_matches_a_hand_count():
+    from predictive_leads.data.feedback import sales_feedback
+
+    scored, outcomes = _tiny()
+    feedback = sales_feedback(pd.DataFrame({
+        "lead_id": ["lead-0001", "lead-0001", "lead-0003", "lead-0004"],
+        "disposition": ["rejected", "rejected", "rejected", "rejected"],
+        "reason": ["no budget", "no budget", "student", "student"],
+        "date": [_days(5), _days(6), _days(100), _days(5)],
+    }))  # fmt: skip
+    table = segment_report(scored, outcomes, by=["lead_source"], scored_at=T0, n_boot=0, feedback=feedback)
+    # MQL or SQL: leads 1, 2, 3 (web) and 6, 7 (event). Lead 1 heard "no budget" twice (once counted); lead 3's
+    # feedback came after the 90-day horizon; lead 4 is not an MQL.
+    everyone, web, event = (_row(table, "lead_source", s) for s in (ALL_LEADS, "web", "event"))
+    assert (everyone["mqls"], everyone["mqls_with_feedback"]) == (5, 1)
+    assert everyone["feedback_rate"] == pytest.approx(0.2) and everyone["top_feedback"] == "rejected: no budget (1)"
+    assert (web["mqls"], web["mqls_with_feedback"], event["mqls_with_feedback"]) == (3, 1, 0)
+    assert web["feedback_rate_low"] < 1 / 3 < web["feedback_rate_high"] and event["top_feedback"] == ""
+    assert table.attrs["settings"]["feedback"] and "Sales feedback by lead_source" in segments_page(table)
+    without = segment_report(scored, outcomes, by=["lead_source"], scored_at=T0, n_boot=0)
+    assert without["mqls"].isna().all() and "Sales feedback" not in segments_page(without)

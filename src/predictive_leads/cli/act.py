@@ -53,7 +53,7 @@ def report_segments(
         str, typer.Option(help="Comma-separated columns (source = lead_source, role = seniority).")
     ] = "source,role",
     rules: Annotated[
-        str, typer.Option(help="Rule preset or YAML scored alongside (the rule baseline).")
+        str, typer.Option(help="Rule preset or YAML scored alongside (the rule baseline); output: the scores' own.")
     ] = "fit_and_engagement",
     frame: Annotated[
         Path | None,
@@ -80,6 +80,10 @@ def report_segments(
             "lead, MQL and conversion and ROI, with intervals."
         ),
     ] = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(help="Sales feedback (lead_id, disposition, reason, date): its share of each segment's MQLs."),
+    ] = None,
 ) -> None:
     """Conversion, MQL/SQL rates, days to convert, deal value and the model's gain over the rule score, by
     segment, with intervals (HTML + CSV); with a cost table, cost per lead, MQL, conversion and ROI."""
@@ -88,8 +92,10 @@ def report_segments(
     with one_line_errors():
         report = segment_report(scores, outcomes, out, by=by, rules=rules, frame=frame, horizon_days=horizon_days,
                                 n_boot=n_boot, campaign_events=campaign_events, campaign_column=campaign_column,
-                                touch=touch, costs=costs)  # fmt: skip
+                                touch=touch, costs=costs, feedback=feedback)  # fmt: skip
     for note in report.notes:
         say(f"note: {note}")
+    for line in report.spend_lines():
+        say(line, wrap=False)
     say(f"{report.rows:,} segment rows ({', '.join(report.dimensions)}; rule baseline {report.rule_baseline}) in "
         f"{report.out}")  # fmt: skip

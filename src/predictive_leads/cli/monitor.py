@@ -33,13 +33,17 @@ def monitor(
             help="Log the run to MLflow, linked to the model version (default: on for models:/ references).",
         ),
     ] = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(help="Sales feedback (lead_id, disposition, reason, date): its share of the MQLs over time."),
+    ] = None,
 ) -> None:
     """Drift, matured outcomes and a verdict (exit 0 ok, 10 watch, 20 retrain) with an HTML report."""
     from predictive_leads.jobs.monitor import monitor as monitor_model
 
     with one_line_errors(), spinner("loading the model") as status:
         run = monitor_model(model, data, as_of, out=out, horizon_days=horizon_days, months=months, n_boot=n_boot,
-                            mlflow=mlflow, on_stage=status.update)  # fmt: skip
+                            mlflow=mlflow, feedback=feedback, on_stage=status.update)  # fmt: skip
     say(f"verdict: [bold]{run.verdict.status}[/]", wrap=False)
     for reason in run.verdict.reasons:
         say(f"  - {reason}")

@@ -69,6 +69,16 @@ def train(
             help="Column describing what the lead did (engagement sub-score), besides the event features; repeatable."
         ),
     ] = None,
+    feedback: Annotated[
+        Path | None, typer.Option(help="Sales feedback (lead_id, disposition, reason, date) to apply as declared.")
+    ] = None,
+    feedback_exclude: Annotated[
+        str, typer.Option(help="Comma-separated feedback words (disposition or reason) whose leads leave training.")
+    ] = "",
+    feedback_negative: Annotated[
+        str,
+        typer.Option(help="Comma-separated feedback words whose leads count as not converted before the feedback."),
+    ] = "",
 ) -> None:
     """Audit, train and evaluate out of time against the rule presets; write the model and its report.
 
@@ -81,7 +91,8 @@ def train(
                           duplicate_ids=duplicate_ids, safe_columns=safe_column or (), n_boot=n_boot,
                           mlflow=mlflow, experiment=experiment, register=register, force=force, n_jobs=n_jobs,
                           funnel=funnel, policy=policy, sql=sql, mql=mql, engagement=engagement or (),
-                          on_stage=status.update)  # fmt: skip
+                          feedback=feedback, feedback_exclude=feedback_exclude.split(","),
+                          feedback_negative=feedback_negative.split(","), on_stage=status.update)  # fmt: skip
     for line in [*run.notes, *run.lines]:
         say(line)
     say(f"model, metrics.json and report.html in {run.out}")

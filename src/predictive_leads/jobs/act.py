@@ -11,27 +11,32 @@ import numpy as np
 import pandas as pd
 
 SEGMENT_ALIASES = {"source": "lead_source", "role": "seniority"}
+OUTPUT_RULES = "output"  # report-segments --rules output: the rule_score the batch output already has
 
 
 def scores_with_frame(scores: str | Path, frame: str | Path | None = None, columns: Iterable[str] = ()) -> pd.DataFrame:
     """A batch output (its first column, the lead id, as ``lead_id``) joined with the named columns of its scoring
-    frame (default: the ``<stem>.scoring_frame.parquet`` that ``score --data`` writes beside it), where the frame
-    has them."""
+    frame (default: the ``<stem>.scoring_frame.parquet`` that ``score --data`` writes beside it; or the input file a
+    flat export was scored from, matched by the output's id column), where the frame has them."""
     from predictive_leads.data.files import read_raw
 
     scores = Path(scores)
     scored = read_raw(scores)
-    scored = scored.rename(columns={scored.columns[0]: "lead_id"})  # a batch output's first column is the lead id
+    id_name = scored.columns[0]  # a batch output's first column is the lead id, under the input's own name
+    scored = scored.rename(columns={id_name: "lead_id"})
     frame = Path(frame) if frame is not None else scores.with_name(f"{scores.stem}.scoring_frame.parquet")
     if not frame.exists():
         return scored
     context = read_raw(frame)
-    wanted = [c for c in dict.fromkeys(columns) if c in context and c not in scored]
-    missing = sorted(set(scored["lead_id"].astype(str)) - set(context["lead_id"].astype(str)))
+    key = next((c for c in (id_name, "lead_id") if c in context), None)
+    if key is None:
+        raise ValueError(f"{frame.name}: no {id_name} or lead_id column to match the scored leads by")
+    wanted = [c for c in dict.fromkeys(columns) if c in context and c not in scored and c != key]
+    context = pd.DataFrame({"lead_id": context[key].astype(str), **{c: context[c] for c in wanted}})
+    missing = sorted(set(scored["lead_id"].astype(str)) - set(context["lead_id"]))
     if missing:
         raise ValueError(f"{frame.name}: no row for scored lead(s) {', '.join(missing[:5])}")
-    return scored.merge(context[["lead_id", *wanted]].astype({"lead_id": str}), on="lead_id", how="left",
-                        validate="one_to_one") if wanted else scored  # fmt: skip
+    return scored.merge(context, on="lead_id", how="left", validate="one_to_one") if wanted else scored
 
 
 # ------------------------------------------------------------------------------------------ route
@@ -99,6 +104,24 @@ class SegmentReport:
         """``segments.csv`` and ``segments.html``."""
         return self.out / "segments.csv", self.out / "segments.html"
 
+    def spend_lines(self, most: int = 10) -> list[str]:
+        """With a cost table: a line per segment of its dimension that has a cost (``(all leads)`` first, then the
+        ``most`` largest), with cost per lead, per conversion and ROI and their intervals; else none."""
+        by = self.table.attrs.get("settings", {}).get("costs_by")
+        rows = self.table[(self.table["dimension"] == by) & self.table["cost"].notna()] if by else self.table[:0]
+        return [f"{by} {r.segment}: {r.leads:,} leads, cost {r.cost:,.0f}, per lead {r.cost_per_lead:,.2f}, per "
+                f"conversion {_figure(r.cost_per_conversion, r.cost_per_conversion_low, r.cost_per_conversion_high)}"
+                f", ROI {_figure(r.roi, r.roi_low, r.roi_high)}" for r in rows.head(most + 1).itertuples()]  # fmt: skip
+
+
+def _figure(value: float, low: float, high: float) -> str:
+    """``12.50 [9.10, 17.00]``; ∞ for an unbounded end, – for a figure there is none of (no deal values)."""
+
+    def text(x: float) -> str:
+        return "–" if pd.isna(x) else "∞" if x == float("inf") else f"{x:,.2f}"
+
+    return text(value) if pd.isna(value) else f"{text(value)} [{text(low)}, {text(high)}]"
+
 
 def _campaigns(leads: pd.DataFrame, events: Path, column: str, touch: str, dims: Sequence[str]) -> np.ndarray:
     """Each scored lead's campaign from the event file ``events`` (its ``touch`` before it was scored)."""
@@ -139,34 +162,44 @@ def report_segments(
     campaign_column: str = "campaign",
     touch: str = "first",
     costs: str | Path | None = None,
+    feedback: str | Path | None = None,
 ) -> SegmentReport:
     """The segment report of the scored leads in ``scores`` against the conversions in ``outcomes`` (counted within
     ``horizon_days`` of scoring), by the columns ``by`` (from ``frame``, see :func:`scores_with_frame`), with the
-    rule preset or YAML ``rules`` scored alongside as the baseline.
+    rule preset or YAML ``rules`` scored alongside as the baseline (``output``: the batch output's own
+    ``rule_score``, e.g. a flat export model's learned scorecard).
 
     ``campaign_events``: an event file whose ``campaign_column`` gives each lead the campaign of its ``touch``
     (first or last) before it was scored, as the segment column of that name
     (:func:`~predictive_leads.ops.campaigns.campaign_touch`). ``costs``: a cost table (``cost`` and the ``by``
-    column it is keyed by) that adds cost per lead, MQL and conversion and ROI to that column's segments."""
+    column it is keyed by) that adds cost per lead, MQL and conversion and ROI to that column's segments.
+    ``feedback``: a sales feedback file, for the share of each segment's MQLs the reps gave feedback on."""
+    from predictive_leads.data.feedback import sales_feedback
     from predictive_leads.data.files import read_raw, write_table, write_text
     from predictive_leads.models.rules import RuleScorer, load_table
     from predictive_leads.ops.segments import segment_report, segments_csv_frame
     from predictive_leads.reports.pages import segments_page
 
     dims = segment_dimensions(by)
-    table = load_table(rules)
-    leads = scores_with_frame(scores, frame, [*dims, *table.columns])
+    table = None if rules == OUTPUT_RULES else load_table(rules)
+    leads = scores_with_frame(scores, frame, [*dims, *([] if table is None else table.columns)])
+    if table is not None:
+        leads["rule_score"] = RuleScorer(table=table).fit(leads).predict_score(leads)
+    elif "rule_score" not in leads:
+        raise ValueError(f"--rules {OUTPUT_RULES}: the scores have no rule_score column (scored with --rules none); "
+                         "name a rule preset or YAML")  # fmt: skip
     if campaign_events is not None:
         leads[campaign_column] = _campaigns(leads, Path(campaign_events), campaign_column, touch, dims)
     elif campaign_column in dims and campaign_column not in leads:
         raise ValueError(f"the scores have no {campaign_column} column: pass the events (--campaign-events) to give "
                          "each lead the campaign of its first touch")  # fmt: skip
-    leads["rule_score"] = RuleScorer(table=table).fit(leads).predict_score(leads)
     thrown_out = leads["stage"].eq("disqualified").to_numpy()  # the rule baseline disqualifies them too
     leads.loc[thrown_out, "rule_score"] = leads["rule_score"].min()
+    told = None if feedback is None else sales_feedback(read_raw(feedback), Path(feedback).name)
     report = segment_report(leads, read_raw(outcomes), by=dims, horizon_days=horizon_days, n_boot=n_boot,
-                            costs=None if costs is None else read_raw(costs))  # fmt: skip
-    result = SegmentReport(report, Path(out), dims, table.name, list(report.attrs.get("notes", [])))
+                            costs=None if costs is None else read_raw(costs), feedback=told)  # fmt: skip
+    baseline = "the batch output's rule_score" if table is None else table.name
+    result = SegmentReport(report, Path(out), dims, baseline, list(report.attrs.get("notes", [])))
     csv_path, html_path = result.files
     write_table(segments_csv_frame(report), csv_path)
     write_text(segments_page(report), html_path)  # figures: reports.figures.segment_figures

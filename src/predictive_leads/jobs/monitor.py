@@ -68,12 +68,16 @@ def monitor(
     months: int = 12,
     n_boot: int = 200,
     mlflow: bool | None = None,
+    feedback: str | Path | None = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> MonitorRun:
     """Monitor ``model`` (a model folder or ``models:/NAME@alias``) at ``as_of`` on ``data`` (see
     :func:`monitoring_input`) against its reference profile; write ``monitor.json`` and ``monitor.html`` into
-    ``out``. With ``mlflow`` (default: for ``models:/`` references) the run is logged, linked to the version."""
-    from predictive_leads.data.files import write_json, write_text
+    ``out``. With ``mlflow`` (default: for ``models:/`` references) the run is logged, linked to the version.
+    ``feedback``: a sales feedback file, for the share of the model's MQLs the reps gave each disposition and
+    reason over time."""
+    from predictive_leads.data.feedback import sales_feedback
+    from predictive_leads.data.files import read_raw, write_json, write_text
     from predictive_leads.monitoring.monitor import check_monitorable, run_monitor
     from predictive_leads.reports.figures import monitor_figures
     from predictive_leads.reports.pages import monitor_page
@@ -87,7 +91,9 @@ def monitor(
     current, labelled = monitoring_input(data, when, horizon_days=horizon_days, months=months, model=model)
     if on_stage:
         on_stage("judging drift and matured outcomes")
-    result = run_monitor(scorer, profile, current, labelled, as_of=when, horizon_days=horizon_days, n_boot=n_boot)
+    told = None if feedback is None else sales_feedback(read_raw(feedback), Path(feedback).name)
+    result = run_monitor(scorer, profile, current, labelled, as_of=when, horizon_days=horizon_days, n_boot=n_boot,
+                         feedback=told)  # fmt: skip
     run = MonitorRun(result, Path(out))
     json_path, html_path = run.files
     write_json(result.to_dict(), json_path)

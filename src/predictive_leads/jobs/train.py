@@ -64,6 +64,9 @@ def train(
     sql: float | None = None,
     mql: float | None = None,
     engagement: Sequence[str] = (),
+    feedback: str | Path | None = None,
+    feedback_exclude: Sequence[str] = (),
+    feedback_negative: Sequence[str] = (),
     on_stage: Stage | None = None,
 ) -> TrainRun:
     """Audit, train and evaluate out of time against the rule presets (``rules``, default all) on the training set
@@ -75,7 +78,10 @@ def train(
     YAML) and ``policy``/``sql``/``mql`` (which override it): the funnel policy (default: capacity, 200 SQL +
     1,000 MQL leads per run). ``engagement``: columns that describe what the lead
     did, for the engagement sub-score, besides the features built from events (e.g. a flat export's activity
-    counts). ``on_stage(what)`` is called as each stage starts."""
+    counts). ``feedback``: a sales feedback file whose leads saying one of ``feedback_exclude`` leave the data and
+    those saying one of ``feedback_negative`` count as not converted before it
+    (:func:`~predictive_leads.training.feedback.apply_feedback`), in training and evaluation alike; what it did is in
+    the notes. ``on_stage(what)`` is called as each stage starts."""
     from predictive_leads.data.files import output_lock
     from predictive_leads.features.account_rows import has_accounts
     from predictive_leads.training.account_model import train_account_model
@@ -87,6 +93,9 @@ def train(
                                            positive_label=positive_label, id_col=id_col, time_col=time_col,
                                            drop=tuple(drop), duplicate_ids=duplicate_ids,
                                            safe_columns=tuple(safe_columns))  # fmt: skip
+        if feedback is not None:
+            frame, notes = _with_feedback(frame, roles, Path(feedback), feedback_exclude, feedback_negative)
+            roles["data_notes"] = [*roles.get("data_notes", ()), *notes]
         stage("auditing, training and evaluating")
         params = _scorer_params(n_jobs, funnel_from_options(policy, sql, mql, funnel), engagement)
         result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force,
@@ -234,6 +243,21 @@ def retrain(
     result.save(out)
     write_json(decision.to_dict(), Path(out) / "promotion.json")
     return RetrainRun(result, decision, str(out), list(dates))
+
+
+def _with_feedback(frame: pd.DataFrame, roles: dict, path: Path, exclude: Sequence[str],
+                   negative: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:  # fmt: skip
+    """The training frame with the sales feedback in ``path`` applied, and the notes saying what it did."""
+    from predictive_leads.data.feedback import sales_feedback
+    from predictive_leads.data.files import read_raw
+    from predictive_leads.training.feedback import apply_feedback
+
+    if roles.get("id_col") is None:
+        raise ValueError("sales feedback names leads by id: pass the export's lead id column (--id-col)")
+    feedback = sales_feedback(read_raw(path), path.name)
+    frame, effect = apply_feedback(frame, feedback, id_col=roles["id_col"], target=roles["target"],
+                                   time_col=roles.get("time_col"), exclude=exclude, negative=negative)  # fmt: skip
+    return frame, effect.notes()
 
 
 def _scorer_params(n_jobs: int | None, funnel: FunnelPolicy | None, engagement: Sequence[str]) -> dict:

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from predictive_leads.monitoring.estimate import estimate_table
+from predictive_leads.monitoring.feedback import feedback_shares
 from predictive_leads.monitoring.profile import (
     categorical_profile,
     numeric_shares,
@@ -319,6 +320,7 @@ class MonitorResult:
     grades: pd.DataFrame
     facts: dict
     estimates: pd.DataFrame = field(default_factory=pd.DataFrame)  # label gap: estimated, then realized
+    feedback: pd.DataFrame = field(default_factory=pd.DataFrame)  # sales feedback on MQLs, by month and score band
 
     def to_dict(self) -> dict:
         from predictive_leads.evaluation.metrics import to_jsonable
@@ -328,7 +330,7 @@ class MonitorResult:
             "facts": self.facts, "drift": self.drift.to_dict("records"),
             "score_trend": self.score_trend.to_dict("records"), "cohorts": self.cohorts.to_dict("records"),
             "bands": self.bands.to_dict("records"), "grades": self.grades.to_dict("records"),
-            "estimates": self.estimates.to_dict("records"),
+            "estimates": self.estimates.to_dict("records"), "feedback": self.feedback.to_dict("records"),
         })  # fmt: skip
 
 
@@ -346,11 +348,13 @@ def check_monitorable(scorer, profile: dict | None, as_of) -> pd.Timestamp:
 
 
 def run_monitor(scorer, profile: dict, current: pd.DataFrame, labelled: pd.DataFrame, *, as_of,
-                horizon_days: int = 90, config: MonitorConfig | None = None,
-                n_boot: int = 200) -> MonitorResult:  # fmt: skip
+                horizon_days: int = 90, config: MonitorConfig | None = None, n_boot: int = 200,
+                feedback: pd.DataFrame | None = None) -> MonitorResult:  # fmt: skip
     """Drift of ``current`` (the rows scored now) against the model's reference ``profile``
     (:func:`~predictive_leads.monitoring.profile.fit_profile`); outcomes of the rows of ``labelled`` whose horizon
-    has passed at ``as_of`` (and that the model never trained on); the verdict."""
+    has passed at ``as_of`` (and that the model never trained on); the verdict. With sales ``feedback``, the
+    share of the MQLs among those rows that reps gave each disposition and reason
+    (:func:`~predictive_leads.monitoring.feedback.feedback_shares`)."""
     from predictive_leads.evaluation.metrics import band_table, group_table
 
     config = config or MonitorConfig()
@@ -366,9 +370,12 @@ def run_monitor(scorer, profile: dict, current: pd.DataFrame, labelled: pd.DataF
     ready = mature_rows(post, as_of, horizon_days).to_numpy() if len(post) else np.zeros(0, dtype=bool)
     ready = ready & (post["converted"].notna().to_numpy() if "converted" in post else False)  # labelled only
     mature = post[ready]
-    cohorts = bands = grades = estimates = pd.DataFrame()
+    cohorts = bands = grades = estimates = told = pd.DataFrame()
     if len(post):
         scored = scorer.score_frame(post)
+        if feedback is not None:
+            rows = post[["lead_id", "as_of"]].assign(score=scored["score"].to_numpy(), stage=scored["stage"].to_numpy())
+            told = feedback_shares(rows, feedback, as_of=as_of, horizon_days=horizon_days)
         y_post = pd.to_numeric(post["converted"], errors="coerce").to_numpy() if "converted" in post else None
         estimates = estimate_table(post, scored["probability"].to_numpy(), ready, y_post)
         scored = scored[ready]
@@ -389,7 +396,7 @@ def run_monitor(scorer, profile: dict, current: pd.DataFrame, labelled: pd.DataF
              "reference_auc": profile.get("roc_auc"), "reference_ece": profile.get("ece"),
              "training_end": None if end is None else end.isoformat(), "config": asdict(config)}  # fmt: skip
     return MonitorResult(as_of.isoformat(), horizon_days, result, drift, trend, cohorts, bands, grades, facts,
-                         estimates)  # fmt: skip
+                         estimates, told)  # fmt: skip
 
 
 def monitoring_frames(leads: pd.DataFrame, events, conversions: pd.DataFrame, *, as_of, horizon_days: int = 90,

@@ -26,6 +26,10 @@ Definitions (the same in the table and on the page):
   resamples, stratified by outcome, ``n_boot`` resamples, ``seed``. ``*_lift_at_10``: conversion rate of the
   segment's top 10 % by that scorer over the segment's rate (ties shared out, as in :mod:`evaluate`).
   These are NaN when the segment has fewer than ``min_leads`` leads or a single outcome; ``note`` says which.
+- With sales feedback (:mod:`predictive_leads.data.feedback`): ``mqls`` (leads at stage MQL or SQL), how many of
+  them the reps gave feedback in (scored_at, scored_at + horizon_days] (``mqls_with_feedback``), that share with
+  its Wilson interval (``feedback_rate``) and the most frequent ``disposition: reason`` with its count
+  (``top_feedback``).
 - With a cost table, the segments of the dimension it is keyed by (e.g. ``campaign``) also get their cost, cost
   per lead, per MQL and per conversion, and ROI, with intervals (:mod:`predictive_leads.ops.campaigns`); every
   other row has NaN there.
@@ -39,11 +43,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from predictive_leads.data.feedback import feedback_within
 from predictive_leads.evaluation.metrics import MISSING, compare, wilson_interval
 from predictive_leads.features.spine import to_utc
 from predictive_leads.ops.campaigns import SPEND_COLUMNS, cost_by_segment, spend
 
 ALL_LEADS = "(all leads)"
+FEEDBACK_COLUMNS = ("mqls", "mqls_with_feedback", "feedback_rate", "feedback_rate_low", "feedback_rate_high",
+                    "top_feedback")  # fmt: skip
 MODEL = "model"
 RULE = "rule"
 SEGMENT_COLUMNS = (
@@ -66,6 +73,7 @@ SEGMENT_COLUMNS = (
     "auc_gain_high",
     "model_lift_at_10",
     "rule_lift_at_10",
+    *FEEDBACK_COLUMNS,
     *SPEND_COLUMNS,
     "note",
 )
@@ -304,6 +312,7 @@ def segment_report(
     n_boot: int = 200,
     seed: int = 0,
     costs: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (dimension, segment) with the columns of :data:`SEGMENT_COLUMNS` (see the module docstring).
 
@@ -312,6 +321,7 @@ def segment_report(
     column are filled from the ``scored_at`` argument), and every column named in ``by``. ``outcomes``:
     ``lead_id``, ``converted_at`` and optionally ``deal_value``. Ids are matched as text. ``costs``: a cost table,
     ``cost`` and the one ``by`` column it is keyed by (:func:`~predictive_leads.ops.campaigns.cost_by_segment`).
+    ``feedback``: sales feedback as :func:`~predictive_leads.data.feedback.sales_feedback` returns it.
 
     Rows: per dimension in the order of ``by``, first ``(all leads)``, then its segments by leads (most
     first), then name. No row is ever dropped: small or one-outcome segments keep their counts and get a
@@ -342,19 +352,24 @@ def segment_report(
     settings = {"has_deal": "deal_value" in outcomes.columns, "min_leads": min_leads, "n_boot": n_boot,
                 "seed": seed}  # fmt: skip
     everyone = np.ones(len(leads), dtype=bool)
-    overall = _metrics(arrays, everyone, **settings)
+    heard = None
+    if feedback is not None:
+        ends = leads["scored_at"] + pd.Timedelta(days=horizon_days)
+        heard = feedback_within(leads["id"], leads["scored_at"], ends, feedback)
+    overall = _metrics(arrays, everyone, **settings) | _feedback(arrays, everyone, heard)
     costs_by, cost = cost_by_segment(costs, dims, _labels) if costs is not None else (None, None)
     rows = []
     for dim in dims:
         labels = _labels(scored[dim])
-        parts = [{"dimension": dim, "segment": value, **_metrics(arrays, (labels == value).to_numpy(), **settings)}
-                 for value in labels.unique()]  # fmt: skip
+        masks = {value: (labels == value).to_numpy() for value in labels.unique()}
+        parts = [{"dimension": dim, "segment": value, **_metrics(arrays, mask, **settings),
+                  **_feedback(arrays, mask, heard)} for value, mask in masks.items()]  # fmt: skip
         parts.sort(key=lambda r: (-r["leads"], r["segment"]))
         top = {"dimension": dim, "segment": ALL_LEADS, **overall}
         if dim == costs_by:
             top |= _spend(arrays, everyone, float(cost.sum()), settings)
             for part in parts:
-                part |= _spend(arrays, (labels == part["segment"]).to_numpy(), cost.get(part["segment"]), settings)
+                part |= _spend(arrays, masks[part["segment"]], cost.get(part["segment"]), settings)
             notes += _cost_notes(dim, cost, labels)
         rows += [top, *parts]
         if len(parts) > 1 and len(parts) >= 0.5 * len(leads):
@@ -373,8 +388,23 @@ def segment_report(
         "model_ranked_by": ranked_by,
         "deal_value": settings["has_deal"],
         "costs_by": costs_by,
+        "feedback": heard is not None,
     }
     return table
+
+
+def _feedback(arrays: Mapping[str, np.ndarray], mask: np.ndarray, heard: pd.DataFrame | None) -> dict:
+    """The feedback columns of the leads in ``mask``; ``heard``: (row, label) of the feedback in each lead's window."""
+    if heard is None:
+        return {}
+    mqls = np.flatnonzero(mask & np.isin(arrays["stage"], ("MQL", "SQL")))
+    told = heard[heard["row"].isin(mqls)]
+    k = told["row"].nunique()
+    low, high = wilson_interval(k, len(mqls))
+    counts = told["label"].value_counts()
+    top = "" if counts.empty else f"{sorted(counts.index, key=lambda t: (-counts[t], t))[0]} ({counts.max():,})"
+    return {"mqls": len(mqls), "mqls_with_feedback": k, "feedback_rate": k / len(mqls) if len(mqls) else math.nan,
+            "feedback_rate_low": low, "feedback_rate_high": high, "top_feedback": top}  # fmt: skip
 
 
 def _spend(arrays: Mapping[str, np.ndarray], mask: np.ndarray, cost: float | None, settings: Mapping) -> dict:

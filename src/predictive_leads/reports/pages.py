@@ -40,7 +40,7 @@ _COMPARISON_KEYS = (*(f"{m}{end}" for m in _METRICS for end in ("", "_low", "_hi
 _CLASSIFICATION_KEYS = ("brier", "log_loss", "ece", "ece_bins", "mean_predicted", "base_rate")
 _COHORT_COLUMNS = ("cohort", "n", "positives", "realized", "predicted", "auc", "auc_low", "auc_high", "ece",
                    "ece_noise", "ece_p")  # fmt: skip
-_SEGMENT_SETTINGS = ("horizon_days", "mql", "sql", "n_boot", "seed", "min_leads", "costs_by")
+_SEGMENT_SETTINGS = ("horizon_days", "mql", "sql", "n_boot", "seed", "min_leads", "costs_by", "feedback")
 _META_KEYS = ("split", "horizon_days", "generated_at", "notes", "tables", "audit_prices")
 
 Folder = str | os.PathLike
@@ -194,7 +194,7 @@ def monitor_page(result, figures: Mapping[str, str], *, title: str = MONITOR_TIT
                  templates: Folder | None = None) -> str:  # fmt: skip
     """ONE self-contained HTML page for a monitoring run (a :class:`predictive_leads.monitoring.monitor.MonitorResult`):
     verdict and reasons, input drift, mature cohorts, estimated against realized performance per cohort after
-    training, predicted against realized per score band. ``figures`` from
+    training, predicted against realized per score band, sales feedback on the MQLs. ``figures`` from
     :func:`predictive_leads.reports.figures.monitor_figures`."""
     data = result.to_dict()
     columns = [c for c in _COHORT_COLUMNS if c in result.cohorts]
@@ -202,7 +202,7 @@ def monitor_page(result, figures: Mapping[str, str], *, title: str = MONITOR_TIT
         "monitoring.html", templates, figures, title=title, verdict=data["verdict"], as_of=data["as_of"][:10],
         horizon_days=data["horizon_days"], facts=data["facts"], drift=data["drift"][:25],
         cohorts={"columns": columns, "rows": data["cohorts"]}, has_bands=bool(data["bands"]),
-        estimates=data["estimates"],
+        estimates=data["estimates"], feedback=data.get("feedback", []),
     )  # fmt: skip
 
 
