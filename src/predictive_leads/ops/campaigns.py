@@ -56,10 +56,10 @@ def campaign_touch(events: pd.DataFrame, scored_at: pd.Series, *, column: str = 
         ids = events.loc[ts.isna(), "lead_id"].astype(str).unique()[:5]
         raise ValueError(f"{int(ts.isna().sum())} campaign events have no valid ts, e.g. of leads {', '.join(ids)}")
     named = events[column].astype("string").str.strip()
-    touches = pd.DataFrame({"id": events["lead_id"].astype(str).to_numpy(), "ts": ts.to_numpy(),
-                            "campaign": named.to_numpy()})  # fmt: skip
-    cutoff = touches["id"].map(scored_at)  # missing for leads that were not scored
-    touches = touches[touches["campaign"].fillna("").ne("").to_numpy() & (touches["ts"] < cutoff).to_numpy()]
+    ids = events["lead_id"].astype("string")
+    before = (ts < ids.map(scored_at)).to_numpy()  # False for leads that were not scored
+    keep = named.fillna("").ne("").to_numpy() & before
+    touches = pd.DataFrame({"id": ids[keep].array, "ts": ts[keep].array, "campaign": named[keep].array})
     touches = touches.sort_values(["id", "ts", "campaign"], kind="stable")
     chosen = touches.drop_duplicates("id", keep="first" if touch == "first" else "last")
     return chosen.set_index("id")["campaign"].reindex(scored_at.index).astype(object)
