@@ -92,5 +92,5 @@ def test_report_segments_by_campaign_with_a_cost_table_writes_spend_and_roi(scor
         assert row["roi"] == pytest.approx((row["deal_value_total"] - cost) / cost)
         assert row["roi_low"] <= row["roi"] <= row["roi_high"]
         printed = f"campaign {name}: {row['leads']:,} leads, cost {cost:,}, per lead {row['cost_per_lead']:,.2f}"
-        assert printed in result.output and f"ROI {row['roi']:,.2f} [{row['roi_low']:,.2f}, " in result.output
+        assert printed in result.output and f"ROI {row['roi']:+,.0%} [{row['roi_low']:+,.0%}, " in result.output
     assert "Spend by campaign" in (out / "segments.html").read_text()

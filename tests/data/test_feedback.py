@@ -57,6 +57,8 @@ def test_words_that_read_as_personal_data_are_withheld_and_free_text_is_refused(
 
     got = sales_feedback(_raw(reason=["no budget", "call anna.smith@example.com", "+44 20 7946 0958"]))
     assert list(got["reason"]) == ["no budget", WITHHELD, WITHHELD]
+    named = sales_feedback(_raw(reason=["spoke to Anna Smith", "wrong person", "John"]))
+    assert list(named["reason"]) == [WITHHELD, "wrong person", WITHHELD]
     prose = [f"spoke to them on day {i} and they said the budget is frozen until later" for i in range(30)]
     raw = pd.DataFrame({"lead_id": [f"L{i}" for i in range(30)], "disposition": ["rejected"] * 30,
                         "reason": prose, "date": ["2025-03-05"] * 30})  # fmt: skip

@@ -86,3 +86,32 @@ def test_a_flat_export_scored_as_it_is_reports_by_its_own_columns_with_its_own_r
     with pytest.raises(ValueError, match=r"NoId\.csv: no Prospect ID or lead_id column to match the scored leads by"):
         jobs.report_segments(tmp_path / "scores.parquet", tmp_path / "out.csv", tmp_path / "seg2", by="Lead Source",
                              rules="output", frame=tmp_path / "NoId.csv")  # fmt: skip
+
+
+def test_campaign_events_and_frames_it_cannot_use_are_refused_in_one_line(tmp_path):
+    ids = [f"P-{i}" for i in range(4)]
+    scores = pd.DataFrame({"Prospect ID": ids, "probability": [0.1, 0.2, 0.3, 0.4], "score": [10, 20, 30, 40],
+                           "stage": ["MQL"] * 4, "rule_score": [1, 2, 3, 4],
+                           "scored_at": pd.Timestamp("2026-03-01", tz="UTC")})  # fmt: skip
+    scores.to_parquet(tmp_path / "scores.parquet")
+    pd.DataFrame({"lead_id": ["P-1"], "converted_at": ["2026-03-20"]}).to_csv(tmp_path / "out.csv", index=False)
+    events = tmp_path / "events.parquet"
+    pd.DataFrame({"lead_id": ids, "ts": pd.Timestamp("2026-02-01", tz="UTC"), "utm": "spring"}).to_parquet(events)
+    run = dict(rules="output", n_boot=0)
+
+    def refused(message, scores_file=tmp_path / "scores.parquet", **kwargs):
+        with pytest.raises(ValueError, match=message):
+            jobs.report_segments(scores_file, tmp_path / "out.csv", tmp_path / "seg", **{**run, **kwargs})
+
+    refused(r"events\.parquet: no campaign column\(s\); it has lead_id, ts, utm", by="campaign", campaign_events=events)
+    refused("touch must be one of first, last; got 'any'", by="utm", campaign_events=events, campaign_column="utm",
+            touch="any")  # fmt: skip
+    pd.concat([scores, scores.head(1)]).to_parquet(tmp_path / "twice.parquet")
+    refused("lead_id repeats: P-0", scores_file=tmp_path / "twice.parquet", by="utm", campaign_events=events,
+            campaign_column="utm")  # fmt: skip
+    pd.DataFrame({"Prospect ID": [*ids, "P-2"], "Lead Source": "x"}).to_csv(tmp_path / "Leads.csv", index=False)
+    refused(r"Leads\.csv: Prospect ID repeats, so a score cannot be matched to one row: P-2", by="Lead Source",
+            frame=tmp_path / "Leads.csv")  # fmt: skip
+    report = jobs.report_segments(tmp_path / "scores.parquet", tmp_path / "out.csv", tmp_path / "seg", by="utm",
+                                  campaign_events=events, campaign_column="utm", **run)  # fmt: skip
+    assert report.table.set_index("segment").loc["spring", "leads"] == 4

@@ -36,6 +36,7 @@ def test_feedback_shares_by_month_and_band_match_a_hand_count():
     # February: A (no budget on day 40 is after its as_of, day 31) and E (accepted, day 50); the window is open.
     assert feb.loc[ANY, "with_feedback"] == 2 and feb.loc["accepted: (no reason)", "with_feedback"] == 1
     assert feb.loc[ANY, "window_open"]
-    assert table.loc[("all", "91–100", ANY), "mqls"] == 3  # A, C, A again: snapshot rows, not leads
+    assert table.loc[("all", "91–100", ANY), "mqls"] == 2  # A and C, each once (A's February row is not counted)
+    assert table.loc[("all", "81–90", ANY), ["mqls", "with_feedback"]].tolist() == [2, 1]  # B (too late) and E
     low, high = table.loc[("2026-01", "all", ANY), ["share_low", "share_high"]]
     assert low < 1 / 3 < high

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from predictive_leads.data.personal_data import personal_kind
+from predictive_leads.data.personal_data import personal_kind, personal_value
 
 FEEDBACK_COLUMNS = ("lead_id", "disposition", "reason", "date")
 NO_REASON = "(no reason)"
@@ -50,7 +50,7 @@ def _without_personal(words: pd.Series, column: str, source: str) -> np.ndarray:
     if personal_kind(words) == "free text":
         raise ValueError(f"{source}: {column} reads as free text, where personal data can hide: export the "
                          "picklist's values instead")  # fmt: skip
-    personal = {w for w in words.unique() if personal_kind(pd.Series([w])) is not None}
+    personal = {w for w in words.unique() if personal_value(w) is not None}
     return words.where(~words.isin(personal), WITHHELD).to_numpy(str)
 
 

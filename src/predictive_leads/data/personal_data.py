@@ -144,6 +144,20 @@ def personal_kind(values: pd.Series) -> str | None:
     return None
 
 
+def personal_value(value: str) -> str | None:
+    """``"email"``, ``"phone number"`` or ``"person name"`` when one short text reads as that (a name: any
+    capitalised word that is a given name, e.g. ``spoke to Anna``), else None. Errs towards withholding: for
+    words that reach reports, such as a rep's reason."""
+    text = pd.Series([str(value)])
+    if text.str.contains(_EMAIL, regex=True).iloc[0]:
+        return "email"
+    if _phone_like(text).fillna(False).iloc[0] or text.str.contains(r"\d{7,}").iloc[0]:
+        return "phone number"
+    if any(w[0].isupper() and _normalise(w) in GIVEN_NAMES for w in _WORD.findall(str(value))):
+        return "person name"
+    return None
+
+
 def personal_columns(frame: pd.DataFrame) -> dict[str, str]:
     """``{column: kind}`` for every column of ``frame`` that :func:`personal_kind` finds personal, in order."""
     return {col: kind for col in frame.columns if (kind := personal_kind(frame[col])) is not None}

@@ -31,6 +31,10 @@ def scores_with_frame(scores: str | Path, frame: str | Path | None = None, colum
     key = next((c for c in (id_name, "lead_id") if c in context), None)
     if key is None:
         raise ValueError(f"{frame.name}: no {id_name} or lead_id column to match the scored leads by")
+    twice = context[key].astype(str).duplicated()
+    if twice.any():
+        raise ValueError(f"{frame.name}: {key} repeats, so a score cannot be matched to one row: "
+                         f"{', '.join(context.loc[twice.to_numpy(), key].astype(str).unique()[:5])}")  # fmt: skip
     wanted = [c for c in dict.fromkeys(columns) if c in context and c not in scored and c != key]
     context = pd.DataFrame({"lead_id": context[key].astype(str), **{c: context[c] for c in wanted}})
     missing = sorted(set(scored["lead_id"].astype(str)) - set(context["lead_id"]))
@@ -111,32 +115,46 @@ class SegmentReport:
         rows = self.table[(self.table["dimension"] == by) & self.table["cost"].notna()] if by else self.table[:0]
         return [f"{by} {r.segment}: {r.leads:,} leads, cost {r.cost:,.0f}, per lead {r.cost_per_lead:,.2f}, per "
                 f"conversion {_figure(r.cost_per_conversion, r.cost_per_conversion_low, r.cost_per_conversion_high)}"
-                f", ROI {_figure(r.roi, r.roi_low, r.roi_high)}" for r in rows.head(most + 1).itertuples()]  # fmt: skip
+                f", ROI {_figure(r.roi, r.roi_low, r.roi_high, percent=True)}"
+                for r in rows.head(most + 1).itertuples()]  # fmt: skip
 
 
-def _figure(value: float, low: float, high: float) -> str:
-    """``12.50 [9.10, 17.00]``; ∞ for an unbounded end, – for a figure there is none of (no deal values)."""
+def _figure(value: float, low: float, high: float, *, percent: bool = False) -> str:
+    """``12.50 [9.10, 17.00]`` (or ``+1,250 % [...]``); ∞ for an unbounded end, – for a figure there is none of (no
+    deal values)."""
 
     def text(x: float) -> str:
-        return "–" if pd.isna(x) else "∞" if x == float("inf") else f"{x:,.2f}"
+        return "–" if pd.isna(x) else "∞" if x == float("inf") else f"{x:+,.0%}" if percent else f"{x:,.2f}"
 
     return text(value) if pd.isna(value) else f"{text(value)} [{text(low)}, {text(high)}]"
 
 
 def _campaigns(leads: pd.DataFrame, events: Path, column: str, touch: str, dims: Sequence[str]) -> np.ndarray:
-    """Each scored lead's campaign from the event file ``events`` (its ``touch`` before it was scored)."""
+    """Each scored lead's campaign from the event file ``events``: its ``touch`` before it was scored (its scoring
+    frame's ``as_of`` when the scores have one, else ``scored_at``)."""
     from predictive_leads.data.files import read_raw
-    from predictive_leads.ops.campaigns import campaign_touch
+    from predictive_leads.ops.batch import file_columns
+    from predictive_leads.ops.campaigns import TOUCHES, campaign_touch
 
+    if touch not in TOUCHES:
+        raise ValueError(f"touch must be one of {', '.join(TOUCHES)}; got {touch!r}")
     if column not in dims:
         raise ValueError(f"campaign events give each lead a {column}: add {column} to by to report on it")
     if column in leads:
         raise ValueError(f"the scores already have a {column} column: report by it, without campaign events")
-    if "scored_at" not in leads:
+    when = next((c for c in ("as_of", "scored_at") if c in leads), None)
+    if when is None:
         raise ValueError("the scores have no scored_at column: when each lead was scored decides its campaign")
-    scored_at = pd.Series(pd.to_datetime(leads["scored_at"], utc=True).array, index=leads["lead_id"].astype(str))
+    ids = leads["lead_id"].astype(str)
+    if ids.duplicated().any():
+        raise ValueError(f"scores must have one row per lead; lead_id repeats: {', '.join(ids[ids.duplicated()][:5])}")
+    has = file_columns(events)
+    need = [c for c in ("lead_id", "ts", column) if c not in has]
+    if need:
+        raise ValueError(f"{events.name}: no {', '.join(need)} column(s); it has {', '.join(has)}")
+    cutoff = pd.Series(pd.to_datetime(leads[when], utc=True).array, index=ids)
     try:
-        touches = campaign_touch(read_raw(events, ("lead_id", "ts", column)), scored_at, column=column, touch=touch)
+        touches = campaign_touch(read_raw(events, ("lead_id", "ts", column)), cutoff, column=column, touch=touch)
     except ValueError as exc:
         raise ValueError(f"{events.name}: {exc}") from None
     return touches.to_numpy()
@@ -182,12 +200,15 @@ def report_segments(
 
     dims = segment_dimensions(by)
     table = None if rules == OUTPUT_RULES else load_table(rules)
-    leads = scores_with_frame(scores, frame, [*dims, *([] if table is None else table.columns)])
+    wanted = [*dims, *([] if table is None else table.columns), *(["as_of"] if campaign_events else [])]
+    leads = scores_with_frame(scores, frame, wanted)
     if table is not None:
         leads["rule_score"] = RuleScorer(table=table).fit(leads).predict_score(leads)
     elif "rule_score" not in leads:
         raise ValueError(f"--rules {OUTPUT_RULES}: the scores have no rule_score column (scored with --rules none); "
                          "name a rule preset or YAML")  # fmt: skip
+    else:
+        leads["rule_score"] = pd.to_numeric(leads["rule_score"], errors="coerce")  # a CSV output reads as text
     if campaign_events is not None:
         leads[campaign_column] = _campaigns(leads, Path(campaign_events), campaign_column, touch, dims)
     elif campaign_column in dims and campaign_column not in leads:

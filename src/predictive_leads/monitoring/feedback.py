@@ -1,5 +1,6 @@
 """Sales feedback over time: of the leads the model made MQL (or SQL) on each snapshot, the share the reps gave
-each disposition and reason, by month and by score band.
+each disposition and reason, by month (each month's snapshot rows: a lead MQL in three months counts in each) and by
+score band (each lead once, at its first MQL snapshot, so the intervals do not count a lead twice).
 
 A snapshot row hears the feedback dated after its as_of and within ``horizon_days`` of it, up to the monitoring
 date; a month whose windows have not all closed by then is marked ``window_open`` (its shares can still grow).
@@ -35,12 +36,13 @@ def feedback_shares(rows: pd.DataFrame, feedback: pd.DataFrame, *, as_of: pd.Tim
     heard = feedback_within(mql["lead_id"], start, end, feedback)
     heard = pd.concat([heard, heard[["row"]].drop_duplicates().assign(label=ANY)], ignore_index=True)
     month = start.dt.strftime("%Y-%m").to_numpy()
-    band = _bands(mql["score"].to_numpy())
+    first = ~mql.assign(start=start).sort_values("start", kind="stable")["lead_id"].duplicated().sort_index()
+    band = np.where(first.to_numpy(), _bands(mql["score"].to_numpy()), None)  # each lead once: its first MQL row
     open_ = (start + pd.Timedelta(days=horizon_days) > as_of).to_numpy()
     labels = [ANY, *sorted(set(heard["label"]) - {ANY})]
     out = []
     for by, keys in (("month", month), ("band", band)):
-        for key in sorted(set(keys), key=_band_order if by == "band" else str):
+        for key in sorted(set(keys) - {None}, key=_band_order if by == "band" else str):
             members = np.flatnonzero(keys == key)
             told = heard[heard["row"].isin(members)]
             for label in labels:

@@ -374,6 +374,8 @@ def run_monitor(scorer, profile: dict, current: pd.DataFrame, labelled: pd.DataF
     if len(post):
         scored = scorer.score_frame(post)
         if feedback is not None:
+            if "lead_id" not in post:
+                raise ValueError("sales feedback names leads by id: the monitoring rows have no lead_id column")
             rows = post[["lead_id", "as_of"]].assign(score=scored["score"].to_numpy(), stage=scored["stage"].to_numpy())
             told = feedback_shares(rows, feedback, as_of=as_of, horizon_days=horizon_days)
         y_post = pd.to_numeric(post["converted"], errors="coerce").to_numpy() if "converted" in post else None

@@ -13,7 +13,8 @@ Definitions (the same in the table and on the page):
 - ``cost_per_lead`` = cost / leads: exact, the number of leads is not a sample.
 - ``cost_per_mql`` = cost / MQLs, ``cost_per_conversion`` = cost / conversions and ``roi`` = (deal value of the
   converted leads − cost) / cost, each with a 95 % percentile bootstrap interval over the segment's leads (the
-  cost fixed). A count whose interval reaches 0 gives the cost per one no upper bound: ``inf``.
+  cost fixed). A count whose interval reaches 0 gives the cost per one no upper bound: ``inf``. A converted lead
+  without a deal value adds no revenue (as in the segment's ``deal_value_total``, whose note counts them).
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def cost_by_segment(costs: pd.DataFrame, dimensions: Sequence[str], labels) -> t
         raise ValueError(f"a cost table has two columns, cost and the segment it is keyed by (one of "
                          f"{', '.join(dimensions)}); found {', '.join(map(str, costs.columns))}")  # fmt: skip
     key = keys[0]
-    names = labels(costs[key])
+    names = labels(costs[key].astype("string").str.strip())  # stripped, as campaign names from events are
     cost = pd.to_numeric(costs["cost"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = ~np.isfinite(cost) | (cost < 0)
     if bad.any():

@@ -102,9 +102,10 @@ SALESFORCE: tuple[CrmField, ...] = (
              "models, may be negative or above 100."),
     CrmField("PL_Grade__c", "grade", "text", 1, GRADES, description="Letter grade of the score, A (best) to D."),
     CrmField("PL_Stage__c", "stage", "picklist", values=STAGES,
-             description="Funnel stage by the model's funnel policy: SQL, MQL, nurture, or disqualified."),
+             description="Funnel stage by the model's funnel policy: SQL, MQL, nurture, or disqualified; recycled "
+             "(went cold after MQL or SQL) when scored with the previous run."),
     CrmField("PL_Heat__c", "heat", "picklist", values=HEATS,
-             description="Heat of the stage: hot (SQL), warm (MQL), cold (nurture), or disqualified."),
+             description="Heat of the stage: hot (SQL), warm (MQL), cold (nurture, recycled), or disqualified."),
     CrmField("PL_Fit_Score__c", "fit_score", "number", minimum=1, maximum=100,
              description="Fit sub-score, 1–100: how well the lead fits (who they are); empty when the model has none."),
     CrmField("PL_Fit_Grade__c", "fit_grade", "text", 1, GRADES,
