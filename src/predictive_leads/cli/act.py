@@ -96,6 +96,6 @@ def report_segments(
     for note in report.notes:
         say(f"note: {note}")
     for line in report.spend_lines():
-        say(line, wrap=False)
+        say(line)
     say(f"{report.rows:,} segment rows ({', '.join(report.dimensions)}; rule baseline {report.rule_baseline}) in "
         f"{report.out}")  # fmt: skip

@@ -1,7 +1,8 @@
 """Sales feedback over time: of the leads the model made MQL (or SQL) on each snapshot, the share the reps gave
-each disposition and reason, by month (each month's snapshot rows: a lead MQL in three months counts in each) and by
-score band (each lead once, at its first MQL snapshot, so the intervals do not count a lead twice).
+each disposition and reason, by month and by score band.
 
+By month: each month's snapshot rows (a lead MQL in three months counts in each). By score band: each lead once, at
+its first MQL snapshot, so the intervals do not count a lead twice.
 A snapshot row hears the feedback dated after its as_of and within ``horizon_days`` of it, up to the monitoring
 date; a month whose windows have not all closed by then is marked ``window_open`` (its shares can still grow).
 Shares have 95 % Wilson intervals. The words are the team's own (``disposition: reason``); ``(any)`` is any
