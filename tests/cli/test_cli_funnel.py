@@ -206,3 +206,29 @@ def test_the_batch_output_recycles_leads_that_went_cold_and_counts_the_moves(tra
     assert moves[("MQL", "recycled")] == 5 and moves[("recycled", "recycled")] == 4
     assert sum(n for (a, b), n in moves.items() if a == "recycled" and b in ("MQL", "SQL")) == 3
     assert "recycled 9" in result.output
+
+
+def test_a_rep_turning_leads_back_recycles_them_without_a_previous_run(trained_world, frame_file, tmp_path):
+    args = ["score", "--model", str(trained_world.model_dir), "--input", str(frame_file), "--rules", "none",
+            "--scored-at", "2026-03-01"]  # fmt: skip
+    first = tmp_path / "first.parquet"
+    assert runner.invoke(app, [*args, "--output", str(first)]).exit_code == 0
+    scored = pd.read_parquet(first)
+    ready = scored.loc[scored["stage"].isin(["MQL", "SQL"]), "lead_id"]
+    turned, stale = ready[:4], ready[4:6]
+    feedback = tmp_path / "feedback.csv"
+    rows = [(lead, "rejected", "no budget", "2026-02-20") for lead in turned]
+    rows += [(lead, "rejected", "no budget", "2025-10-01") for lead in stale]  # more than 90 days before the run
+    pd.DataFrame(rows, columns=["lead_id", "disposition", "reason", "date"]).to_csv(feedback, index=False)
+    refused = runner.invoke(app, [*args, "--output", str(tmp_path / "x.parquet"), "--recycle-on", "no budget"])
+    assert refused.exit_code == 1 and "give the sales feedback file too (--feedback)" in refused.output
+    result = runner.invoke(app, [*args, "--output", str(tmp_path / "second.parquet"), "--feedback", str(feedback),
+                                 "--recycle-on", "no budget,timing"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    second = pd.read_parquet(tmp_path / "second.parquet").set_index("lead_id")
+    assert (second.loc[turned, "stage"] == "recycled").all() and (second.loc[turned, "heat"] == "cold").all()
+    assert (second.loc[turned, "stage_reason"] == "rep feedback on 2026-02-20: rejected: no budget").all()
+    assert second.loc[stale, "stage"].isin(["MQL", "SQL"]).all()
+    others = second.drop(index=turned)
+    assert (others["stage"] == scored.set_index("lead_id").loc[others.index, "stage"]).all()
+    assert (others["stage_reason"] == "").all() and "previous_stage" not in second

@@ -66,6 +66,13 @@ def score(
             "'none': no rule score)."
         ),
     ] = None,
+    feedback: Annotated[
+        Path | None, typer.Option(help="Sales feedback (lead_id, disposition, reason, date): see --recycle-on.")
+    ] = None,
+    recycle_on: Annotated[
+        str, typer.Option(help="Comma-separated feedback words (disposition or reason) that recycle a lead.")
+    ] = "",
+    recycle_days: Annotated[int, typer.Option(help="Days a lead stays recycled after such feedback.")] = 90,
     previous: Annotated[
         Path | None, typer.Option(help="The previous run's output: score change, momentum and stage moves.")
     ] = None,
@@ -96,6 +103,7 @@ def score(
                           chunk_rows=chunk_rows, id_col=id_col, scored_at=scored_at, b2b_only=b2b_only,
                           out_of_area=out_of_area, disqualify=not no_disqualify, n_jobs=n_jobs,
                           funnel=funnel, policy=policy, sql=sql, mql=mql, rules=rules, previous=previous,
+                          feedback=feedback, recycle_on=recycle_on.split(","), recycle_days=recycle_days,
                           output_format=output_format, crm_mapping=crm_mapping, summary_json=summary_json,
                           subscores=not no_subscores,
                           progress=lambda done, bad: report_rows(progress, task, done, bad),

@@ -3,7 +3,7 @@ build that scoring frame, and explain one lead next to the rule baseline."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +113,9 @@ def score(
     mql: float | None = None,
     rules: str | Path | None = None,
     previous: str | Path | None = None,
+    feedback: str | Path | None = None,
+    recycle_on: Sequence[str] = (),
+    recycle_days: int = 90,
     output_format: str = "auto",
     crm_mapping: str | Path | None = None,
     summary_json: str | Path | None = None,
@@ -131,7 +134,9 @@ def score(
     and ``policy``/``sql``/``mql`` (which override it): a fixed funnel policy (probability, score or points)
     instead of the model's. ``rules``: the rule preset or YAML scored beside the
     model (default: the model's learned scorecard when saved with it; ``"none"``: no rule score). ``previous``: the
-    previous run's batch output, for each lead's score change, momentum and stage moves. ``output_format``:
+    previous run's batch output, for each lead's score change, momentum, stage moves and the recycled stage.
+    ``feedback``: a sales feedback file whose words in ``recycle_on`` recycle a lead for ``recycle_days``
+    (:class:`~predictive_leads.ops.lifecycle.RecycleOn`). ``output_format``:
     ``auto`` (from the suffix), ``parquet``, ``csv``, or a CRM import layout (``salesforce``, ``hubspot``: a CSV
     at ``output``, renamed by ``crm_mapping``, with the full batch output beside it, :func:`full_output_path`).
     ``summary_json``: write :meth:`ScoreRun.to_dict` there. Without ``subscores`` (and with ``top_k=0``) the fit
@@ -174,13 +179,14 @@ def score(
         by_lead, accounts_file = _accounts(model, built.frame if built else source, output, top_k, stage)
         rule_scorer, rule_name = _rule_scorer(rules, model)
         before = read_previous(previous, id_col) if previous is not None else None
+        turned_back = _recycle_on(feedback, recycle_on, recycle_days)
         full = full_output_path(output) if target in CRM_TARGETS else Path(output)
         stage("scoring")
         summary = score_files(scorer, source, full, rejects=rejects, id_col=id_col, top_k=top_k,
                               chunk_rows=chunk_rows, model_name=name, model_version=version, scored_at=pinned,
                               checks=checks, rules=rule_scorer, previous=before, accounts=by_lead,
                               subscores=subscores, placeholders=_placeholders(load_dataset(model)),
-                              progress=progress)  # fmt: skip
+                              recycle_on=turned_back, progress=progress)  # fmt: skip
         if target in CRM_TARGETS:
             stage(f"writing the {target} import file")
             write_crm(full, output, target, id_col=id_col, mapping=crm_mapping)
@@ -193,6 +199,20 @@ def score(
 
         run.summary_json = write_text(json_text(run.to_dict()), summary_json)
     return run
+
+
+def _recycle_on(feedback: str | Path | None, words: Sequence[str], days: int):
+    """The :class:`~predictive_leads.ops.lifecycle.RecycleOn` of a feedback file and its declared words, or None."""
+    from predictive_leads.data.feedback import sales_feedback
+    from predictive_leads.data.files import read_raw
+    from predictive_leads.ops.lifecycle import RecycleOn
+
+    words = tuple(dict.fromkeys(w.strip() for w in words if w.strip()))
+    if feedback is None:
+        if words:
+            raise ValueError("--recycle-on names feedback words: give the sales feedback file too (--feedback)")
+        return None
+    return RecycleOn(sales_feedback(read_raw(feedback), Path(feedback).name), words, days)
 
 
 def _placeholders(dataset: dict) -> tuple[str, ...]:

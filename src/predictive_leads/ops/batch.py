@@ -46,13 +46,13 @@ from predictive_leads.data.files import (
 )
 from predictive_leads.data.flat_export import blank_placeholders
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns
-from predictive_leads.models.funnel import STAGES
+from predictive_leads.models.funnel import HEAT, NURTURE, STAGES
 from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.ops.disqualify import CHECKS, TEXT_COLUMNS, DisqualifyConfig, disqualify
 from predictive_leads.ops.disqualify import apply as apply_disqualification
 from predictive_leads.ops.disqualify import counts as dq_counts
-from predictive_leads.ops.lifecycle import LIFECYCLE_COLUMNS, RECYCLED, recycle
-from predictive_leads.ops.trend import TREND_COLUMNS, score_trend
+from predictive_leads.ops.lifecycle import LIFECYCLE_COLUMNS, RECYCLED, RecycleOn, recycle
+from predictive_leads.ops.trend import NEW, TREND_COLUMNS, score_trend
 
 logger = logging.getLogger(__name__)
 
@@ -329,14 +329,14 @@ class _SeenIds:
 
 def output_rows(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: int, model_name: str,
                 model_version: str, scored_at: pd.Timestamp, checks: DisqualifyConfig | None = None, rules=None,
-                previous: pd.DataFrame | None = None, accounts: pd.DataFrame | None = None,
-                subscores: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+                previous: pd.DataFrame | None = None, accounts: pd.DataFrame | None = None, subscores: bool = True,
+                recycle_on: RecycleOn | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """The output rows for checked input rows (:func:`batch_output_schema`) and the disqualification verdict of
-    each row. ``rules``, ``previous``, ``accounts`` and ``subscores``: see :func:`score_files`."""
+    each row. ``rules``, ``previous``, ``accounts``, ``subscores`` and ``recycle_on``: see :func:`score_files`."""
     from predictive_leads.explain import scored_with_reasons
 
     schema = batch_output_schema(top_k, id_col=id_col, rules=rules is not None, trend=previous is not None,
-                                 accounts=accounts is not None)  # fmt: skip
+                                 accounts=accounts is not None, lifecycle=recycle_on is not None)  # fmt: skip
     verdict = disqualify(rows, checks)
     if not len(rows):
         return schema.empty_table().to_pandas(), verdict
@@ -346,8 +346,8 @@ def output_rows(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: i
         scores["rule_score"] = rules.predict_score(rows)
     if previous is not None:
         scores = pd.concat([scores, score_trend(scores["score"], previous, rows[id_col])], axis=1)
-        moved = recycle(scores["stage"], scores["score"], scores["previous_stage"], scores["previous_score"])
-        scores = scores.assign(stage=moved["stage"], stage_reason=moved["stage_reason"])
+    if previous is not None or recycle_on is not None:
+        scores = _recycled(scores, rows[id_col], scored_at, previous is not None, recycle_on)
     out = pd.concat([rows[[id_col]], scores], axis=1)
     if accounts is not None:
         of_lead = accounts.reindex(rows[id_col].astype(str).to_numpy())
@@ -357,16 +357,27 @@ def output_rows(scorer: LeadScorer, rows: pd.DataFrame, *, id_col: str, top_k: i
     return out[schema.names].reset_index(drop=True), verdict
 
 
+def _recycled(scores: pd.DataFrame, ids: pd.Series, scored_at: pd.Timestamp, trend: bool,
+              recycle_on: RecycleOn | None) -> pd.DataFrame:  # fmt: skip
+    """``scores`` with the stage, heat and ``stage_reason`` of :func:`~predictive_leads.ops.lifecycle.recycle`."""
+    before = (scores["previous_stage"], scores["previous_score"]) if trend else (
+        pd.Series(NEW, index=scores.index), pd.Series(pd.NA, index=scores.index, dtype="Int64"))  # fmt: skip
+    told = recycle_on.told(ids, scored_at).set_axis(scores.index) if recycle_on is not None else None
+    moved = recycle(scores["stage"], scores["score"], *before, told=told)
+    heat = scores["heat"].where(moved["stage"] != RECYCLED, HEAT[NURTURE])
+    return scores.assign(stage=moved["stage"], heat=heat, stage_reason=moved["stage_reason"])
+
+
 ACCOUNT_COLUMNS = {"account_id": pa.string(), "account_probability": pa.float64(), "account_score": pa.int64()}
 _ARROW = {"double": pa.float64(), "long": pa.int64(), "string": pa.string()}
 
 
 def batch_output_schema(top_k: int = DEFAULT_TOP_K, *, id_col: str = "lead_id", rules: bool = False,
-                        trend: bool = False, accounts: bool = False) -> pa.Schema:  # fmt: skip
+                        trend: bool = False, accounts: bool = False, lifecycle: bool = False) -> pa.Schema:  # fmt: skip
     """Columns of a batch output: the lead id (under its own name, always first), probability, score, points,
     grade, stage, heat, fit and engagement sub-scores and grades, [``rule_score``], disqualification code and
-    reason, [reasons], [the trend columns and the stage reason], [the lead's account and the account score], model
-    name/version, scored_at."""
+    reason, [reasons], [the trend columns], [the stage reason: with the trend or ``lifecycle``], [the lead's account
+    and the account score], model name/version, scored_at."""
     scores = {n: t for n, t in scored_columns(top_k).items() if top_k or n != "reasons_json"}
     fields = [(id_col, pa.string())]
     for name, kind in scores.items():
@@ -375,7 +386,9 @@ def batch_output_schema(top_k: int = DEFAULT_TOP_K, *, id_col: str = "lead_id", 
             fields += [("rule_score", pa.float64())] if rules else []
             fields += [("disqualification_code", pa.string()), ("disqualification_reason", pa.string())]
     if trend:
-        fields += [(name, _ARROW[kind]) for name, kind in (TREND_COLUMNS | LIFECYCLE_COLUMNS).items()]
+        fields += [(name, _ARROW[kind]) for name, kind in TREND_COLUMNS.items()]
+    if trend or lifecycle:
+        fields += [(name, _ARROW[kind]) for name, kind in LIFECYCLE_COLUMNS.items()]
     if accounts:
         fields += list(ACCOUNT_COLUMNS.items())
     fields += [("model_name", pa.string()), ("model_version", pa.string()), ("scored_at", pa.timestamp("s", "UTC"))]
@@ -387,6 +400,7 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
                 model_name: str = "model", model_version: str = "", scored_at: pd.Timestamp | None = None,
                 checks: DisqualifyConfig | None = None, rules=None, previous: pd.DataFrame | None = None,
                 accounts: pd.DataFrame | None = None, subscores: bool = True, placeholders: tuple[str, ...] = (),
+                recycle_on: RecycleOn | None = None,
                 progress: Callable[[int, int], None] | None = None) -> BatchSummary:  # fmt: skip
     """Score every row of ``input_path`` into ``output``; unusable rows go to ``rejects`` with a reason.
 
@@ -395,7 +409,8 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
     and kept, with stage ``disqualified`` and a floored score. ``top_k`` reasons per lead; ``rules`` (a fitted
     :class:`~predictive_leads.models.rules.RuleScorer`) adds the rule baseline's ``rule_score``; ``previous`` (the
     previous run's ``score`` and ``stage`` indexed by lead id as text) the trend columns, the stage moves and the
-    recycled stage with its ``stage_reason`` (:mod:`~predictive_leads.ops.lifecycle`);
+    recycled stage with its ``stage_reason`` (:mod:`~predictive_leads.ops.lifecycle`), as ``recycle_on`` (sales
+    feedback that turns a lead back, :class:`~predictive_leads.ops.lifecycle.RecycleOn`) does without it;
     ``accounts`` (indexed by lead id, the columns of :data:`ACCOUNT_COLUMNS`) the lead's account and its score.
     Without ``subscores`` and reasons (``top_k=0``) no contributions are computed: the fit and engagement columns
     stay empty, for 1.2–1.4x the throughput. ``placeholders``: text read as missing (a flat export's "Select",
@@ -409,7 +424,8 @@ def score_files(scorer: LeadScorer, input_path: str | Path, output: str | Path, 
     with output_lock(output), output_lock(rejects):
         for path in (output, rejects):
             remove_stale_partials(path)
-        extras = {"top_k": top_k, "rules": rules, "previous": previous, "accounts": accounts, "subscores": subscores}
+        extras = {"top_k": top_k, "rules": rules, "previous": previous, "accounts": accounts, "subscores": subscores,
+                  "recycle_on": recycle_on}  # fmt: skip
         return _score_files(scorer, input_path, output, rejects, id_col=id_col, chunk_rows=chunk_rows,
                             model_name=model_name, model_version=model_version, scored_at=scored_at, checks=checks,
                             extras=extras, placeholders=placeholders, progress=progress)  # fmt: skip
@@ -426,7 +442,8 @@ def _score_files(scorer: LeadScorer, input_path, output: Path, rejects: Path, *,
     seen = _SeenIds()
     rules, previous = extras["rules"], extras["previous"]
     schema = batch_output_schema(extras["top_k"], id_col=id_col, rules=rules is not None, trend=previous is not None,
-                                 accounts=extras["accounts"] is not None)  # fmt: skip
+                                 accounts=extras["accounts"] is not None,
+                                 lifecycle=extras["recycle_on"] is not None)  # fmt: skip
     rule_columns = tuple(rules.table_.columns) if rules is not None else ()
     with _Writer(output, schema=schema) as out, _Writer(rejects, keep_if_empty=False) as bad:
         for path in files:
