@@ -9,6 +9,8 @@ words reach reports). :func:`sales_feedback` checks a table read as it is; train
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -18,7 +20,7 @@ FEEDBACK_COLUMNS = ("lead_id", "disposition", "reason", "date")
 NO_REASON = "(no reason)"
 WITHHELD = "(withheld: personal data)"
 
-__all__ = ["FEEDBACK_COLUMNS", "NO_REASON", "feedback_labels", "feedback_within", "sales_feedback"]
+__all__ = ["FEEDBACK_COLUMNS", "NO_REASON", "feedback_labels", "feedback_within", "feedback_words", "sales_feedback"]
 
 
 def sales_feedback(raw: pd.DataFrame, source: str = "feedback") -> pd.DataFrame:
@@ -52,6 +54,12 @@ def _without_personal(words: pd.Series, column: str, source: str) -> np.ndarray:
                          "picklist's values instead")  # fmt: skip
     personal = {w for w in words.unique() if personal_value(w) is not None}
     return words.where(~words.isin(personal), WITHHELD).to_numpy(str)
+
+
+def feedback_words(words: Sequence[str]) -> tuple[str, ...]:
+    """Declared feedback words (``--feedback-exclude``, ``--recycle-on`` …) stripped, blanks and repeats left out,
+    in order: the form they are matched in."""
+    return tuple(dict.fromkeys(w.strip() for w in words if w.strip()))
 
 
 def feedback_labels(feedback: pd.DataFrame) -> pd.Series:

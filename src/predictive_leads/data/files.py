@@ -32,6 +32,7 @@ from predictive_leads.data.contracts import (
     check_references,
     validate,
 )
+from predictive_leads.data.feedback import sales_feedback
 
 MANIFEST = "manifest.json"
 OUTPUT_MODE = 0o644
@@ -271,6 +272,12 @@ def read_raw(path: str | os.PathLike, columns: Iterable[str] | None = None) -> p
 def read_table(path: str | os.PathLike, contract: TableContract) -> pd.DataFrame:
     """Read a file and validate it against ``contract`` (errors name the file)."""
     return validate(read_raw(path), contract, source=Path(path).name)
+
+
+def read_feedback(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a sales feedback file and check it (:func:`~predictive_leads.data.feedback.sales_feedback`; errors name
+    the file)."""
+    return sales_feedback(read_raw(path), Path(path).name)
 
 
 def find_table(folder: str | os.PathLike, name: str) -> Path:

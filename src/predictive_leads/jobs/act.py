@@ -192,8 +192,7 @@ def report_segments(
     (:func:`~predictive_leads.ops.campaigns.campaign_touch`). ``costs``: a cost table (``cost`` and the ``by``
     column it is keyed by) that adds cost per lead, MQL and conversion and ROI to that column's segments.
     ``feedback``: a sales feedback file, for the share of each segment's MQLs the reps gave feedback on."""
-    from predictive_leads.data.feedback import sales_feedback
-    from predictive_leads.data.files import read_raw, write_table, write_text
+    from predictive_leads.data.files import read_feedback, read_raw, write_table, write_text
     from predictive_leads.models.rules import RuleScorer, load_table
     from predictive_leads.ops.segments import segment_report, segments_csv_frame
     from predictive_leads.reports.pages import segments_page
@@ -216,7 +215,7 @@ def report_segments(
                          "each lead the campaign of its first touch")  # fmt: skip
     thrown_out = leads["stage"].eq("disqualified").to_numpy()  # the rule baseline disqualifies them too
     leads.loc[thrown_out, "rule_score"] = leads["rule_score"].min()
-    told = None if feedback is None else sales_feedback(read_raw(feedback), Path(feedback).name)
+    told = None if feedback is None else read_feedback(feedback)
     report = segment_report(leads, read_raw(outcomes), by=dims, horizon_days=horizon_days, n_boot=n_boot,
                             costs=None if costs is None else read_raw(costs), feedback=told)  # fmt: skip
     baseline = "the batch output's rule_score" if table is None else table.name

@@ -76,8 +76,7 @@ def monitor(
     ``out``. With ``mlflow`` (default: for ``models:/`` references) the run is logged, linked to the version.
     ``feedback``: a sales feedback file, for the share of the model's MQLs the reps gave each disposition and
     reason over time."""
-    from predictive_leads.data.feedback import sales_feedback
-    from predictive_leads.data.files import read_raw, write_json, write_text
+    from predictive_leads.data.files import read_feedback, write_json, write_text
     from predictive_leads.monitoring.monitor import check_monitorable, run_monitor
     from predictive_leads.reports.figures import monitor_figures
     from predictive_leads.reports.pages import monitor_page
@@ -91,7 +90,7 @@ def monitor(
     current, labelled = monitoring_input(data, when, horizon_days=horizon_days, months=months, model=model)
     if on_stage:
         on_stage("judging drift and matured outcomes")
-    told = None if feedback is None else sales_feedback(read_raw(feedback), Path(feedback).name)
+    told = None if feedback is None else read_feedback(feedback)
     result = run_monitor(scorer, profile, current, labelled, as_of=when, horizon_days=horizon_days, n_boot=n_boot,
                          feedback=told)  # fmt: skip
     run = MonitorRun(result, Path(out))

@@ -203,16 +203,16 @@ def score(
 
 def _recycle_on(feedback: str | Path | None, words: Sequence[str], days: int):
     """The :class:`~predictive_leads.ops.lifecycle.RecycleOn` of a feedback file and its declared words, or None."""
-    from predictive_leads.data.feedback import sales_feedback
-    from predictive_leads.data.files import read_raw
+    from predictive_leads.data.feedback import feedback_words
+    from predictive_leads.data.files import read_feedback
     from predictive_leads.ops.lifecycle import RecycleOn
 
-    words = tuple(dict.fromkeys(w.strip() for w in words if w.strip()))
+    words = feedback_words(words)
     if feedback is None:
         if words:
             raise ValueError("--recycle-on names feedback words: give the sales feedback file too (--feedback)")
         return None
-    return RecycleOn(sales_feedback(read_raw(feedback), Path(feedback).name), words, days)
+    return RecycleOn(read_feedback(feedback), words, days)
 
 
 def _placeholders(dataset: dict) -> tuple[str, ...]:

@@ -248,14 +248,12 @@ def retrain(
 def _with_feedback(frame: pd.DataFrame, roles: dict, path: Path, exclude: Sequence[str],
                    negative: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:  # fmt: skip
     """The training frame with the sales feedback in ``path`` applied, and the notes saying what it did."""
-    from predictive_leads.data.feedback import sales_feedback
-    from predictive_leads.data.files import read_raw
+    from predictive_leads.data.files import read_feedback
     from predictive_leads.training.feedback import apply_feedback
 
     if roles.get("id_col") is None:
         raise ValueError("sales feedback names leads by id: pass the export's lead id column (--id-col)")
-    feedback = sales_feedback(read_raw(path), path.name)
-    frame, effect = apply_feedback(frame, feedback, id_col=roles["id_col"], target=roles["target"],
+    frame, effect = apply_feedback(frame, read_feedback(path), id_col=roles["id_col"], target=roles["target"],
                                    time_col=roles.get("time_col"), exclude=exclude, negative=negative)  # fmt: skip
     return frame, effect.notes()
 

@@ -264,7 +264,7 @@ def _metrics(a: Mapping[str, np.ndarray], mask: np.ndarray, *, has_deal: bool, m
         mean = float(deals.mean()) if deals.size else math.nan
     row = {
         "leads": n,
-        "mql_rate": float(np.mean(np.isin(a["stage"][mask], ("MQL", "SQL")))),
+        "mql_rate": float(np.mean(a["mql"][mask])),
         "sql_rate": float(np.mean(a["stage"][mask] == "SQL")),
         "conversions": k,
         "conversion_rate": k / n,
@@ -346,6 +346,7 @@ def segment_report(
         "deal": outcome["deal"].to_numpy(),
         "score": leads["score"].to_numpy(),
         "stage": scored["stage"].astype(str).to_numpy(),
+        "mql": scored["stage"].isin(("MQL", "SQL")).to_numpy(),  # MQL or SQL: the rates, feedback and spend read it
         "model": leads["model"].to_numpy(),
         "rule": leads["rule"].to_numpy(),
     }
@@ -397,7 +398,7 @@ def _feedback(arrays: Mapping[str, np.ndarray], mask: np.ndarray, heard: pd.Data
     """The feedback columns of the leads in ``mask``; ``heard``: (row, label) of the feedback in each lead's window."""
     if heard is None:
         return {}
-    mqls = np.flatnonzero(mask & np.isin(arrays["stage"], ("MQL", "SQL")))
+    mqls = np.flatnonzero(mask & arrays["mql"])
     told = heard[heard["row"].isin(mqls)]
     k = told["row"].nunique()
     low, high = wilson_interval(k, len(mqls))
@@ -411,8 +412,7 @@ def _spend(arrays: Mapping[str, np.ndarray], mask: np.ndarray, cost: float | Non
     """The spend columns of the leads in ``mask`` at ``cost`` (NaN without a cost)."""
     if cost is None:
         return {}
-    mql = np.isin(arrays["stage"][mask], ("MQL", "SQL"))
-    return spend(cost, arrays["y"][mask], arrays["deal"][mask], mql, has_deal=settings["has_deal"],
+    return spend(cost, arrays["y"][mask], arrays["deal"][mask], arrays["mql"][mask], has_deal=settings["has_deal"],
                  n_boot=settings["n_boot"], seed=settings["seed"])  # fmt: skip
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from predictive_leads.data.feedback import feedback_words
+
 __all__ = ["FeedbackEffect", "apply_feedback"]
 
 
@@ -50,7 +52,7 @@ def apply_feedback(frame: pd.DataFrame, feedback: pd.DataFrame, *, id_col: str, 
     """``frame`` with the feedback applied as declared (see the module docstring; ``feedback`` as
     :func:`~predictive_leads.data.feedback.sales_feedback` returns it), and its :class:`FeedbackEffect`. The
     caller's frame is not changed."""
-    exclude, negative = _words(exclude), _words(negative)
+    exclude, negative = feedback_words(exclude), feedback_words(negative)
     both = sorted(set(exclude) & set(negative))
     if both:
         raise ValueError(f"feedback word(s) {', '.join(both)} both excluded and relabelled: declare each once")
@@ -75,10 +77,6 @@ def apply_feedback(frame: pd.DataFrame, feedback: pd.DataFrame, *, id_col: str, 
         unused_words=tuple(w for w in (*exclude, *negative) if w not in said),
     )
     return out, effect
-
-
-def _words(words: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(w.strip() for w in words if w.strip()))
 
 
 def _leads_saying(feedback: pd.DataFrame, words: Sequence[str]) -> pd.Series:
