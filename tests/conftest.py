@@ -101,3 +101,30 @@ def spark():
     session = local_spark("predictive-leads-tests")
     yield session
     session.stop()
+
+
+@dataclass
+class SegmentedWorld:
+    raw: Path  # the generated world (with spec.yaml declaring product_line)
+    training_set: Path
+    model_dir: Path  # trained with --segment-by product_line
+    run: object  # the jobs.train TrainRun
+
+
+def _segmented_world(folder: Path, *, profiles_differ: bool) -> SegmentedWorld:
+    from predictive_leads.jobs.data import build_dataset, generate
+    from predictive_leads.jobs.train import train
+
+    raw = generate(folder / "raw", n_leads=20_000, seed=42, product_lines=2, profiles_differ=profiles_differ).out
+    built = build_dataset(raw, folder / "train.parquet", every="month", start="2025-03-01", end="2026-03-01",
+                          spec=raw / "spec.yaml")  # fmt: skip
+    run = train(built.out, folder / "model", segment_by="product_line", n_boot=200)
+    return SegmentedWorld(raw, built.out, run.out, run)
+
+
+@pytest.fixture(scope="session")
+def product_line_worlds(tmp_path_factory) -> dict[str, SegmentedWorld]:
+    """Two 20k-lead worlds of two product lines (seed 42), each with a model trained ``--segment-by product_line``:
+    ``"differ"`` (the second line's firmographic profile reversed) and ``"same"`` (one profile for both)."""
+    return {name: _segmented_world(tmp_path_factory.mktemp(f"lines-{name}"), profiles_differ=name == "differ")
+            for name in ("differ", "same")}  # fmt: skip

@@ -359,6 +359,46 @@ def test_an_unknown_event_type_is_counted_as_the_batch_counts_it_not_refused(ser
     assert served["probability"].iloc[0] == batch_at_as_of.loc[lead["lead_id"], "probability"]
 
 
+def test_a_served_segmented_model_scores_each_raw_lead_with_its_segments_model_as_the_batch_does(
+    product_line_worlds, tmp_path_factory
+):
+    """The set registered as one version, served over HTTP: raw leads of both product lines get the batch's scores."""
+    from predictive_leads.data.spec import load_spec
+    from predictive_leads.jobs.score import score
+    from predictive_leads.serving.raw_request import request_records
+    from predictive_leads.synth.world_files import read_world
+
+    world = product_line_worlds["differ"]
+    folder = tmp_path_factory.mktemp("segmented")
+    batch = pd.read_parquet(score(world.model_dir, folder / "out.parquet", data=world.raw, as_of="2026-03-01",
+                                  rules="none").output).set_index("lead_id")  # fmt: skip
+    store = folder / "store"
+    scorer, segments = registry.load_scorers(world.model_dir)
+    mlflow = registry._mlflow(store)
+    with mlflow.start_run(experiment_id=registry._experiment_id(mlflow, "tests")) as run:
+        registry.log_pyfunc(scorer, dataset=registry.load_dataset(world.model_dir), segments=segments)
+    version = registry.register(run.info.run_id, "lines", store=store)
+    port = _free_port()
+    cli = [str(Path(sys.executable).parent / "predictive-leads"), "serve", "--model", f"models:/lines/{version}",
+           "--port", str(port)]  # fmt: skip
+    proc = _start(cli, _env(registry.tracking_uri(store)), f"http://127.0.0.1:{port}/ping", folder)
+    try:
+        tables = read_world(world.raw)
+        records = request_records({"leads": tables.leads, "events": tables.events}, load_spec(world.raw / "spec.yaml"),
+                                  as_of="2026-03-01")  # fmt: skip
+        by_line = batch.groupby("model_segment", dropna=False).head(50)  # leads of every model in the set
+        rows = [r for r in records if r["lead_id"] in set(by_line.index)]
+        status, body = _request(port, "POST", "/invocations", json.dumps({"dataframe_records": rows}).encode())
+    finally:
+        _stop(proc)
+    assert status == 200, body[:2000]
+    served = pd.DataFrame(json.loads(body)["predictions"])
+    expected = batch.loc[[r["lead_id"] for r in rows]]
+    assert expected["model_segment"].notna().any() and expected["model_segment"].isna().any()  # both kinds of model
+    np.testing.assert_array_equal(served["probability"].to_numpy(float), expected["probability"].to_numpy(float))
+    assert served["score"].tolist() == expected["score"].tolist()
+
+
 def _records(*rows: dict) -> bytes:
     return json.dumps({"dataframe_records": list(rows)}).encode()
 

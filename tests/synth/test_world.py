@@ -179,3 +179,28 @@ def test_drift_changes_drivers_and_inputs():
     assert (source[after] == "paid_search").mean() > (source[~after] == "paid_search").mean() + 0.05
     stable = generate_world(n_leads=6000, seed=3)
     assert stable.meta["drift_date"] is None
+
+
+def test_two_product_lines_of_one_profile_are_the_default_world_with_a_product_line_column():
+    plain = generate_world(n_leads=2000, seed=4)
+    lines = generate_world(n_leads=2000, seed=4, product_lines=2, profiles_differ=False)
+    pd.testing.assert_frame_equal(lines.leads.drop(columns="product_line"), plain.leads)
+    pd.testing.assert_frame_equal(lines.events, plain.events)
+    pd.testing.assert_frame_equal(lines.conversions, plain.conversions)
+    assert set(lines.leads["product_line"]) == {"Platform", "Starter"}
+
+
+def test_the_second_product_line_converts_at_the_other_end_of_the_market():
+    world = generate_world(n_leads=6000, seed=4, product_lines=2)
+    truth = world.truth[np.isfinite(world.truth["fit"])]
+    senior = truth["seniority"].isin(["c_level", "vp"])
+    junior = truth["seniority"] == "individual_contributor"  # students: their edu emails cost fit in both lines
+    for line, sign in (("Platform", 1), ("Starter", -1)):
+        of_line = truth["product_line"] == line
+        gap = truth.loc[of_line & senior, "fit"].mean() - truth.loc[of_line & junior, "fit"].mean()
+        assert sign * gap > 0.5, (line, gap)
+
+
+def test_one_profile_without_product_lines_is_refused():
+    with pytest.raises(ValueError, match="needs product_lines 2"):
+        SynthConfig(profiles_differ=False)

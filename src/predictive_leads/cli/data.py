@@ -20,6 +20,15 @@ def generate(
     start: Annotated[str, typer.Option(help="First day of the world (UTC).")] = "2024-09-01",
     days: Annotated[int, typer.Option(help="Length of the world in days (≥ 540).")] = 730,
     csv: Annotated[bool, typer.Option("--csv", help="Also write CSV copies of every table.")] = False,
+    product_lines: Annotated[
+        int,
+        typer.Option(
+            help="2: two product lines whose converting profiles differ (product_line; spec.yaml beside).", min=1, max=2
+        ),
+    ] = 1,
+    same_profiles: Annotated[
+        bool, typer.Option("--same-profiles", help="With --product-lines 2: both lines convert alike.")
+    ] = False,
     layout: Annotated[
         str | None,
         typer.Option(
@@ -40,7 +49,8 @@ def generate(
             progress.advance(task)
 
         world = generate_world(out, n_leads=n_leads, seed=seed, conversion_rate=conversion_rate, drift=drift,
-                               start=start, days=days, csv=csv, layout=layout, on_step=step)  # fmt: skip
+                               start=start, days=days, csv=csv, layout=layout, product_lines=product_lines,
+                               profiles_differ=not same_profiles, on_step=step)  # fmt: skip
     table = Table(title=f"synthetic world → {world.out}", show_header=False)
     table.add_row("leads", f"{world.leads:,}")
     table.add_row("events", f"{world.events:,} ({world.events_per_lead:.1f} per lead)")
@@ -49,6 +59,8 @@ def generate(
     table.add_row("planted", ", ".join(f"{flag} {n}" for flag, n in world.planted.items()))
     if world.drift_from:
         table.add_row("drift from", world.drift_from)
+    if product_lines > 1:
+        table.add_row("product lines", f"product_line; build with --spec {world.out / 'spec.yaml'}")
     table.add_row("time", f"{world.seconds:.1f} s ({world.events_per_second:,.0f} events/s)")
     console.print(table)
 

@@ -148,8 +148,9 @@ def explain(
     with one_line_errors():
         lead = explain_lead(model, input, lead_id, id_col=id_col, as_of=as_of, top_k=top_k, rules=rules)
     when = f" as of {lead.as_of}" if lead.as_of is not None else ""
+    by = f" · scored by the {lead.segment} segment model" if lead.segment else ""
     say(f"[bold]lead {lead.lead_id}[/]{when}: score {lead.score} · grade {lead.grade} · stage {lead.stage} · "
-        f"probability {lead.probability:.1%}", wrap=False)  # fmt: skip
+        f"probability {lead.probability:.1%}{by}", wrap=False)  # fmt: skip
     table = Table("", "reason", "points", "log-odds", "code", title="model reasons")
     for r in lead.reasons.itertuples(index=False):
         table.add_row("▲" if r.direction == "positive" else "▼", r.text, f"{r.points:+.1f}", f"{r.log_odds:+.3f}",

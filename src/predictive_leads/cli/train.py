@@ -79,6 +79,13 @@ def train(
         str,
         typer.Option(help="Comma-separated feedback words whose leads count as not converted before the feedback."),
     ] = "",
+    segment_by: Annotated[
+        str | None,
+        typer.Option(
+            help="Also train a model per value of this column; each is kept only where it beats the pooled "
+            "model out of time."
+        ),
+    ] = None,
 ) -> None:
     """Audit, train and evaluate out of time against the rule presets; write the model and its report.
 
@@ -92,7 +99,8 @@ def train(
                           mlflow=mlflow, experiment=experiment, register=register, force=force, n_jobs=n_jobs,
                           funnel=funnel, policy=policy, sql=sql, mql=mql, engagement=engagement or (),
                           feedback=feedback, feedback_exclude=feedback_exclude.split(","),
-                          feedback_negative=feedback_negative.split(","), on_stage=status.update)  # fmt: skip
+                          feedback_negative=feedback_negative.split(","), segment_by=segment_by,
+                          on_stage=status.update)  # fmt: skip
     for line in [*run.notes, *run.lines]:
         say(line)
     say(f"model, metrics.json and report.html in {run.out}")

@@ -191,11 +191,12 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 def write_texts(texts: dict[str, str], folder: str | os.PathLike) -> Path:
-    """Write each ``{file name: text}`` into ``folder`` atomically (UTF-8); returns the folder. The one place
-    models, profiles and tables are saved through."""
+    """Write each ``{file name: text}`` into ``folder`` atomically (UTF-8; a name may hold a subfolder); returns the
+    folder. The one place models, profiles and tables are saved through."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(folder / name) as tmp:
             tmp.write_text(text, encoding="utf-8")
     return folder

@@ -210,13 +210,21 @@ def assess(
     horizon_days: int | None = None,
     test_fraction: float = DEFAULT_TEST_FRACTION,
     seed: int = 0,
+    parts: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Readiness:
     """Where the data stands on the ladder. ``y``: the 0/1 target of every row (before the split); ``as_of``:
     the rows' time column (None = no time column: a stratified random split with ``seed``); ``horizon_days``: the
-    label window (the frame's ``horizon_days``, as ``train_model`` uses it)."""
+    label window (the frame's ``horizon_days``, as ``train_model`` uses it). ``parts``: the (training, test) row
+    positions of a split made elsewhere (a segment model's share of its pooled model's split), counted as given."""
     y = np.asarray(y).astype(int)  # as train_model reads the target
     reasons: list[str] = []
-    if as_of is None:
+    if parts is not None:
+        train, test = parts
+        split, part = "as_given", "this segment's rows of the pooled model's training part"
+        pos, test_pos = int(y[train].sum()), int(y[test].sum())
+        neg, test_neg = len(train) - pos, len(test) - test_pos
+        periods = None if as_of is None else int(_times(as_of).iloc[train].nunique())
+    elif as_of is None:
         split = "random_stratified"
         pos, neg, test_pos, test_neg = _random_split_counts(y, test_fraction, seed)
         periods = None

@@ -49,6 +49,22 @@ class GeneratedWorld:
         return self.events / self.seconds
 
 
+PRODUCT_LINE_SPEC = "spec.yaml"
+
+
+def _write_product_line_spec(out: Path) -> Path:
+    """Our synthetic world's spec with the leads' ``product_line`` declared as a categorical attribute."""
+    from dataclasses import replace
+
+    from predictive_leads.data.files import write_text
+    from predictive_leads.data.spec import Attribute, synthetic_spec
+
+    spec = synthetic_spec()
+    spec = replace(spec, name="synthetic_product_lines",
+                   attributes=(*spec.attributes, Attribute("product_line", "categorical")))  # fmt: skip
+    return write_text(spec.to_yaml(), out / PRODUCT_LINE_SPEC)
+
+
 def generate_steps(csv: bool = False) -> int:
     """How many times :func:`generate` calls ``on_step``: once for the world, once per file it writes."""
     from predictive_leads.synth.world_files import TABLES
@@ -67,17 +83,26 @@ def generate(
     days: int = 730,
     csv: bool = False,
     layout: str | None = None,
+    product_lines: int = 1,
+    profiles_differ: bool = True,
     on_step: Callable[[str], None] | None = None,
 ) -> GeneratedWorld:
     """Generate a synthetic B2B lead world and write its tables (+ CSV copies) and manifest to ``out`` — or, with
     ``layout`` (salesforce, hubspot or foreign), the same world reshaped into that CRM's export as CSV files, the
-    way a real team's data arrives (``init-spec`` drafts its spec).
+    way a real team's data arrives (``init-spec`` drafts its spec). ``product_lines=2``: two product lines whose
+    converting profiles differ (the leads' ``product_line`` column), with ``spec.yaml`` beside the tables declaring
+    it as an attribute (``build-dataset --spec``), for segment models (``train --segment-by product_line``);
+    ``profiles_differ=False`` gives both lines the same profile (segment models should then show no gain).
 
     ``on_step(what)`` is called after the world is generated (``"generating world"``) and before each file is
     written (``"writing leads.parquet"``, …): :func:`generate_steps` calls in all."""
     from predictive_leads.synth import SynthConfig, generate_world, write_world
 
-    cfg = SynthConfig(n_leads=n_leads, seed=seed, conversion_rate=conversion_rate, drift=drift, start=start, days=days)
+    cfg = SynthConfig(n_leads=n_leads, seed=seed, conversion_rate=conversion_rate, drift=drift, start=start, days=days,
+                      product_lines=product_lines, profiles_differ=profiles_differ)  # fmt: skip
+    if layout and product_lines > 1:
+        raise ValueError("--product-lines writes our own tables with their spec.yaml; a CRM --layout does not carry "
+                         "the product line")  # fmt: skip
     step = on_step or (lambda _what: None)
     t0 = time.perf_counter()
     world = generate_world(cfg)
@@ -90,6 +115,8 @@ def generate(
         write_layout(LAYOUTS[layout](world), out)
     else:
         write_world(world, out, csv=csv, on_file=lambda name: step(f"writing {name}"))
+        if product_lines > 1:
+            _write_product_line_spec(Path(out))
     seconds = time.perf_counter() - t0
     meta = world.meta
     drift_from = meta["drift_date"][:10] if meta.get("drift_date") else None

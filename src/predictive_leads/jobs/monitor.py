@@ -80,10 +80,10 @@ def monitor(
     from predictive_leads.monitoring.monitor import check_monitorable, run_monitor
     from predictive_leads.reports.figures import monitor_figures
     from predictive_leads.reports.pages import monitor_page
-    from predictive_leads.serving.registry import is_model_uri, load_profile, load_scorer, log_monitor_run, model_folder
+    from predictive_leads.serving.registry import is_model_uri, load_model, load_profile, log_monitor_run, model_folder
 
     folder = model_folder(model)  # a registry model is downloaded once
-    scorer, profile = load_scorer(folder), load_profile(folder)
+    scorer, profile = load_model(folder), load_profile(folder)  # a set of segment models is monitored as one
     when = check_monitorable(scorer, profile, as_of)
     if on_stage:
         on_stage("building the monitoring frames")

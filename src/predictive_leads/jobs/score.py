@@ -147,7 +147,7 @@ def score(
     from predictive_leads.data.files import output_lock, remove_stale_partials
     from predictive_leads.ops.batch import score_files
     from predictive_leads.ops.disqualify import DisqualifyConfig
-    from predictive_leads.serving.registry import describe_model, load_dataset, load_scorer
+    from predictive_leads.serving.registry import describe_model, load_dataset, load_scorers
 
     target = _output_format(output_format, output)
 
@@ -158,12 +158,13 @@ def score(
         stage = on_stage or (lambda _what: None)
         if (input is None) == (data is None):
             raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
-        scorer = load_scorer(model)
-        if n_jobs is not None:
-            scorer.n_jobs = n_jobs
+        scorer, segments = load_scorers(model)
         funnel = funnel_from_options(policy, sql, mql, funnel)
-        if funnel is not None:
-            scorer.thresholds_ = fixed_funnel(scorer, funnel)
+        for each in segments.each() if segments else [scorer]:
+            if n_jobs is not None:
+                each.n_jobs = n_jobs
+            if funnel is not None:
+                each.thresholds_ = fixed_funnel(each, funnel)
         name, version = describe_model(model)
         for side in (scoring_frame_path(output), accounts_path(output)):  # what killed runs of this output left
             remove_stale_partials(side)
@@ -186,7 +187,7 @@ def score(
                               chunk_rows=chunk_rows, model_name=name, model_version=version, scored_at=pinned,
                               checks=checks, rules=rule_scorer, previous=before, accounts=by_lead,
                               subscores=subscores, placeholders=_placeholders(load_dataset(model)),
-                              recycle_on=turned_back, progress=progress)  # fmt: skip
+                              recycle_on=turned_back, segments=segments, progress=progress)  # fmt: skip
         if target in CRM_TARGETS:
             stage(f"writing the {target} import file")
             write_crm(full, output, target, id_col=id_col, mapping=crm_mapping)
@@ -378,6 +379,7 @@ class LeadExplanation:
     reasons: pd.DataFrame = field(repr=False)  # explain.top_reasons: direction, text, points, log_odds, code, …
     rules: RuleBaseline | None = None
     row: pd.DataFrame = field(repr=False, default=None)  # the lead's input row
+    segment: str | None = None  # the segment whose own model scored the lead; None: the (pooled) model
 
 
 def explain(
@@ -392,20 +394,24 @@ def explain(
 ) -> LeadExplanation:
     """Explain the lead ``lead_id`` of ``input`` (a scoring frame or training set; its latest snapshot, or the one
     at ``as_of``) with ``model``: scores and ``top_k`` reasons per direction, next to the rule baseline ``rules``
-    (a preset or YAML; default the model's learned scorecard, if saved with it)."""
+    (a preset or YAML; default the model's learned scorecard, if saved with it). A lead of a segment with its own
+    model is explained by that model, as the batch scores it."""
     from predictive_leads.data.files import read_raw
     from predictive_leads.explain import top_reasons
-    from predictive_leads.serving.registry import load_scorer
+    from predictive_leads.serving.registry import load_scorers
 
-    scorer = load_scorer(model)
+    scorer, segments = load_scorers(model)
     row = one_lead(read_raw(input), Path(input).name, id_col, lead_id, as_of)
+    segment = None
+    if segments is not None:
+        scorer, segment = segments.scorer_of(row)
     scored = scorer.score_frame(row).iloc[0]
     when = str(row["as_of"].iloc[0])[:10] if "as_of" in row else None
     reasons = top_reasons(scorer, row, top_k)
     table = _side_rules(rules, model)
     baseline = _rule_baseline(table, row) if table is not None else None
     return LeadExplanation(lead_id, when, int(scored.score), str(scored.grade), str(scored.stage),
-                           float(scored.probability), reasons, baseline, row)  # fmt: skip
+                           float(scored.probability), reasons, baseline, row, segment)  # fmt: skip
 
 
 def one_lead(frame: pd.DataFrame, source: str, id_col: str, lead_id: str, as_of: str | None = None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from predictive_leads.models.funnel import FunnelPolicy, funnel_from_options
 from predictive_leads.training.promotion import Promotion
+from predictive_leads.training.segments import SegmentedResult
 from predictive_leads.training.workflow import TrainResult
 
 Stage = Callable[[str], None]
@@ -37,6 +38,7 @@ class TrainRun:
     registered: str | None = None  # registered model name
     version: str | None = None
     alias: str | None = None  # the alias the new version got (challenger)
+    segments: SegmentedResult | None = field(default=None, repr=False)  # with segment_by: the set and its comparison
 
 
 def train(
@@ -67,6 +69,7 @@ def train(
     feedback: str | Path | None = None,
     feedback_exclude: Sequence[str] = (),
     feedback_negative: Sequence[str] = (),
+    segment_by: str | None = None,
     on_stage: Stage | None = None,
 ) -> TrainRun:
     """Audit, train and evaluate out of time against the rule presets (``rules``, default all) on the training set
@@ -81,10 +84,14 @@ def train(
     counts). ``feedback``: a sales feedback file whose leads saying one of ``feedback_exclude`` leave the data and
     those saying one of ``feedback_negative`` count as not converted before it
     (:func:`~predictive_leads.training.feedback.apply_feedback`), in training and evaluation alike; what it did is in
-    the notes. ``on_stage(what)`` is called as each stage starts."""
+    the notes. ``segment_by``: also train a model per value of this column, each measured against the pooled model
+    on the same test rows and kept only where it wins (:func:`~predictive_leads.training.segments.train_segments`;
+    the comparison is in the report, ``segments.json`` and the printed lines); scoring then picks each lead's model.
+    ``on_stage(what)`` is called as each stage starts."""
     from predictive_leads.data.files import output_lock
     from predictive_leads.features.account_rows import has_accounts
     from predictive_leads.training.account_model import train_account_model
+    from predictive_leads.training.segments import comparison_lines, train_segments
     from predictive_leads.training.workflow import load_training_frame, summary_lines, train_model
 
     stage = _stage(on_stage)
@@ -98,20 +105,27 @@ def train(
             roles["data_notes"] = [*roles.get("data_notes", ()), *notes]
         stage("auditing, training and evaluating")
         params = _scorer_params(n_jobs, funnel_from_options(policy, sql, mql, funnel), engagement)
-        result = train_model(frame, rules=rules, keep=tuple(keep), drop=tuple(drop), n_boot=n_boot, force=force,
-                             scorer_params=params, **roles)  # fmt: skip
+        options = dict(keep=tuple(keep), drop=tuple(drop), scorer_params=params, **roles)
+        result = train_model(frame, rules=rules, n_boot=n_boot, force=force, report=segment_by is None, **options)
         lines = summary_lines(result)
+        segmented = None
+        if segment_by is not None:
+            stage(f"training a model per {segment_by} and comparing each with the pooled model")
+            segmented = train_segments(frame, segment_by, pooled=result, n_boot=n_boot, force=force, **options)
+            result.add_report_tables({f"Segment models by {segment_by} against the pooled model": segmented.comparison})
+            lines += comparison_lines(segmented)
         if not flat_export and has_accounts(frame):
             stage("training the account score (the leads belong to accounts)")
             result.account = train_account_model(frame, n_boot=n_boot, force=force)
             lines += ["account score: " + line for line in summary_lines(result.account)[:2]]
-        result.save(out)
-    run = TrainRun(result, Path(out), lines, list(roles.get("data_notes", ())))
+        (segmented or result).save(out)
+    run = TrainRun(result, Path(out), lines, list(roles.get("data_notes", ())), segments=segmented)
     if mlflow or register:
         from predictive_leads.serving import registry
 
         stage("logging to MLflow")
-        run.run_id = registry.log_training_run(result, experiment=experiment, data_file=data, frame=frame)
+        run.run_id = registry.log_training_run(result, experiment=experiment, data_file=data, frame=frame,
+                                               segments=segmented)  # fmt: skip
         run.experiment, run.tracking_uri = registry.run_location(run.run_id)
         if register:
             run.registered, run.alias = register, registry.CHALLENGER
@@ -144,17 +158,18 @@ class EvaluationRun:
 
 def evaluate(model: str | Path, data: str | Path, out: str | Path, *, target: str = "converted",
              n_boot: int = 200) -> EvaluationRun:  # fmt: skip
-    """Score the labelled rows in ``data`` with ``model`` (a model folder or ``models:/NAME@alias``) and measure
-    it against the rule presets; write ``metrics.json`` and ``report.html`` into ``out``."""
+    """Score the labelled rows in ``data`` with ``model`` (a model folder or ``models:/NAME@alias``; each lead by its
+    segment's model when it has segment models) and measure it against the rule presets; write ``metrics.json``
+    and ``report.html`` into ``out``."""
     from predictive_leads.data.files import read_raw, write_json, write_text
-    from predictive_leads.serving.registry import load_scorer
+    from predictive_leads.serving.registry import load_scorers
     from predictive_leads.training.workflow import evaluate_saved_model
 
-    scorer = load_scorer(model)
+    scorer, segments = load_scorers(model)
     frame = read_raw(data)
     if target not in frame:
         raise ValueError(f"{Path(data).name}: no target column {target!r}")
-    metrics, html = evaluate_saved_model(scorer, frame, target=target, n_boot=n_boot)
+    metrics, html = evaluate_saved_model(scorer, frame, target=target, n_boot=n_boot, segments=segments)
     write_json(metrics, Path(out) / "metrics.json")
     write_text(html, Path(out) / "report.html")
     return EvaluationRun(metrics, Path(out), len(frame))
@@ -215,14 +230,17 @@ def retrain(
     from predictive_leads.features.guard import ATTRS_KEY
     from predictive_leads.features.spine import mature_snapshot_dates, to_utc
     from predictive_leads.jobs.data import read_for_model
-    from predictive_leads.serving.registry import load_scorer
+    from predictive_leads.serving.registry import load_scorers
     from predictive_leads.training.retrain import RETRAIN_GATE, test_window
     from predictive_leads.training.retrain import retrain as retrain_model
 
     if (name is None) == (model is None) or (model is not None and out is None):
         raise ValueError("give --name (registry) or --model with --out (model directories)")
     stage = _stage(on_stage)
-    champion = load_scorer(f"models:/{name}@champion" if name else model)
+    champion, segments = load_scorers(f"models:/{name}@champion" if name else model)
+    if segments is not None:
+        raise ValueError(f"the champion has segment models by {segments.column}: retrain does not re-segment yet; "
+                         f"build the new snapshots, train --segment-by {segments.column} and promote it")  # fmt: skip
     when = to_utc(as_of)
     read = read_for_model(data, f"models:/{name}@champion" if name else model, relearn=True)
     dates = mature_snapshot_dates(when, horizon_days, months)

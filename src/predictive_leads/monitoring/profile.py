@@ -18,17 +18,24 @@ PROFILE_FILE = "profile.json"
 IMPORTANCE_SAMPLE = 2000  # rows whose |SHAP| weigh the features
 
 
-def fit_profile(scorer, X: pd.DataFrame, y) -> dict:
+def fit_profile(scorer, X: pd.DataFrame, y, *, served=None) -> dict:
     """The reference profile of a ``LeadScorer`` fitted on ``(X, y)``, measured on its reference rows (the slice
-    it calibrated on: ``scorer.reference_rows(X, y)``)."""
+    it calibrated on: ``scorer.reference_rows(X, y)``). ``served``: the segment models around ``scorer`` when it has
+    some (:class:`~predictive_leads.models.segment_models.SegmentModels`): then the probabilities, scores and bands
+    are the set's, as served; the feature distributions and importance stay the pooled model's."""
     rows = scorer.reference_rows(X, y)
     X, y = X.iloc[rows], np.asarray(y).astype(int).ravel()[rows]
     encoded = scorer.encode(X)
-    p = scorer.predict_proba(X)[:, 1]
+    if served is None:
+        p = scorer.predict_proba(X)[:, 1]
+        score = scorer.score_map_.score(p)
+    else:
+        scored = served.score_frame(X, subscores=False)
+        p, score = scored["probability"].to_numpy(), scored["score"].to_numpy()
     sample = X.iloc[:: max(1, len(X) // IMPORTANCE_SAMPLE)]
     contributions, _ = scorer.contributions(sample)
     importance = contributions.abs().mean(axis=0)
-    return reference_profile(encoded, scorer.categories_, y, p, scorer.score_map_.score(p),
+    return reference_profile(encoded, scorer.categories_, y, p, score,
                              {str(k): float(v) for k, v in importance.items()})  # fmt: skip
 
 

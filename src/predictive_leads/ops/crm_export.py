@@ -298,11 +298,11 @@ def _inputs(field: CrmField, id_col: str, top_k: int) -> list[str]:
     return [field.source]
 
 
-def _model_text(name: str, version: str) -> str:
-    """``lead-scoring v3`` for a registry version, ``demo sha256:ab12…`` for a folder's content hash."""
-    if not version:
-        return name
-    return f"{name} v{version}" if version[:1].isdigit() else f"{name} {version}"
+def _model_text(name: str, version: str, segment: str = "") -> str:
+    """``lead-scoring v3`` for a registry version, ``demo sha256:ab12…`` for a folder's content hash; with the
+    segment whose own model scored the lead, ``lead-scoring v3, Platform model``."""
+    text = name if not version else f"{name} v{version}" if version[:1].isdigit() else f"{name} {version}"
+    return f"{text}, {segment} model" if segment else text
 
 
 def _export(scores: pd.DataFrame, field: CrmField, id_col: str, top_k: int, target: str) -> pd.Series:
@@ -314,7 +314,8 @@ def _export(scores: pd.DataFrame, field: CrmField, id_col: str, top_k: int, targ
         return pd.Series([_join_codes(row, field.length or ID_MAX) for row in codes], index=index, dtype="str")
     if field.source == MODEL_SOURCE:
         names, versions = _texts(scores["model_name"]), _texts(scores["model_version"])
-        models = [_model_text(n, v) for n, v in zip(names, versions, strict=True)]
+        segments = _texts(scores["model_segment"]) if "model_segment" in scores else [""] * len(scores)
+        models = [_model_text(*model) for model in zip(names, versions, segments, strict=True)]
         return pd.Series([_fit_text(m, field.length or ID_MAX) for m in models], index=index, dtype="str")
     values = scores[field.source]
     if field.kind in ("number", "percent"):

@@ -22,6 +22,7 @@ from predictive_leads.data.contracts import SMALL_ROWS, is_missing
 from predictive_leads.explain.reasons import DEFAULT_TOP_K, REASON_CONTEXT, scored_columns, scored_with_reasons
 from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.models.saved_files import read_json
+from predictive_leads.models.segment_models import SegmentModels, content_version, load_segment_models
 from predictive_leads.monitoring.profile import PROFILE_FILE
 from predictive_leads.serving.http_guard import OVER_HTTP
 
@@ -35,8 +36,9 @@ class LeadScoringPyfunc:
     derived features, or (for a model trained on a dataset spec) the raw lead as the CRM holds it, with its events."""
 
     def __init__(self, scorer: LeadScorer, top_k: int = DEFAULT_TOP_K, rules=None, dataset: dict | None = None,
-                 model: tuple[str, str] = ("model", "")):  # fmt: skip
+                 model: tuple[str, str] = ("model", ""), segments: SegmentModels | None = None):  # fmt: skip
         self.scorer = scorer
+        self.segments = segments  # the segment models around scorer (the pooled one), or None
         self.top_k = top_k
         self.rules = rules  # a fitted RuleScorer scored beside the model, or None
         self.dataset = dataset or {}  # dataset.json: the spec and feature config (or how a flat export was read)
@@ -95,7 +97,10 @@ class LeadScoringPyfunc:
         _refuse_if_all_rejected(problem.to_numpy())
         ok = (problem == "").to_numpy()
         good = _missing_as_none(_domain_only(frame[ok]), self.scorer)
-        scored = scored_with_reasons(self.scorer, good, self.top_k)
+        if self.segments is not None:
+            scored = self.segments.apply(good, lambda model, part: scored_with_reasons(model, part, self.top_k))
+        else:
+            scored = scored_with_reasons(self.scorer, good, self.top_k)
         if self.rules is not None:
             scored["rule_score"] = self.rules.predict_score(good)
         out = scored.reindex(frame.index).fillna({c: "" for c in scored.columns if c not in NUMBERS})
@@ -132,7 +137,8 @@ class LeadScoringPyfunc:
             good = rows[fine]
             scored, _verdict = output_rows(self.scorer, good, id_col="lead_id", top_k=self.top_k,
                                            model_name=self.model[0], model_version=self.model[1],
-                                           scored_at=now.floor("s"), rules=self.rules)  # fmt: skip
+                                           scored_at=now.floor("s"), rules=self.rules,
+                                           segments=self.segments)  # fmt: skip
             scored.index = np.flatnonzero(request.ok)[fine]
         _refuse_if_all_rejected(problems)
         columns = raw_reply_columns(self.top_k, rules=self.rules is not None)
@@ -293,7 +299,9 @@ def _load_pyfunc(data_path: str) -> LeadScoringPyfunc:
         table = load_table(path / RULES_FILE)
         rules = RuleScorer(table=table).fit(pd.DataFrame(columns=list(table.columns)))
     guard_scoring_server()
-    return LeadScoringPyfunc(LeadScorer.load(path), config["top_k"], rules, dataset, _served_model(path))
+    scorer = LeadScorer.load(path)
+    return LeadScoringPyfunc(scorer, config["top_k"], rules, dataset, _served_model(path),
+                             load_segment_models(path, scorer))  # fmt: skip
 
 
 MODEL_NAME_VAR, MODEL_VERSION_VAR = "PREDICTIVE_LEADS_MODEL_NAME", "PREDICTIVE_LEADS_MODEL_VERSION"
@@ -301,9 +309,7 @@ MODEL_NAME_VAR, MODEL_VERSION_VAR = "PREDICTIVE_LEADS_MODEL_NAME", "PREDICTIVE_L
 
 def _served_model(path: Path) -> tuple[str, str]:
     """(name, version) for replies: as ``predictive-leads serve`` set them, else "model" and the content hash."""
-    from predictive_leads.data.files import sha256_of
-
-    version = os.environ.get(MODEL_VERSION_VAR) or "sha256:" + sha256_of(path / "model.txt")[:12]
+    version = os.environ.get(MODEL_VERSION_VAR) or content_version(path)
     return os.environ.get(MODEL_NAME_VAR) or "model", version
 
 
@@ -322,11 +328,12 @@ def to_model_input(frame: pd.DataFrame, scorer: LeadScorer) -> pd.DataFrame:
 
 
 def write_pyfunc_data(scorer: LeadScorer, folder: str | Path, top_k: int = DEFAULT_TOP_K, *,
-                      profile: dict | None = None, rules: str | None = None,
-                      dataset: dict | None = None) -> Path:  # fmt: skip
+                      profile: dict | None = None, rules: str | None = None, dataset: dict | None = None,
+                      segments: SegmentModels | None = None) -> Path:  # fmt: skip
     """The pyfunc's data folder: the scorer's files, ``pyfunc.json`` (top-k reasons) and, when given, the
-    monitoring ``profile.json``, the rule table's YAML text scored beside the model (``rules.yaml``) and the
-    training set's ``dataset.json`` (its spec and feature config: raw leads are read and built with them)."""
+    monitoring ``profile.json``, the rule table's YAML text scored beside the model (``rules.yaml``), the
+    training set's ``dataset.json`` (its spec and feature config: raw leads are read and built with them) and the
+    segment models (``segments.json`` and their folders)."""
     from predictive_leads.data.files import json_text, write_texts
 
     texts = scorer.to_artifacts() | {CONFIG_FILE: json_text({"top_k": top_k})}
@@ -336,6 +343,8 @@ def write_pyfunc_data(scorer: LeadScorer, folder: str | Path, top_k: int = DEFAU
         texts[RULES_FILE] = rules
     if profile is not None:
         texts[PROFILE_FILE] = json_text(profile, indent=1)
+    if segments is not None:
+        texts |= segments.to_artifacts()
     return write_texts(texts, folder)
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from predictive_leads.explain.reasons import DEFAULT_TOP_K
 from predictive_leads.models.lead_scorer import LeadScorer
 from predictive_leads.models.saved_files import ModelError, read_json
+from predictive_leads.models.segment_models import SegmentModels, load_segment_models
 from predictive_leads.monitoring.profile import PROFILE_FILE
 from predictive_leads.training.promotion import Gate, Promotion, judge
 
@@ -92,10 +93,12 @@ def _experiment_id(mlflow, name: str) -> str:
 
 
 def log_pyfunc(scorer: LeadScorer, *, profile: dict | None = None, top_k: int = DEFAULT_TOP_K,
-               rules: str | None = None, dataset: dict | None = None):  # fmt: skip
+               rules: str | None = None, dataset: dict | None = None, segments=None):  # fmt: skip
     """Log ``scorer`` as a pyfunc model into the active run (pickle-free; package code shipped with it), with the
-    rule table's YAML ``rules`` scored beside it in every reply and the training set's ``dataset`` (spec and
-    feature config) so that it scores raw leads too."""
+    rule table's YAML ``rules`` scored beside it in every reply, the training set's ``dataset`` (spec and
+    feature config) so that it scores raw leads too, and its ``segments`` (a
+    :class:`~predictive_leads.models.segment_models.SegmentModels` around ``scorer``) in the same model: the set
+    is one version, and each lead is scored by its segment's model."""
     from predictive_leads.serving import pyfunc as serving
 
     mlflow = import_mlflow()
@@ -103,7 +106,7 @@ def log_pyfunc(scorer: LeadScorer, *, profile: dict | None = None, top_k: int = 
     package = Path(__file__).resolve().parents[1]  # the whole predictive_leads package travels with the model
     with tempfile.TemporaryDirectory() as tmp:
         data = serving.write_pyfunc_data(scorer, Path(tmp) / "scorer", top_k, profile=profile, rules=rules,
-                                         dataset=dataset)  # fmt: skip
+                                         dataset=dataset, segments=segments)  # fmt: skip
         info = mlflow.pyfunc.log_model(
             name=MODEL_ARTIFACT,
             loader_module="predictive_leads.serving.pyfunc",
@@ -126,13 +129,15 @@ def _requirements() -> list[str]:
 
 def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file: str | Path | None = None,
                      frame: pd.DataFrame | None = None, top_k: int = DEFAULT_TOP_K,
-                     store: str | Path = DEFAULT_STORE) -> str:  # fmt: skip
+                     store: str | Path = DEFAULT_STORE, segments=None) -> str:  # fmt: skip
     """One MLflow run for a :class:`~predictive_leads.training.workflow.TrainResult`: params, out-of-time metrics
     (model and rule baseline side by side, also as the table ``evaluation/model_vs_rules.json``), report, audit,
     feature spec, rules, data facts, git commit, and the pyfunc model. With the training ``frame`` the run's inputs
     are its training and evaluation parts as MLflow datasets (schema, digest, row count and ``data_file`` as the
     source; no values). Inside a run the caller started (a notebook's ``mlflow.start_run()``) it is a nested run
-    of it, in its experiment. Returns the run id."""
+    of it, in its experiment. With ``segments`` (a :class:`~predictive_leads.training.segments.SegmentedResult`
+    around ``result``) the comparison is logged too and the pyfunc model carries the segment models. Returns the
+    run id."""
     mlflow = _mlflow(store)
     with mlflow.start_run(**_where(mlflow, experiment)) as run:
         mlflow.log_params(_params(result, data_file))
@@ -141,18 +146,28 @@ def log_training_run(result, *, experiment: str = DEFAULT_EXPERIMENT, data_file:
         if frame is not None:
             _log_datasets(mlflow, result, frame, data_file)
         mlflow.log_table(_ranking_table(result.evaluation), artifact_file="evaluation/model_vs_rules.json")
+        if segments is not None:
+            mlflow.set_tags({"segments.column": segments.column, "segments.own_models": len(segments.models)})
         with tempfile.TemporaryDirectory() as tmp:
-            result.save(tmp)
+            (segments or result).save(tmp)
             spec = {"features": result.model.input_types_, "categories": result.model.categories_,
                     "dropped_by_audit": result.dropped}  # fmt: skip
             Path(tmp, "feature_spec.json").write_text(json.dumps(spec, indent=2, sort_keys=True))
-            for name in ("report.html", "metrics.json", "audit.csv", "learned_scorecard.yaml", "feature_spec.json"):
+            for name in (
+                "report.html",
+                "metrics.json",
+                "audit.csv",
+                "learned_scorecard.yaml",
+                "feature_spec.json",
+                "segments.json",
+            ):
                 if Path(tmp, name).exists():
                     mlflow.log_artifact(str(Path(tmp, name)), artifact_path="evaluation")
             for table in result.meta.get("rules", []):
                 _log_rule_table(mlflow, table, tmp)
         card = result.scorecard.table_.to_yaml() if result.scorecard is not None else None
-        log_pyfunc(result.model, profile=result.profile, top_k=top_k, rules=card, dataset=result.dataset)
+        log_pyfunc(result.model, profile=result.profile, top_k=top_k, rules=card, dataset=result.dataset,
+                   segments=segments.scorers() if segments is not None else None)  # fmt: skip
         return run.info.run_id
 
 
@@ -363,6 +378,22 @@ def load_account_scorer(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -
     return LeadScorer.load(folder) if (folder / "scorer.json").exists() else None
 
 
+def load_scorers(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> tuple[LeadScorer, SegmentModels | None]:
+    """The model (its pooled one, when it has segment models) and its segment models
+    (:class:`~predictive_leads.models.segment_models.SegmentModels`, None when it has none), from one download."""
+
+    folder = model_folder(ref, store=store)
+    scorer = LeadScorer.load(folder)
+    return scorer, load_segment_models(folder, scorer)
+
+
+def load_model(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> LeadScorer | SegmentModels:
+    """The model as scoring uses it, for evaluation, promotion and monitoring: its segment models around the pooled
+    one when it has any, else the ``LeadScorer``."""
+    scorer, segments = load_scorers(ref, store=store)
+    return segments or scorer
+
+
 def load_dataset(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> dict:
     """The dataset the model was trained on (``dataset.json`` beside it): its spec and resolved feature config;
     empty for models saved without (trained on our synthetic world's tables, or on a flat export)."""
@@ -403,8 +434,8 @@ def promote(name: str, frame: pd.DataFrame, *, target: str = "converted", gate: 
     if challenger_version is None:
         raise ModelError(f"{name}: no version has the alias {CHALLENGER!r}; register one first")
     champion_version = _alias_version(client, name, CHAMPION)
-    challenger = load_scorer(f"models:/{name}@{CHALLENGER}", store=store)
-    champion = load_scorer(f"models:/{name}@{CHAMPION}", store=store) if champion_version else None
+    challenger = load_model(f"models:/{name}@{CHALLENGER}", store=store)
+    champion = load_model(f"models:/{name}@{CHAMPION}", store=store) if champion_version else None
     decision = judge(challenger, champion, frame, target=target, gate=gate,
                      versions=(challenger_version, champion_version))  # fmt: skip
     comparison = {"challenger": decision.challenger, "champion": decision.champion}
@@ -442,7 +473,7 @@ def describe_model(ref: str | Path, *, store: str | Path = DEFAULT_STORE) -> tup
             return name, str(client.get_model_version_by_alias(name, alias).version)
         name, _, version = name.partition("/")
         return name, version
-    from predictive_leads.data.files import sha256_of
+    from predictive_leads.models.segment_models import content_version
 
     name = str(ref) if is_mlflow_uri(ref) else Path(ref).resolve().name  # runs:/… is named by its URI
-    return name, "sha256:" + sha256_of(model_folder(ref, store=store) / "model.txt")[:12]
+    return name, content_version(model_folder(ref, store=store))

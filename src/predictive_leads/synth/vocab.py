@@ -185,6 +185,11 @@ DISPOSABLE_DOMAINS = (
 COMPETITOR_DOMAINS = ("leadmetrics.io", "scorewise.com", "funnelforge.com")
 INTERNAL_DOMAINS = ("northwind-analytics.com",)
 
+# product lines (``generate --product-lines 2``): the second sells to the other end of the market, so the firmographic
+# part of its leads' fit (industry, size, seniority) has the opposite sign — a profile one pooled model must learn
+# as an interaction
+PRODUCT_LINES = ("Platform", "Starter")
+
 # lead source: (share, fit effect, initial intent state probabilities, creation event, campaign)
 LEAD_SOURCES: dict[str, tuple[float, float, tuple[float, float, float, float], str]] = {
     "organic": (0.22, 0.0, (0.30, 0.50, 0.17, 0.03), "form_submit"),

@@ -13,6 +13,10 @@ How the world works (all of it vectorised over leads, segments and events):
    (attendance after registration, cancellations after meetings), one-time events kept once, email events
    suppressed after an unsubscribe, bounces for invalid addresses, and bot bursts of page views.
 
+With ``product_lines=2`` every lead asks about one of two product lines (the ``product_line`` column) whose
+converting profiles differ: for the second, the firmographic part of the fit (industry, size, seniority) is reversed
+(unless ``profiles_differ=False``: two lines, one profile).
+
 With ``drift=True`` the world changes at 65 % of its span: different industries fit, the pricing page is
 viewed by everyone after a site redesign, and the lead-source mix tilts to cheap channels.
 """
@@ -95,8 +99,14 @@ class SynthConfig:
     competitor_share: float = 0.008
     duplicate_share: float = 0.03
     fit_noise_sd: float = 0.15
+    product_lines: int = 1
+    profiles_differ: bool = True  # with product_lines > 1: False gives every line the same converting profile
 
     def __post_init__(self) -> None:
+        if not 1 <= self.product_lines <= len(vocab.PRODUCT_LINES):
+            raise ValueError(f"product_lines must be within 1–{len(vocab.PRODUCT_LINES)}, got {self.product_lines}")
+        if not self.profiles_differ and self.product_lines == 1:
+            raise ValueError("one profile for every product line (--same-profiles) needs product_lines 2")
         if self.n_leads < 10:
             raise ValueError(f"n_leads must be at least 10, got {self.n_leads}")
         if not 0.02 <= self.conversion_rate <= 0.10:
@@ -243,7 +253,8 @@ def _size_effect(employees: np.ndarray) -> np.ndarray:
 
 
 def _fit(attrs: pd.DataFrame, period: int, noise: np.ndarray) -> np.ndarray:
-    """Latent fit (log-odds) of each lead in a period (0 before drift, 1 after)."""
+    """Latent fit (log-odds) of each lead in a period (0 before drift, 1 after). A lead of a product line with the
+    reversed profile (``reversed_profile``) has the firmographic part (industry, size, seniority) reversed."""
     col = 1 + period
     industry = attrs["industry_true"].map({k: v[col] for k, v in vocab.INDUSTRIES.items()}).to_numpy(float)
     ideal = industry >= 0.4
@@ -253,17 +264,10 @@ def _fit(attrs: pd.DataFrame, period: int, noise: np.ndarray) -> np.ndarray:
     email = attrs["email_kind"].map({"free": -0.7, "edu": -1.4}).fillna(0.0).to_numpy(float)
     region_ok = attrs["region"].map({k: v[1] for k, v in vocab.REGIONS.items()}).to_numpy(bool)
     source = attrs["lead_source_true"].map({k: v[1] for k, v in vocab.LEAD_SOURCES.items()}).to_numpy(float)
-    return (
-        industry
-        + _size_effect(attrs["employees_true"].to_numpy())
-        + 0.4 * (ideal & big)
-        + seniority
-        + department.to_numpy(float)
-        + email
-        - 1.4 * ~region_ok
-        + source
-        + noise
-    )
+    firmographic = industry + _size_effect(attrs["employees_true"].to_numpy()) + 0.4 * (ideal & big) + seniority
+    if "reversed_profile" in attrs:
+        firmographic = np.where(attrs["reversed_profile"].to_numpy(), -1, 1) * firmographic
+    return firmographic + department.to_numpy(float) + email - 1.4 * ~region_ok + source + noise
 
 
 def _lead_attributes(rng: np.random.Generator, cfg: SynthConfig) -> pd.DataFrame:
@@ -456,6 +460,7 @@ def _raw_leads(rng: np.random.Generator, attrs: pd.DataFrame, original: np.ndarr
     employees[rng.random(n) < 0.08] = np.nan
     revenue = attrs["annual_revenue"].to_numpy(float).copy()
     revenue[rng.random(n) < 0.25] = np.nan
+    lines = {"product_line": attrs["product_line"].to_numpy()} if "product_line" in attrs else {}
     return pd.DataFrame(
         {
             "lead_id": [f"L{i + 1:07d}" for i in range(n)],
@@ -472,6 +477,7 @@ def _raw_leads(rng: np.random.Generator, attrs: pd.DataFrame, original: np.ndarr
             "country": _blank(rng, spelled_country, 0.04, 0.01),
             "lead_source": _blank(rng, _mess_case(rng, source, 0.05), 0.02, 0.02),
             "form_message": message,
+            **lines,
         }
     )
 
@@ -656,6 +662,10 @@ def generate_world(config: SynthConfig | None = None, **overrides) -> World:
     created_ms = start_ms + np.round(attrs["created_day"].to_numpy() * DAY_MS).astype(np.int64)
     created_day = (created_ms - start_ms) // DAY_MS
 
+    if cfg.product_lines > 1:  # drawn from a stream of its own: the rest of the world is the same draw
+        lines = np.random.default_rng([cfg.seed, 1]).integers(0, cfg.product_lines, n)
+        attrs["product_line"] = np.asarray(vocab.PRODUCT_LINES, dtype=object)[lines]
+        attrs["reversed_profile"] = (lines == 1) & cfg.profiles_differ
     noise = rng.normal(0, cfg.fit_noise_sd, n)
     fit_before = _fit(attrs, 0, noise)
     fit_after = _fit(attrs, 1, noise) if cfg.drift else fit_before.copy()
@@ -821,6 +831,7 @@ def _truth(attrs, lead_ids, original, seg: intent.Segments, fit_before, fit_afte
             "has_invalid_email": invalid_email,
             "intent_start": starts,
             "intent_state": states,
+            **({"product_line": attrs["product_line"].to_numpy()} if "product_line" in attrs else {}),
         }
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,13 @@ class TrainResult:
     dataset: dict = field(default_factory=dict)  # spec (when built from one) and feature_config of the training set
     account: TrainResult | None = None  # the account score's model, when the leads belong to declared accounts
     split_rows: dict = field(default_factory=dict)  # "train"/"test": the positions of the frame's rows in each part
+    render: Callable[[Mapping], str] | None = field(default=None, repr=False)  # the report with more tables
+
+    def add_report_tables(self, tables: Mapping) -> None:
+        """Render the report again with ``tables`` (``{title: rows}``) after the evaluation's own."""
+        if self.render is None:
+            raise ValueError("this result cannot render its report (it was loaded, not trained)")
+        self.report_html = self.render(tables)
 
     def artifacts(self) -> dict[str, str]:
         """Every file of the model folder as text: the model (LightGBM text + JSON), its monitoring profile,
@@ -181,6 +188,7 @@ def train_model(
     report: bool = True,
     price_audit_drops: int = audit_prices.MAX_PRICED,
     data_notes: Sequence[str] = (),
+    split: tuple[np.ndarray, np.ndarray, dict] | None = None,
 ) -> TrainResult:
     """Train and evaluate a lead scorer on a training set (feature pipeline output, or a flat export).
 
@@ -191,7 +199,9 @@ def train_model(
     of a notebook's retrain); the metrics are the same. Each column the audit dropped as too good is priced
     (:mod:`~predictive_leads.evaluation.audit_prices`): the model is refitted with it added back, at most
     ``price_audit_drops`` of them (0: none), and ``meta["audit_prices"]`` holds the test AUC with and without it.
-    ``data_notes`` (what reading the data did, from :func:`load_training_frame`) open ``meta["notes"]``."""
+    ``data_notes`` (what reading the data did, from :func:`load_training_frame`) open ``meta["notes"]``.
+    ``split``: (training positions, test positions, its description) to use instead of making one — a segment
+    model takes its share of the pooled model's split, so both are measured on the same rows."""
     assert_point_in_time(frame, flat_export=flat_export)
     meta_in = frame.attrs.get(ATTRS_KEY, {}).get("summary", {})
     horizon_days = horizon_days or meta_in.get("horizon_days")
@@ -200,7 +210,7 @@ def train_model(
     y = frame[target].to_numpy().astype(int)
     time_col = time_col if time_col in frame else None
     readiness = assess(y, as_of=frame[time_col] if time_col else None, horizon_days=horizon_days,
-                       test_fraction=test_fraction, seed=seed)  # fmt: skip
+                       test_fraction=test_fraction, seed=seed, parts=split[:2] if split else None)  # fmt: skip
     if not force:
         require_trainable(readiness)  # ColdStartError below the documented minimum: use the rules instead
     level_params = small_data_params() if readiness.level != "full" else {}
@@ -216,7 +226,7 @@ def train_model(
         raise ValueError(f"the leakage audit dropped every feature column ({len(dropped)}: {', '.join(dropped[:5])}); "
                          f"{dropped[0]!r}: {why}. Nothing is left to train on; keep a column you know is "
                          "recorded before the outcome with --keep")  # fmt: skip
-    train, test, split = _split(frame, y, time_col, horizon_days, test_fraction, seed)
+    train, test, split = split or _split(frame, y, time_col, horizon_days, test_fraction, seed)
     logger.info("audit dropped %d of %d columns; fitting on %d rows, testing on %d (%s)", len(dropped),
                 X_audited.shape[1], len(train), len(test), split["method"])  # fmt: skip
     fit_time = {time_col: frame[time_col].iloc[train].to_numpy()} if time_col else {}
@@ -284,22 +294,24 @@ def train_model(
         "notes": notes,
         "cold_start": readiness.to_dict() | {"forced": force and not readiness.trainable, "params": level_params},
     }
-    html = None
     matrix = fit_engagement_matrix(y_test, scored["fit_grade"], scored["engagement_grade"])
-    if report:
+
+    def render(tables: Mapping) -> str:
         logger.info("rendering the report (figures and SHAP plots)")
-        html = _report(model, scored, y_test, X_test, rule_scores, result,
+        return _report(model, scored, y_test, X_test, rule_scores, result,
                        title="Lead scoring model — out-of-time evaluation",
                        meta={**meta, "tables": {"Fit × engagement (test rows: leads · conversion rate)": matrix,
-                                                "Leakage audit": audit}}, seed=seed)  # fmt: skip
+                                                **tables, "Leakage audit": audit}}, seed=seed)  # fmt: skip
+
     provenance = frame.attrs.get(ATTRS_KEY, {})
     dataset = {k: provenance[k] for k in ("spec", "feature_config") if k in provenance}
     if flat_export:  # serving reads a raw export row the way training read the file
         from predictive_leads.data.flat_export import DEFAULT_PLACEHOLDERS
 
         dataset["flat_export"] = {"placeholders": list(DEFAULT_PLACEHOLDERS)}
-    return TrainResult(model, to_jsonable(result), audit, dropped, html, to_jsonable(meta), profile, card, notes,
-                       to_jsonable(dataset), split_rows={"train": train, "test": test})  # fmt: skip
+    return TrainResult(model, to_jsonable(result), audit, dropped, render({}) if report else None, to_jsonable(meta),
+                       profile, card, notes, to_jsonable(dataset), split_rows={"train": train, "test": test},
+                       render=render)  # fmt: skip
 
 
 def _declared_engagement(declared, X: pd.DataFrame, audited: pd.DataFrame) -> tuple[tuple[str, ...], list[str]]:
@@ -362,17 +374,30 @@ def load_training_frame(
 
 
 def evaluate_saved_model(
-    model: LeadScorer, frame: pd.DataFrame, *, target: str, rules=None, n_boot: int = 200, seed: int = 0
+    model: LeadScorer,
+    frame: pd.DataFrame,
+    *,
+    target: str,
+    rules=None,
+    n_boot: int = 200,
+    seed: int = 0,
+    segments=None,
 ) -> tuple[dict, str]:
-    """Score ``frame`` with a saved model and measure it against the rule presets on the same rows.
+    """Score ``frame`` with a saved model (each row by its segment's model when ``segments``, the
+    :class:`~predictive_leads.models.segment_models.SegmentModels` around ``model``, are given) and measure it
+    against the rule presets on the same rows.
 
     Returns (metrics, report HTML). The caller is responsible for ``frame`` being later than the model's
-    training data; the report shows the span of ``as_of`` it was given.
+    training data; the report shows the span of ``as_of`` it was given. The SHAP plots explain ``model``.
     """
     y = frame[target].to_numpy().astype(int)
     X = frame[[c for c in frame.columns if c != target]]
     rule_scores, notes = _rule_scores(frame, frame, rules)
-    scored = model.score_frame(X)
+    scored = (segments or model).score_frame(X)
+    if segments is not None:
+        notes.append(f"each lead scored by its own segment model where it has one ({segments.column} = "
+                     f"{', '.join(segments.models)}), else by the pooled model; the SHAP plots explain the pooled "
+                     "model")  # fmt: skip
     result = _measure(scored, y, X, rule_scores, n_boot=n_boot, seed=seed)
     split = "rows as given"
     if "as_of" in frame:
