@@ -397,6 +397,7 @@ def test_a_served_segmented_model_scores_each_raw_lead_with_its_segments_model_a
     assert expected["model_segment"].notna().any() and expected["model_segment"].isna().any()  # both kinds of model
     np.testing.assert_array_equal(served["probability"].to_numpy(float), expected["probability"].to_numpy(float))
     assert served["score"].tolist() == expected["score"].tolist()
+    assert served["model_segment"].fillna("").tolist() == expected["model_segment"].fillna("").tolist()
 
 
 def _records(*rows: dict) -> bytes:

@@ -141,7 +141,7 @@ class LeadScoringPyfunc:
                                            segments=self.segments)  # fmt: skip
             scored.index = np.flatnonzero(request.ok)[fine]
         _refuse_if_all_rejected(problems)
-        columns = raw_reply_columns(self.top_k, rules=self.rules is not None)
+        columns = raw_reply_columns(self.top_k, rules=self.rules is not None, segments=self.segments is not None)
         return _raw_reply(scored, columns, problems, self.model, now.floor("s"))
 
 
@@ -171,12 +171,12 @@ def _raw_reply(scored: pd.DataFrame | None, columns: list[str], problems: np.nda
     return out.astype(object).where(out.notna(), None)
 
 
-def raw_reply_columns(top_k: int = DEFAULT_TOP_K, *, rules: bool = False) -> list[str]:
-    """The columns of a raw lead's reply: the batch output's (:func:`~predictive_leads.ops.batch.batch_output_schema`)
-    without the id, and ``rejected``."""
+def raw_reply_columns(top_k: int = DEFAULT_TOP_K, *, rules: bool = False, segments: bool = False) -> list[str]:
+    """The columns of a raw lead's reply: the batch output's (:func:`~predictive_leads.ops.batch.batch_output_schema`;
+    with ``segments``, ``model_segment`` too) without the id, and ``rejected``."""
     from predictive_leads.ops.batch import batch_output_schema
 
-    return [*batch_output_schema(top_k, rules=rules).names[1:], "rejected"]
+    return [*batch_output_schema(top_k, rules=rules, segments=segments).names[1:], "rejected"]
 
 
 def _json_numbers(frame: pd.DataFrame, numeric: list[str]) -> pd.DataFrame:
