@@ -20,7 +20,15 @@ FEEDBACK_COLUMNS = ("lead_id", "disposition", "reason", "date")
 NO_REASON = "(no reason)"
 WITHHELD = "(withheld: personal data)"
 
-__all__ = ["FEEDBACK_COLUMNS", "NO_REASON", "feedback_labels", "feedback_within", "feedback_words", "sales_feedback"]
+__all__ = [
+    "FEEDBACK_COLUMNS",
+    "NO_REASON",
+    "feedback_labels",
+    "feedback_saying",
+    "feedback_within",
+    "feedback_words",
+    "sales_feedback",
+]
 
 
 def sales_feedback(raw: pd.DataFrame, source: str = "feedback") -> pd.DataFrame:
@@ -60,6 +68,11 @@ def feedback_words(words: Sequence[str]) -> tuple[str, ...]:
     """Declared feedback words (``--feedback-exclude``, ``--recycle-on`` …) stripped, blanks and repeats left out,
     in order: the form they are matched in."""
     return tuple(dict.fromkeys(w.strip() for w in words if w.strip()))
+
+
+def feedback_saying(feedback: pd.DataFrame, words: Sequence[str]) -> np.ndarray:
+    """Which feedback rows say one of ``words``, as their disposition or their reason."""
+    return (feedback["disposition"].isin(words) | feedback["reason"].isin(words)).to_numpy()
 
 
 def feedback_labels(feedback: pd.DataFrame) -> pd.Series:

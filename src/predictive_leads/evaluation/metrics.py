@@ -325,7 +325,8 @@ def _resamples(y: np.ndarray, n_boot: int, seed: int, stratify: bool) -> Iterato
             yield rng.integers(0, y.size, y.size)
 
 
-def _interval(values: Sequence[float], alpha: float) -> tuple[float, float]:
+def percentile_interval(values: Sequence[float], alpha: float = 0.05) -> tuple[float, float]:
+    """The ``1 − alpha`` percentile interval of bootstrap ``values`` ((NaN, NaN) without any)."""
     vals = np.asarray(values, dtype=float)
     if vals.size == 0:
         return (math.nan, math.nan)
@@ -362,7 +363,7 @@ def bootstrap_ci(
         value = float(fn(*(c[idx] for c in cols)))
         if math.isfinite(value):
             stats.append(value)
-    low, high = _interval(stats, alpha)
+    low, high = percentile_interval(stats, alpha)
     return (estimate, low, high)
 
 
@@ -404,10 +405,10 @@ def compare(
         row: dict = {"scorer": name}
         for m in metrics:
             row[m] = full[name][m]
-            row[f"{m}_low"], row[f"{m}_high"] = _interval([b[m] for b in boot[name]], alpha)
+            row[f"{m}_low"], row[f"{m}_high"] = percentile_interval([b[m] for b in boot[name]], alpha)
         diff = first_auc - np.array([b["roc_auc"] for b in boot[name]])
         row["auc_diff"] = full[names[0]]["roc_auc"] - full[name]["roc_auc"]
-        row["auc_diff_low"], row["auc_diff_high"] = _interval(diff, alpha)
+        row["auc_diff_low"], row["auc_diff_high"] = percentile_interval(diff, alpha)
         row["share_first_better"] = None if name == names[0] or not diff.size else float(np.mean(diff > 0))
         row["n_boot"] = len(boot[name])
         rows.append(row)

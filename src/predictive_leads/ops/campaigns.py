@@ -24,6 +24,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from predictive_leads.evaluation.metrics import percentile_interval
+
 TOUCHES = ("first", "last")
 SPEND_COLUMNS = (
     "cost",
@@ -97,10 +99,10 @@ def spend(cost: float, converted: np.ndarray, deal: np.ndarray, mql: np.ndarray,
     mqls, wins, revenue = per_lead.sum(axis=0)
     out = {"cost": cost, "cost_per_lead": cost / n}
     for name, k, column in (("cost_per_mql", mqls, 0), ("cost_per_conversion", wins, 1)):
-        low, high = _interval(boot[:, column])
+        low, high = percentile_interval(boot[:, column])
         out |= {name: _per(cost, k), f"{name}_low": _per(cost, high), f"{name}_high": _per(cost, low)}
     if has_deal and cost > 0:
-        low, high = _interval((boot[:, 2] - cost) / cost)
+        low, high = percentile_interval((boot[:, 2] - cost) / cost)
         out |= {"roi": (revenue - cost) / cost, "roi_low": low, "roi_high": high}
     else:
         out |= {"roi": np.nan, "roi_low": np.nan, "roi_high": np.nan}
@@ -112,11 +114,3 @@ def _per(cost: float, count: float) -> float:
     if count > 0:
         return cost / count
     return np.inf if count == 0 and cost > 0 else np.nan
-
-
-def _interval(values: np.ndarray) -> tuple[float, float]:
-    """The 95 % percentile interval of bootstrap ``values`` (NaN, NaN without resamples)."""
-    if not len(values):
-        return np.nan, np.nan
-    low, high = np.percentile(values, [2.5, 97.5])
-    return float(low), float(high)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from predictive_leads.data.feedback import feedback_labels
+from predictive_leads.data.feedback import feedback_labels, feedback_saying
 from predictive_leads.models.funnel import MQL, NURTURE, SQL
 from predictive_leads.ops.disqualify import DISQUALIFIED
 
@@ -53,9 +53,9 @@ class RecycleOn:
     def told(self, lead_ids: pd.Series, at: pd.Timestamp) -> pd.Series:
         """Per lead (aligned with ``lead_ids``), the latest such feedback in (``at`` − ``days``, ``at``] as a
         reason (``rep feedback on 2026-02-10: rejected: no budget``); empty for the others."""
-        said = self.feedback["disposition"].isin(self.words) | self.feedback["reason"].isin(self.words)
         recent = (self.feedback["date"] > at - pd.Timedelta(days=self.days)) & (self.feedback["date"] <= at)
-        hits = self.feedback[(said & recent).to_numpy()].sort_values(["date", "disposition", "reason"])
+        said = feedback_saying(self.feedback, self.words) & recent.to_numpy()
+        hits = self.feedback[said].sort_values(["date", "disposition", "reason"])
         latest = hits.assign(label=feedback_labels(hits)).drop_duplicates("lead_id", keep="last").set_index("lead_id")
         text = "rep feedback on " + latest["date"].dt.strftime("%Y-%m-%d") + ": " + latest["label"]
         return pd.Series(text.reindex(lead_ids.astype(str).to_numpy()).fillna("").to_numpy(), index=lead_ids.index)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from predictive_leads.data.feedback import feedback_words
+from predictive_leads.data.feedback import feedback_saying, feedback_words
 
 __all__ = ["FeedbackEffect", "apply_feedback"]
 
@@ -81,5 +81,4 @@ def apply_feedback(frame: pd.DataFrame, feedback: pd.DataFrame, *, id_col: str, 
 
 def _leads_saying(feedback: pd.DataFrame, words: Sequence[str]) -> pd.Series:
     """The latest date each lead got feedback with one of ``words`` (as disposition or reason), by lead id."""
-    said = feedback["disposition"].isin(words) | feedback["reason"].isin(words)
-    return feedback[said.to_numpy()].groupby("lead_id")["date"].max()
+    return feedback[feedback_saying(feedback, words)].groupby("lead_id")["date"].max()
