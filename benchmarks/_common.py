@@ -58,6 +58,19 @@ def synthetic_training_set(n_leads: int, seed: int):
     return data, feature_columns(data)
 
 
+def write_world_apart(folder: Path, *, n_leads: int, seed: int, activity: float = 1.0) -> Path:
+    """Generate a world and write its Parquet files into ``folder`` in a process of its own (a big world takes
+    gigabytes; the calling process stays small, so its children's peak RSS is theirs)."""
+    import subprocess
+
+    code = ("from predictive_leads.synth import SynthConfig, generate_world, write_world; "
+            f"write_world(generate_world(SynthConfig(n_leads={n_leads}, seed={seed}, activity={activity})), "
+            f"{str(folder)!r})")  # fmt: skip
+    print(f"generating {n_leads:,} leads into {folder} ...", flush=True)
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return folder
+
+
 def fmt_int(x: int) -> str:
     return f"{x:,}".replace(",", "_")
 

@@ -124,6 +124,26 @@ def test_build_dataset_scoring_frame_with_config(generated, tmp_path):
     assert "pricing_page_view_14d" in frame and "pricing_page_view_30d" not in frame and "converted" not in frame
 
 
+def test_build_dataset_within_a_memory_budget_writes_the_same_frame(generated, tmp_path):
+    from predictive_leads.features import summary_of
+
+    args = ["build-dataset", "--data", str(generated), "--every", "month", "--from", "2025-06-01", "--to",
+            "2026-01-01"]  # fmt: skip
+    whole, parted = tmp_path / "whole.parquet", tmp_path / "parted.parquet"
+    assert runner.invoke(app, [*args, "--out", str(whole)]).exit_code == 0
+    result = runner.invoke(app, [*args, "--out", str(parted), "--memory-budget", "16MB"])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(parted)
+    partitions = summary_of(frame).lead_partitions
+    assert partitions > 1 and f"memory budget 16MB: events aggregated in {partitions} lead partitions" in result.output
+    pd.testing.assert_frame_equal(frame, pd.read_parquet(whole), check_exact=True)
+    bad = runner.invoke(app, [*args, "--out", str(tmp_path / "bad.parquet"), "--memory-budget", "two gigs"])
+    assert bad.exit_code == 1 and not (tmp_path / "bad.parquet").exists()
+    assert [line for line in bad.output.splitlines() if line.strip()] == [
+        "error: memory budget 'two gigs' is not a size: write it as e.g. 2GB or 512MB"
+    ]
+
+
 def test_build_dataset_needs_dates(generated, tmp_path):
     result = runner.invoke(app, ["build-dataset", "--data", str(generated), "--out", str(tmp_path / "x.parquet")])
     assert result.exit_code == 1

@@ -23,11 +23,11 @@ def scored(trained_world, tmp_path_factory):
                                  "2026-03-01", "--output", str(scores), "--scored-at", "2026-03-01"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "disqualified (scored, stage 'disqualified', score floored)" in result.output
-    return folder, world, scores
+    return folder, world, scores, trained_world.model_dir
 
 
 def test_route_balances_expected_conversions_and_accounts_for_every_lead(scored):
-    folder, _, scores = scored
+    folder, _, scores, _ = scored
     reps = folder / "reps.yaml"
     reps.write_text("reps:\n  - {name: Ana, team: eu, territories: [Europe]}\n  - {name: Ben, team: eu}\n"
                     "  - {name: Cleo, team: rest}\n  - {name: Dev, team: rest}\n"
@@ -46,7 +46,7 @@ def test_route_balances_expected_conversions_and_accounts_for_every_lead(scored)
 
 
 def test_report_segments_writes_csv_and_html_with_the_rule_baseline(scored):
-    folder, world, scores = scored
+    folder, world, scores, _ = scored
     out = folder / "segments"
     result = runner.invoke(app, ["report-segments", "--scores", str(scores), "--outcomes",
                                  str(world / "conversions.parquet"), "--by", "source,role", "--out", str(out),
@@ -60,7 +60,7 @@ def test_report_segments_writes_csv_and_html_with_the_rule_baseline(scored):
 
 
 def test_route_refuses_an_unknown_mode_in_one_line(scored):
-    folder, _, scores = scored
+    folder, _, scores, _ = scored
     (folder / "one.yaml").write_text("reps:\n  - {name: Ana}\n")
     result = runner.invoke(app, ["route", "--scores", str(scores), "--reps", str(folder / "one.yaml"), "--out",
                                  str(folder / "x.csv"), "--mode", "fair"])  # fmt: skip
@@ -68,7 +68,7 @@ def test_route_refuses_an_unknown_mode_in_one_line(scored):
 
 
 def test_report_segments_by_campaign_with_a_cost_table_writes_spend_and_roi(scored):
-    folder, world, scores = scored
+    folder, world, scores, _ = scored
     events = pd.read_parquet(world / "events.parquet", columns=["ts", "campaign"])
     before = events[events["ts"] < pd.Timestamp("2026-03-01", tz="UTC")]
     top = before["campaign"].dropna().astype(str).value_counts().index[:2]
@@ -94,3 +94,20 @@ def test_report_segments_by_campaign_with_a_cost_table_writes_spend_and_roi(scor
         printed = f"campaign {name}: {row['leads']:,} leads, cost {cost:,}, per lead {row['cost_per_lead']:,.2f}"
         assert printed in result.output and f"ROI {row['roi']:+,.0%} [{row['roi_low']:+,.0%}, " in result.output
     assert "Spend by campaign" in (out / "segments.html").read_text()
+
+
+def test_score_data_within_a_memory_budget_scores_the_same(scored):
+    folder, world, scores, model = scored
+    again = folder / "budget" / "scores.parquet"
+    result = runner.invoke(app, ["score", "--model", str(model), "--data", str(world),
+                                 "--as-of", "2026-03-01", "--output", str(again), "--scored-at", "2026-03-01",
+                                 "--memory-budget", "16MB"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    from predictive_leads.features import summary_of
+    from predictive_leads.jobs.score import scoring_frame_path
+
+    assert summary_of(pd.read_parquet(scoring_frame_path(again))).lead_partitions > 1
+    pd.testing.assert_frame_equal(pd.read_parquet(again), pd.read_parquet(scores), check_exact=True)
+    refused = runner.invoke(app, ["score", "--model", str(model), "--input", str(scoring_frame_path(again)),
+                                  "--output", str(folder / "x.parquet"), "--memory-budget", "1GB"])  # fmt: skip
+    assert refused.exit_code == 1 and "--memory-budget applies to --data" in refused.output

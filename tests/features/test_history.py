@@ -12,8 +12,8 @@ from predictive_leads.features.history import (
     Carried,
     LeadTimeline,
     PeriodGroups,
+    fits_periods,
     period_ends,
-    timeline_for,
 )
 
 # lead A has rows on days 10, 40, 70; B on 40 and 100 (none on 10 or 70); C on 10 only
@@ -93,11 +93,11 @@ def test_decayed_sums_decay_on_from_their_reference_day_to_each_rows_as_of():
 
 def test_periods_are_for_several_dates_each_lead_once_a_day():
     lead = _positions(SPINE["lead_id"])
-    assert timeline_for(LEADS, lead, SPINE["day"].to_numpy()) is not None
-    assert timeline_for(LEADS, lead, np.full(len(lead), 10)) is None  # one date: nothing to carry
-    assert timeline_for(LEADS, lead, np.array([100, 40, 10, 40, 40, 70])) is None  # A twice on day 40
+    assert fits_periods(lead, SPINE["day"].to_numpy())
+    assert not fits_periods(lead, np.full(len(lead), 10))  # one date: nothing to carry
+    assert not fits_periods(lead, np.array([100, 40, 10, 40, 40, 70]))  # A twice on day 40
     many = np.arange(MAX_DATES + 1)
-    assert timeline_for(pd.Series(many.astype(str)), many, many) is None  # periods too short to pay
+    assert not fits_periods(many, many)  # periods too short to pay
 
 
 def test_a_period_pairs_with_each_row_whose_windows_hold_it_in_the_first_that_does():

@@ -34,6 +34,7 @@ COMMANDS = (  # (name, function) in the order of --help
     ("evaluate", train.evaluate),
     ("explain", score.explain),
     ("score", score.score),
+    ("score-spark", score.score_spark),
     ("monitor", monitor.monitor),
     ("retrain", train.retrain),
     ("summary", summary.summary),
@@ -84,7 +85,7 @@ def cli_reference() -> str:
                     visit(command.commands[name], [*path, name])
             return
         args = [p.name.upper() for p in command.params if p.param_type_name == "argument"]
-        options = [p for p in command.params if p.param_type_name == "option" and p.name != "help"]
+        options = [p for p in command.params if p.param_type_name == "option" and p.name != "help" and not p.hidden]
         required = [f"{p.opts[0]} {p.name.upper()}" for p in options if p.required]
         optional = ", ".join(f"`{p.opts[0]}`" for p in options if not p.required)
         usage = " ".join(["predictive-leads", *path, *args, *required] + (["[options]"] if optional else []))

@@ -163,3 +163,7 @@ class PackageDefault:
 
 
 TOP_K = PackageDefault("predictive_leads.explain.reasons", "DEFAULT_TOP_K")  # reasons per lead
+MEMORY_BUDGET_HELP = (
+    "Peak memory to stay within, e.g. 2GB: the events are aggregated a share of the leads at a time when they "
+    "would not fit (the same output)."
+)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from predictive_leads.cli.console import console, one_line_errors, say, spinner, steps_progress
+from predictive_leads.cli.console import MEMORY_BUDGET_HELP, console, one_line_errors, say, spinner, steps_progress
 
 
 def generate(
@@ -122,6 +122,7 @@ def build_dataset(
     config: Annotated[Path | None, typer.Option(help="YAML overriding the spec's feature config.")] = None,
     observed_until: Annotated[str | None, typer.Option(help=OBSERVED_HELP)] = None,
     engine: Annotated[str, typer.Option(help="duckdb (embedded) or pyspark (local[2]).")] = "duckdb",
+    memory_budget: Annotated[str | None, typer.Option(help=MEMORY_BUDGET_HELP)] = None,
 ) -> None:
     """Build a point-in-time training set (or scoring frame) and print what went in and what was skipped."""
     from predictive_leads.jobs.data import build_dataset as build
@@ -129,7 +130,7 @@ def build_dataset(
     with one_line_errors(), spinner("building features"):
         built = build(data, out, as_of=as_of, every=every, start=start, end=end, horizon_days=horizon_days,
                       scoring=scoring, spec=spec, config=config, observed_until=observed_until,
-                      engine=engine)  # fmt: skip
+                      engine=engine, memory_budget=memory_budget)  # fmt: skip
     for line in built.summary.lines():
         say(line)
     say(f"wrote {built.out} ({built.columns} columns)", wrap=False)

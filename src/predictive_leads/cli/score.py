@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from predictive_leads.cli.console import (
+    MEMORY_BUDGET_HELP,
     TOP_K,
     console,
     one_line_errors,
@@ -89,6 +90,7 @@ def score(
     summary_json: Annotated[
         Path | None, typer.Option(help="Write the run summary (counts, stages, files; no lead data) as JSON.")
     ] = None,
+    memory_budget: Annotated[str | None, typer.Option(help="With --data: " + MEMORY_BUDGET_HELP)] = None,
 ) -> None:
     """Score a file or folder of leads in chunks: every row scored or rejected with a reason (exit 4 on rejects).
 
@@ -105,7 +107,7 @@ def score(
                           funnel=funnel, policy=policy, sql=sql, mql=mql, rules=rules, previous=previous,
                           feedback=feedback, recycle_on=recycle_on.split(","), recycle_days=recycle_days,
                           output_format=output_format, crm_mapping=crm_mapping, summary_json=summary_json,
-                          subscores=not no_subscores,
+                          subscores=not no_subscores, memory_budget=memory_budget,
                           progress=lambda done, bad: report_rows(progress, task, done, bad),
                           on_stage=lambda what: progress.update(task, description=what),
                           on_frame=_print_scoring_frame)  # fmt: skip
@@ -167,3 +169,24 @@ def explain(
     if more:
         table.add_row(f"… {more} more", "", f"{more_points:+d}")
     console.print(table)
+
+
+def score_spark(
+    *,
+    model: Annotated[str, typer.Option(help="Registered model: models:/NAME@alias.")],
+    data: Annotated[Path, typer.Option(help="Raw data folder (leads, events, conversions).")],
+    as_of: Annotated[str, typer.Option(help="Date to score the open leads at.")],
+    output: Annotated[str, typer.Option(help="Where Spark writes the scores (Parquet; replaced).")],
+    reasons: Annotated[
+        int, typer.Option("--reasons", "--explain", default_factory=TOP_K, help="Reasons per lead (0 = scores only).")
+    ],
+    submitted: Annotated[bool, typer.Option("--submitted", hidden=True)] = False,
+) -> None:
+    """Score the open leads on Spark: features built by Spark, scores through the model's spark_udf.
+
+    Runs on a loopback local[2] session; spark-submit runs the same job on a cluster (see the README)."""
+    from predictive_leads.jobs.score_spark import score_spark as run_job
+
+    with one_line_errors(), console.status("scoring on Spark"):
+        run = run_job(data, output, as_of=as_of, model=model, top_k=reasons, submitted=submitted)
+    say(f"scored {run.rows:,} open leads on Spark ({run.master}); wrote {run.output}", wrap=False)

@@ -56,15 +56,15 @@ def account_features(result: pa.Table, keys: pd.DataFrame, row_keys: np.ndarray,
     """The roll-up columns of every spine row (missing for leads without an account; zero counts for an account
     without events) from :func:`account_query`'s result."""
     n_keys = int(keys["key"].max()) + 1 if len(keys) else 0
-    per_key = {name: np.zeros(n_keys) for name in ("events_total", "events_recent", "engaged")}
-    last_us = np.full(n_keys, NAT_US, dtype=np.int64)
+    per_key = {name: np.zeros(n_keys + 1) for name in ("events_total", "events_recent", "engaged")}  # +1: no key
+    last_us = np.full(n_keys + 1, NAT_US, dtype=np.int64)
     at = _int64(result, "key")
     for name in per_key:
         per_key[name][at] = _int64(result, name)
     last_us[at] = _int64(result, "last_us")
-    contacts = _contacts_before(keys, leads, n_keys)
+    contacts = np.append(_contacts_before(keys, leads, n_keys), 0)
     has = row_keys >= 0
-    safe = np.where(has, row_keys, 0)
+    safe = np.where(has, row_keys, n_keys)  # rows without an account read the spare slot (masked below)
 
     def take(values):
         return np.where(has, values[safe].astype(float), np.nan)

@@ -25,14 +25,13 @@ MAX_DATES = 64  # more distinct as_of dates than this: periods get short, and on
 NO_DAY = np.iinfo(np.int64).min // 4  # the first day of the oldest period: before any row's windows
 
 
-def timeline_for(lead_ids: pd.Series, lead: np.ndarray, as_of_days: np.ndarray) -> LeadTimeline | None:
-    """The spine's :class:`LeadTimeline` when periods pay: 2 to :data:`MAX_DATES` distinct as_of dates, each
-    lead at most once per date; else None. ``lead_ids``: the distinct lead ids; ``lead``, ``as_of_days``: each
-    row's position in them and its as_of in epoch days."""
+def fits_periods(lead: np.ndarray, as_of_days: np.ndarray) -> bool:
+    """Whether a spine is worth periods: 2 to :data:`MAX_DATES` distinct as_of dates, each lead at most once per
+    date (``lead``, ``as_of_days``: each row's lead number and its as_of in epoch days)."""
     if not periods_pay(as_of_days):
-        return None
-    timeline = LeadTimeline.of(lead_ids, lead, as_of_days)
-    return None if (np.diff(timeline.position, axis=1) > 1).any() else timeline
+        return False
+    pairs = pd.DataFrame({"lead": np.asarray(lead), "day": np.asarray(as_of_days)})
+    return not pairs.duplicated().any()
 
 
 def periods_pay(as_of_days) -> bool:

@@ -8,10 +8,12 @@ point-in-time mark that :func:`predictive_leads.features.guard.assert_point_in_t
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,7 +39,8 @@ from predictive_leads.features.behaviour import (
 )
 from predictive_leads.features.config import OTHER_EVENTS, QUALIFICATION, FeatureConfig
 from predictive_leads.features.guard import ATTRS_KEY
-from predictive_leads.features.history import PeriodGroups, periods_pay, timeline_for
+from predictive_leads.features.history import LeadTimeline, PeriodGroups, fits_periods, periods_pay
+from predictive_leads.features.partitions import budget_note, engine_memory_limit, lead_partitions, partitions_for
 from predictive_leads.features.spine import build_spine, label_spine, skipped_leads, to_utc
 
 if TYPE_CHECKING:
@@ -70,6 +73,8 @@ class DatasetSummary:
     engagement_features: list[str] = field(default_factory=list)  # built from events; the rest: who the lead is
     columns: list[dict] = field(default_factory=list)  # every raw column: table, column, use, detail
     value_maps: dict[str, dict[str, int]] = field(default_factory=dict)  # column → "raw → mapped" → rows
+    lead_partitions: int = 1  # the behaviour built a share of the leads at a time (a memory budget)
+    memory_budget: str = ""  # what the budget did (partitions; a warning when the leads alone exceed it)
 
     def lines(self) -> list[str]:
         """Human-readable summary lines (no lead data)."""
@@ -93,6 +98,8 @@ class DatasetSummary:
             out.append(f"rare event types pooled into {OTHER_EVENTS}: {', '.join(self.pooled_event_types)}")
         if self.rules_skipped:
             out.append(f"feature rules skipped (types not in the data): {'; '.join(self.rules_skipped)}")
+        if self.memory_budget:
+            out.append(self.memory_budget)
         return out + self.column_lines()
 
     def column_lines(self) -> list[str]:
@@ -220,10 +227,13 @@ class _EngineThread:
     """The query engine on a thread of its own: DuckDB and Spark release the GIL while a query runs, so pandas
     works on the calling thread meanwhile. Queries run one after another, in the order they were submitted."""
 
-    def __init__(self, engine, spark_session):
-        self.con = engines.connect(engine, spark_session=spark_session) if isinstance(engine, str) else engine
+    def __init__(self, engine, spark_session, memory_budget=None):
+        limit = engine_memory_limit(memory_budget) if engine == "duckdb" else None  # not a connection passed in
+        self.con = (engines.connect(engine, spark_session=spark_session, memory_limit=limit)
+                    if isinstance(engine, str) else engine)  # fmt: skip
         self.name = getattr(self.con, "name", str(engine))
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="predictive-leads-engine")
+        self._scratch: tempfile.TemporaryDirectory | None = None
 
     def submit(self, fn, *args) -> Future:
         """Run ``fn(con, *args)`` on the engine thread."""
@@ -233,6 +243,13 @@ class _EngineThread:
         """Start the quality scan of the events (:func:`_quality`) before the leads are validated."""
         return self.submit(_quality, events, leads.get("lead_id", pd.Series(dtype=str)), now, config.value_columns)
 
+    def scratch(self) -> Path:
+        """A temporary folder for the engine's files (the events of each lead partition), removed once the engine
+        has stopped, after an error too."""
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="predictive-leads-partitions-")
+        return Path(self._scratch.name)
+
     def __enter__(self) -> _EngineThread:
         return self
 
@@ -240,6 +257,8 @@ class _EngineThread:
         if kind is not None and self.name == "duckdb":  # an error here (or Ctrl-C): stop the running query too
             self.con.con.interrupt()
         self._thread.shutdown(wait=True, cancel_futures=True)
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
 
 @dataclass(frozen=True)
@@ -249,60 +268,66 @@ class _EventQueries:
     events: ibis.Table
     vocabulary: Vocabulary
     as_of_days: list[int]  # the distinct as_of dates the period queries cut at, in epoch days
-    periods: tuple[Future, Future] | None  # the periods and period_days results, None for the joined path
+    periods: tuple[Future, Future] | None  # the periods and period_days results, when started early
+    memory_budget: str | int | None = None
 
 
-def _start_queries(engine: _EngineThread, scan: Future, config: FeatureConfig, dates) -> _EventQueries:
+def _start_queries(engine: _EngineThread, scan: Future, config: FeatureConfig, dates, *,
+                   memory_budget=None) -> _EventQueries:  # fmt: skip
     """Resolve the event vocabulary from the scan and, when several as_of ``dates`` are worth periods, start the
-    period queries: they need only the dates, so the engine runs them while this thread builds and labels the spine."""
+    period queries: they need only the dates, so the engine runs them while this thread builds and labels the
+    spine. Not under a ``memory_budget``: its lead partitions are known only once the spine is."""
     events_t, counts = scan.result()
     vocabulary = resolve_vocabulary(counts, config)
     as_of_days = sorted(set(epoch_days(pd.Series(list(dates))).tolist()))
-    if not periods_pay(as_of_days):
-        return _EventQueries(events_t, vocabulary, as_of_days, None)
-    aggregates = period_aggregates(events_t, vocabulary.config, as_of_days, spelling=vocabulary.spelling,
+    early = memory_budget is None and periods_pay(as_of_days)
+    periods = _period_queries(engine, events_t, vocabulary, as_of_days) if early else None
+    return _EventQueries(events_t, vocabulary, as_of_days, periods, memory_budget)
+
+
+def _period_queries(engine: _EngineThread, events, vocabulary: Vocabulary, as_of_days) -> tuple[Future, Future]:
+    """Start the two period aggregates of ``events`` (cut at every date of ``as_of_days`` and its windows)."""
+    aggregates = period_aggregates(events, vocabulary.config, as_of_days, spelling=vocabulary.spelling,
                                    engine=engine.name)  # fmt: skip
     query = partial(engine.submit, engines.to_arrow)
-    return _EventQueries(events_t, vocabulary, as_of_days, (query(aggregates.periods), query(aggregates.period_days)))
+    return query(aggregates.periods), query(aggregates.period_days)
 
 
 def _features(engine: _EngineThread, started: _EventQueries, leads, spine):
     """Behaviour and lead columns for each spine row, the resolved config and the event counts for the summary.
 
     The engine thread runs the scan and then the aggregate queries back to back; this thread builds the lead
-    columns meanwhile and unpacks each aggregate as it arrives. The period queries (several dates) started
-    before the spine was built; a spine they do not fit (one date left after censoring, or a lead twice on one
-    date) takes the joined path instead.
+    columns meanwhile and unpacks each aggregate as it arrives. Several as_of dates take the period path (its
+    queries usually started before the spine was built); a spine it does not fit (one date left after censoring,
+    or a lead twice on one date) takes the joined path instead. Under a memory budget the leads may be split into
+    partitions (:mod:`.partitions`): every partition takes the path the whole spine takes, so the frame is the same.
     """
     spine = spine[["lead_id", "as_of"]].reset_index(drop=True)
     vocabulary = started.vocabulary
     config = vocabulary.config
     events_t = started.events.filter(started.events.ts < spine["as_of"].max())  # no spine row can use a later event
-    spine_t = engines.spine_table(engine.con, spine)
-    at = lead_positions(leads, spine)
-    timeline = timeline_for(leads["lead_id"], at, epoch_days(spine["as_of"])) if started.periods else None
-    aggregates = event_aggregates(events_t, spine_t, config, spelling=vocabulary.spelling, engine=engine.name)
-    query = partial(engine.submit, engines.to_arrow)
-    if timeline:
-        by_type, day_masks = started.periods
+    at, days = lead_positions(leads, spine), epoch_days(spine["as_of"])
+    periods = periods_pay(started.as_of_days) and fits_periods(at, days)
+    rollups = _has_accounts(leads)
+    partitions = partitions_for(started.memory_budget, events=vocabulary.used, leads=len(leads), rows=len(spine))
+    partitions = partitions if len(spine) else 1
+    if partitions == 1:
+        timeline = LeadTimeline.of(leads["lead_id"], at, days) if periods else None
+        pending = _submit_behaviour(engine, started, events_t, leads, spine, timeline=timeline, rollups=rollups)
+        who = _lead_columns(leads, spine, config, at)
+        behaviour, accounts = _collect_behaviour(pending, started)
+        order = list(behaviour.columns), [c for frame in accounts for c in frame.columns]
     else:
-        by_type, day_masks = query(aggregates.by_type), query(aggregates.day_masks)
-    bursts = query(aggregates.bursts)
-    accounts = _submit_accounts(engine, events_t.filter(events_t.event_type.isin(list(vocabulary.spelling))),
-                                spine, leads)  # fmt: skip
-    who = _lead_columns(leads, spine, config, at)
-    if timeline:
-        edges = window_edges(config)
-        types = period_type_counts(PeriodGroups.of(by_type.result(), timeline, started.as_of_days, edges), config)
-        days = period_activity(PeriodGroups.of(day_masks.result(), timeline, started.as_of_days, edges), config)
-    else:
-        n = len(spine)
-        types, days = type_counts(by_type.result(), n, config), day_activity(day_masks.result(), n, config)
-    del by_type, day_masks  # the Arrow results (largest for a training set): free them
-    behaviour = finish_event_features(types, days, spine, config)  # while the engine runs the bursts query
-    frame = pd.concat([with_bursts(behaviour, bursts.result(), config), who, *_account_columns(accounts)], axis=1)
+        lead_part = lead_partitions(leads, partitions)
+        split = _submit_split(engine, events_t, leads, lead_part)
+        who = _lead_columns(leads, spine, config, at)  # while the engine writes the events out by partition
+        behaviour, accounts, order = _partitioned_behaviour(engine, started, split.result(), leads, spine, at,
+                                                            lead_part, periods=periods, rollups=rollups)  # fmt: skip
+    frame = pd.concat([behaviour, who, *accounts], axis=1)
     for name, (event_type, days_) in config.silence_flags.items():
         frame[name] = (frame[f"{event_type}_{days_}d"] == 0) & (frame["lead_age_days"] >= days_)
+    behaviour_order, account_order = order  # the frames' own may be by type (partitions)
+    columns = [*behaviour_order, *who.columns, *account_order, *config.silence_flags]
     quality = {
         "events_used": vocabulary.used,
         "events_skipped": vocabulary.skipped,
@@ -312,14 +337,145 @@ def _features(engine: _EngineThread, started: _EventQueries, leads, spine):
         "pooled_event_types": vocabulary.pooled,
         "rules_skipped": vocabulary.rules_skipped,
         "engagement_features": [c for c in frame.columns if c not in who.columns and c not in CONTEXT_COLUMNS],
+        "lead_partitions": partitions,
+        "memory_budget": budget_note(started.memory_budget, leads=len(leads), rows=len(spine), partitions=partitions),
     }
-    return _order(frame), quality, config
+    return _order(frame, columns), quality, config
+
+
+@dataclass
+class _Behaviour:
+    """The behaviour queries of one spine (or one partition of it), running on the engine thread."""
+
+    spine: pd.DataFrame
+    timeline: LeadTimeline | None  # the period path; None: the joined path
+    by_type: Future | None
+    day_masks: Future | None
+    bursts: Future
+    accounts: tuple | None
+
+    def result(self, name: str):
+        """The Arrow result of the query ``name``, let go of here (the largest of a build: freed once unpacked)."""
+        future = getattr(self, name)
+        setattr(self, name, None)
+        return future.result()
+
+
+def _submit_behaviour(engine: _EngineThread, started: _EventQueries, events, leads: pd.DataFrame, spine: pd.DataFrame,
+                      *, timeline: LeadTimeline | None, rollups: bool) -> _Behaviour:  # fmt: skip
+    """Start the behaviour queries of ``spine``'s rows (``events``: theirs; ``leads``: theirs and, for the account
+    roll-ups when ``rollups``, their accounts' other leads): the period queries when there is a ``timeline`` (those
+    started early when they are running), else the joined ones."""
+    vocabulary = started.vocabulary
+    query = partial(engine.submit, engines.to_arrow)
+    aggregates = event_aggregates(events, engines.spine_table(engine.con, spine), vocabulary.config,
+                                  spelling=vocabulary.spelling, engine=engine.name)  # fmt: skip
+    if timeline is None:
+        by_type, day_masks = query(aggregates.by_type), query(aggregates.day_masks)
+    else:
+        by_type, day_masks = started.periods or _period_queries(engine, events, vocabulary, started.as_of_days)
+    bursts = query(aggregates.bursts)
+    accounts = None
+    if rollups:
+        accounts = _submit_accounts(engine, events.filter(events.event_type.isin(list(vocabulary.spelling))),
+                                    spine, leads)  # fmt: skip
+    return _Behaviour(spine, timeline, by_type, day_masks, bursts, accounts)
+
+
+def _collect_behaviour(pending: _Behaviour, started: _EventQueries) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """The behaviour columns and account roll-ups of ``pending``'s rows, unpacked as each result arrives."""
+    config, timeline = started.vocabulary.config, pending.timeline
+    if timeline:
+        of = partial(PeriodGroups.of, timeline=timeline, as_of_days=started.as_of_days, edges=window_edges(config))
+        types = period_type_counts(of(pending.result("by_type")), config)
+        days = period_activity(of(pending.result("day_masks")), config)
+    else:
+        n = len(pending.spine)
+        types = type_counts(pending.result("by_type"), n, config)
+        days = day_activity(pending.result("day_masks"), n, config)
+    behaviour = finish_event_features(types, days, pending.spine, config)  # while the engine runs the bursts query
+    return with_bursts(behaviour, pending.bursts.result(), config), _account_columns(pending.accounts)
+
+
+def _submit_split(engine: _EngineThread, events, leads: pd.DataFrame, lead_part: np.ndarray) -> Future:
+    """Start writing ``events`` out by lead partition (``lead_part``: each lead's) into the engine's scratch folder."""
+    parts = pd.DataFrame({"lead_id": leads["lead_id"].astype(str), "part": lead_part})
+    return engine.submit(engines.split_events, events, parts, engine.scratch())
+
+
+def _partitioned_behaviour(engine: _EngineThread, started: _EventQueries, split: dict, leads: pd.DataFrame,
+                           spine: pd.DataFrame, at: np.ndarray, lead_part: np.ndarray, *, periods: bool,
+                           rollups: bool) -> tuple[pd.DataFrame, list[pd.DataFrame], tuple[list, list]]:  # fmt: skip
+    """:func:`_collect_behaviour` of every lead partition (``split``: each one's events), placed in spine order,
+    and the order of their columns (the frames' are by type): the next partition's queries run on the engine while
+    this thread unpacks the one before."""
+    row_part = lead_part[at]
+    days = epoch_days(spine["as_of"])
+    local = np.zeros(len(leads), dtype=np.int64)  # a lead's position among its partition's leads
+
+    def submit(part: int) -> tuple[np.ndarray, _Behaviour]:
+        mine = lead_part == part
+        local[mine] = np.arange(int(mine.sum()))
+        rows = np.flatnonzero(row_part == part)
+        part_leads, part_spine = leads[mine].reset_index(drop=True), spine.iloc[rows].reset_index(drop=True)
+        timeline = LeadTimeline.of(part_leads["lead_id"], local[at[rows]], days[rows]) if periods else None
+        return rows, _submit_behaviour(engine, started, split[part], part_leads, part_spine, timeline=timeline,
+                                       rollups=rollups)  # fmt: skip
+
+    behaviour, accounts = _Placed(len(spine)), _Placed(len(spine))
+    parts = [part for part in range(lead_part.max() + 1) if (row_part == part).any()]
+    pending = submit(parts[0])
+    for following in [*parts[1:], None]:
+        rows, current = pending
+        pending = submit(following) if following is not None else None  # the engine runs it meanwhile
+        part_behaviour, part_accounts = _collect_behaviour(current, started)
+        behaviour.put(part_behaviour, rows)
+        for frame in part_accounts:
+            accounts.put(frame, rows)
+    order = behaviour.names, accounts.names
+    return behaviour.frame(), [accounts.frame()] if rollups else [], order
+
+
+class _Placed:
+    """A frame of ``n`` rows filled a partition at a time: each partition's rows go straight to their place in
+    spine order, into one 2-D array per NumPy type (a column of another type stays its own array), so the frame
+    exists once, never as parts and their concatenation too, and is not fragmented."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.names: list[str] = []  # the partitions' column order (the frame's is by type)
+        self.blocks: list[tuple[list[str], np.ndarray | pd.api.extensions.ExtensionArray]] = []
+
+    def put(self, part: pd.DataFrame, rows: np.ndarray) -> None:
+        if not self.blocks:  # the first partition: every column's type, rows overwritten by the partitions
+            self.names, by_type = list(part.columns), {}
+            for name in part.columns:
+                if isinstance(part[name].dtype, np.dtype):
+                    by_type.setdefault(part[name].dtype, []).append(name)
+                else:
+                    self.blocks.append(([name], part[name].array.take(np.zeros(self.n, dtype=np.int64))))
+            self.blocks += [(names, np.empty((len(names), self.n), dtype=t)) for t, names in by_type.items()]
+        for names, values in self.blocks:
+            if isinstance(values, np.ndarray):
+                values[:, rows] = part[names].to_numpy().T
+            else:
+                values[rows] = part[names[0]].array
+
+    def frame(self) -> pd.DataFrame:
+        """The frame, its columns by type (no copy: the caller's ``_order`` puts them in :attr:`names` order)."""
+        pieces = [pd.DataFrame(values.T, columns=names, copy=False) if isinstance(values, np.ndarray)
+                  else pd.DataFrame({names[0]: values}, copy=False) for names, values in self.blocks]  # fmt: skip
+        self.blocks = []
+        return pd.concat(pieces, axis=1)
+
+
+def _has_accounts(leads: pd.DataFrame) -> bool:
+    """Whether the leads carry accounts: the account roll-ups are built (for every partition alike)."""
+    return "account_id" in leads and leads["account_id"].notna().any()
 
 
 def _submit_accounts(engine: _EngineThread, events, spine: pd.DataFrame, leads: pd.DataFrame):
-    """Start the account roll-up query (leads with an ``account_id`` only); None when there are no accounts."""
-    if "account_id" not in leads or leads["account_id"].isna().all():
-        return None
+    """Start the account roll-up query of ``spine``'s rows (``leads`` includes their accounts' other leads)."""
     keys, row_keys = account_keys(spine, leads)
     lead_accounts = leads[["lead_id", "account_id"]].dropna().astype(str).rename(columns={"account_id": "account"})
     keys_t, accounts_t = engines.upload(engine.con, keys), engines.upload(engine.con, lead_accounts)
@@ -390,9 +546,11 @@ def _as_kind(values: pd.Series, kind: str):
     return values.astype("string").array
 
 
-def _order(frame: pd.DataFrame) -> pd.DataFrame:
+def _order(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """``frame`` with the context columns first, then the others in their order (or that of ``columns``)."""
     first = [c for c in CONTEXT_COLUMNS if c in frame]
-    return frame[first + [c for c in frame.columns if c not in first]].reset_index(drop=True)
+    rest = [c for c in (frame.columns if columns is None else columns) if c not in first]
+    return frame[first + rest].reset_index(drop=True)
 
 
 def _mark(frame: pd.DataFrame, summary: DatasetSummary, config: FeatureConfig) -> pd.DataFrame:
@@ -422,6 +580,7 @@ def build_training_set(
     engine="duckdb",
     spark_session=None,
     now=None,
+    memory_budget: str | int | None = None,
 ) -> pd.DataFrame:
     """Features as of each ``as_of`` for every open lead, labelled ``converted`` within ``horizon_days``.
 
@@ -429,14 +588,16 @@ def build_training_set(
     horizon runs past ``observed_until`` (default: the latest timestamp in the data) are censored.
     Events at or after as_of never reach a feature; events for unknown leads, of unknown types or in the
     future (after ``now``, default: the wall clock) are skipped and counted in the summary.
+    ``memory_budget`` (e.g. ``"2GB"``) builds the behaviour in lead partitions when the events would not fit
+    in it, and caps DuckDB's own memory (it spills past its share): the same frame, less memory.
     """
     config = config or FeatureConfig()
     dates = _dates(as_of)
     now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
-    with _EngineThread(engine, spark_session) as engine_thread:
+    with _EngineThread(engine, spark_session, memory_budget) as engine_thread:
         scan = engine_thread.scan(events, leads, now, config)  # while pandas validates the leads
         leads, conversions = _prepare(leads, conversions)
-        started = _start_queries(engine_thread, scan, config, dates)
+        started = _start_queries(engine_thread, scan, config, dates, memory_budget=memory_budget)
         end = to_utc(observed_until) if observed_until is not None else _latest(leads, conversions, events)
         spine = build_spine(leads, conversions, dates)
         labelled, censored = label_spine(spine, conversions, horizon_days=horizon_days, observed_until=end)
@@ -469,16 +630,18 @@ def build_scoring_frame(
     engine="duckdb",
     spark_session=None,
     now=None,
+    memory_budget: str | int | None = None,
 ) -> pd.DataFrame:
-    """Features as of ``as_of`` for every lead that exists then (and has not converted, if conversions given)."""
+    """Features as of ``as_of`` for every lead that exists then (and has not converted, if conversions given).
+    ``memory_budget``: as for :func:`build_training_set`."""
     config = config or FeatureConfig()
     dates = _dates(as_of)
     now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
     empty = pd.DataFrame({"lead_id": pd.Series(dtype=str), "converted_at": pd.Series(dtype="datetime64[ns, UTC]")})
-    with _EngineThread(engine, spark_session) as engine_thread:
+    with _EngineThread(engine, spark_session, memory_budget) as engine_thread:
         scan = engine_thread.scan(events, leads, now, config)  # while pandas validates the leads
         leads, conversions = _prepare(leads, conversions)
-        started = _start_queries(engine_thread, scan, config, dates)
+        started = _start_queries(engine_thread, scan, config, dates, memory_budget=memory_budget)
         spine = build_spine(leads, conversions if conversions is not None else empty, dates)
         frame, quality, config = _features(engine_thread, started, leads, spine)
     summary = DatasetSummary(
@@ -501,20 +664,22 @@ def features_for_spine(
     engine="duckdb",
     spark_session=None,
     now=None,
+    memory_budget: str | int | None = None,
 ) -> tuple[pd.DataFrame, FeatureConfig]:
     """Features for exactly the rows of ``spine`` (``lead_id``, ``as_of`` at UTC midnights), no row filtered, and
     the resolved config (the event vocabulary learned from events before ``now``). The core of
-    :class:`~predictive_leads.features.feature_builder.FeatureBuilder`; one output row per spine row, in its order."""
+    :class:`~predictive_leads.features.feature_builder.FeatureBuilder`; one output row per spine row, in its order.
+    ``memory_budget``: as for :func:`build_training_set`."""
     config = config or FeatureConfig()
     _dates(spine["as_of"].unique())
     now = to_utc(now) if now is not None else pd.Timestamp.now(tz="UTC")
-    with _EngineThread(engine, spark_session) as engine_thread:
+    with _EngineThread(engine, spark_session, memory_budget) as engine_thread:
         scan = engine_thread.scan(events, leads, now, config)  # while pandas validates the leads
         leads, _ = _prepare(leads, None)
         unknown = spine.loc[~spine["lead_id"].isin(leads["lead_id"]), "lead_id"]
         if len(unknown):
             raise ValueError(f"{len(unknown)} spine row(s) name leads not in leads; first: {unknown.iloc[0]!r}")
-        started = _start_queries(engine_thread, scan, config, spine["as_of"].unique())
+        started = _start_queries(engine_thread, scan, config, spine["as_of"].unique(), memory_budget=memory_budget)
         frame, _quality, config = _features(engine_thread, started, leads, spine)
     return frame, config
 

@@ -281,13 +281,15 @@ def build_dataset(
     config: str | Path | None = None,
     observed_until: str | None = None,
     engine: str = "duckdb",
+    memory_budget: str | None = None,
 ) -> BuiltDataset:
     """Build the training set (labelled within ``horizon_days``) or, with ``scoring``, the scoring frame of the
     tables in ``data`` as the dataset ``spec`` declares them (default: our synthetic world's), at the dates of
     :func:`snapshot_dates`; write it to ``out`` (.parquet or .csv). ``config`` is a YAML file overriding the
     spec's feature config. ``observed_until`` is when the data was exported (default: the folder's manifest, else
-    the latest lead or outcome time): labels whose horizon runs past it are censored. The summary lists every
-    column read: used, ignored (why) or refused as PII."""
+    the latest lead or outcome time): labels whose horizon runs past it are censored. ``memory_budget`` (e.g. 2GB)
+    builds the behaviour in lead partitions when the events would not fit in it: the same frame. The summary lists
+    every column read: used, ignored (why) or refused as PII."""
     from predictive_leads.data.files import output_lock, read_dataset, read_manifest, write_table
     from predictive_leads.features import build_scoring_frame, build_training_set, summary_of
     from predictive_leads.features.config import FeatureConfig, spec_config
@@ -303,11 +305,11 @@ def build_dataset(
         observed_until = observed_until or read_manifest(data).get("observed_until")
         if scoring:
             frame = build_scoring_frame(tables.leads, tables.events, as_of=dates, conversions=tables.conversions,
-                                        config=cfg, engine=engine)  # fmt: skip
+                                        config=cfg, engine=engine, memory_budget=memory_budget)  # fmt: skip
         else:
             frame = build_training_set(tables.leads, tables.events, tables.conversions, as_of=dates,
                                        horizon_days=horizon_days, observed_until=observed_until, config=cfg,
-                                       engine=engine)  # fmt: skip
+                                       engine=engine, memory_budget=memory_budget)  # fmt: skip
         if frame.empty and not scoring:
             raise _no_training_rows(data, len(tables.leads), dates, horizon_days)
         frame = with_provenance(frame, tables, declared)

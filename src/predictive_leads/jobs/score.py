@@ -38,7 +38,7 @@ def scoring_frame_path(output: str | Path) -> Path:
 
 
 def scoring_frame(data: str | Path, as_of: str | pd.Timestamp | None, out: str | Path | None = None, *,
-                  model: str | Path | None = None) -> ScoringFrame:  # fmt: skip
+                  model: str | Path | None = None, memory_budget: str | None = None) -> ScoringFrame:  # fmt: skip
     """The scoring frame of the leads open in the raw data folder ``data`` at ``as_of`` (features known then), read
     and built the way ``model``'s training set was (its dataset spec and feature config); written to ``out``."""
     from predictive_leads.data.files import write_table
@@ -50,7 +50,7 @@ def scoring_frame(data: str | Path, as_of: str | pd.Timestamp | None, out: str |
     leads, events, conversions = (read := read_for_model(data, model)).frames()
     when = to_utc(as_of)
     frame = build_scoring_frame(leads, events, as_of=when, conversions=conversions, config=read.config,
-                                now=when)  # fmt: skip
+                                now=when, memory_budget=memory_budget)  # fmt: skip
     if out is not None:
         write_table(frame, out)
     return ScoringFrame(frame, when, Path(out) if out is not None else None)
@@ -120,6 +120,7 @@ def score(
     crm_mapping: str | Path | None = None,
     summary_json: str | Path | None = None,
     subscores: bool = True,
+    memory_budget: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
     on_frame: Callable[[ScoringFrame], None] | None = None,
@@ -139,6 +140,7 @@ def score(
     (:class:`~predictive_leads.ops.lifecycle.RecycleOn`). ``output_format``:
     ``auto`` (from the suffix), ``parquet``, ``csv``, or a CRM import layout (``salesforce``, ``hubspot``: a CSV
     at ``output``, renamed by ``crm_mapping``, with the full batch output beside it, :func:`full_output_path`).
+    ``memory_budget``: with ``data``, as for :func:`~predictive_leads.features.build_scoring_frame`.
     ``summary_json``: write :meth:`ScoreRun.to_dict` there. Without ``subscores`` (and with ``top_k=0``) the fit
     and engagement columns stay empty and scoring runs about twice as fast. ``progress(rows_done,
     rows_rejected)`` is called after each chunk, ``on_stage(what)`` as each stage starts, ``on_frame(scoring_frame)``
@@ -158,6 +160,9 @@ def score(
         stage = on_stage or (lambda _what: None)
         if (input is None) == (data is None):
             raise ValueError("give either --input (a scoring frame) or --data with --as-of (raw lead data)")
+        if memory_budget is not None and data is None:
+            raise ValueError("--memory-budget applies to --data (building the scoring frame); --input is read in "
+                             "chunks already (--chunk-rows)")  # fmt: skip
         scorer, segments = load_scorers(model)
         funnel = funnel_from_options(policy, sql, mql, funnel)
         for each in segments.each() if segments else [scorer]:
@@ -172,7 +177,7 @@ def score(
         if data is not None:
             if as_of:
                 stage(f"building the scoring frame as of {to_utc(as_of).date()}")
-            built = scoring_frame(data, as_of, scoring_frame_path(output), model=model)
+            built = scoring_frame(data, as_of, scoring_frame_path(output), model=model, memory_budget=memory_budget)
             if on_frame:
                 on_frame(built)
         source = input if input is not None else built.path

@@ -44,7 +44,8 @@ def score_spark_frame(spark, frame, model_uri: str, *, id_col: str = "lead_id", 
 
 def scoring_frame_on_spark(spark, leads: pd.DataFrame, events, *, as_of, conversions=None, config=None,
                            now=None) -> pd.DataFrame:  # fmt: skip
-    """The scoring frame (open leads at ``as_of``) with the behavioural features computed by Spark."""
+    """The scoring frame (open leads at ``as_of``) with the behavioural features computed by Spark (``events``: a
+    path Spark reads, a Spark-backed Ibis table or a pandas frame)."""
     from predictive_leads.features import build_scoring_frame
 
     return build_scoring_frame(leads, events, as_of=as_of, conversions=conversions, config=config, engine="pyspark",
