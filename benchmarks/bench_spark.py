@@ -73,25 +73,13 @@ class TreePeak:
 
 
 def session(driver_memory: str):
-    """A ``local[2]`` session on loopback, UI off, UTC, Arrow transfers on (the settings of ``engine.local_spark``,
-    with the driver's heap sized for the data: a cluster sets this in its job definition)."""
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
+    """The pipeline's own ``local[2]`` session (``engine.local_spark``) with the driver's heap sized for the data
+    (a cluster sets this in its job definition) and Arrow transfers on."""
+    from predictive_leads.features.engine import local_spark
 
-    return (
-        SparkSession.builder.master("local[2]")
-        .appName("bench-spark")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.memory", driver_memory)
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="bench-spark-warehouse-"))
-        .getOrCreate()
-    )
+    spark = local_spark("bench-spark", driver_memory=driver_memory)
+    spark.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+    return spark
 
 
 def child(step: str, data: Path, work: Path, driver_memory: str) -> dict:

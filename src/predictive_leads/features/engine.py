@@ -47,14 +47,18 @@ def connect(engine: str = "duckdb", *, spark_session=None, threads: int | None =
     raise ValueError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
 
 
-def local_spark(app_name: str = "predictive-leads", cores: int = 2):
-    """A local Spark session bound to loopback, UI off, UTC session time zone, workers on this interpreter."""
+def local_spark(app_name: str = "predictive-leads", cores: int = 2, *, driver_memory: str | None = None):
+    """A local Spark session bound to loopback, UI off, UTC session time zone, workers on this interpreter;
+    ``driver_memory`` (e.g. ``"8g"``) sizes the JVM when this call starts it."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python UDF workers run in this environment
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder
+    if driver_memory:
+        builder = builder.config("spark.driver.memory", driver_memory)
     return (
-        SparkSession.builder.master(f"local[{cores}]")
+        builder.master(f"local[{cores}]")
         .appName(app_name)
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
